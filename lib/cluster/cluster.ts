@@ -1,0 +1,880 @@
+import 'server-only';
+// The one stateful module: membership, replicated reads and writes, planned moves, health probes and repair.
+import { keyPosition, hashPart } from '../hash';
+import { ringShares, spreadOf } from '../balance';
+import { KeyLocks, mapLimit, Mutex } from '../concurrency';
+import { planMoves, type CopyStep, type DeleteStep, type Inventory, type KeyEntry } from '../plan';
+import { buildRing, DEFAULT_REPLICAS, DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
+import { checkKey, checkNodeId, checkTtl, checkValue, checkVnodes, DEFAULT_MAX_VALUE_BYTES, formatAddress, parseAddress } from '../validate';
+import { NodeClient, NodeError, type StoredValue } from '../memcached/node-client';
+import { isAlive, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
+import { allowedFromEnv, checkAllowedHost } from './allow-list';
+import { EventLog } from './events';
+import { loadState, saveState, type ClusterState, type NodeRecord } from './state';
+import { fail, type ErrorCode, type Failure, type NodeStatus, type NodeView, type ReplicaOutcome, type Result } from './types';
+
+export interface ClusterOptions {
+  dataDir: string;
+  replicas?: number;
+  /** Absolute deadline of each call to a node. */
+  deadlineMs?: number;
+  /** Background health probes; false for one-shot commands, which probe once on open. */
+  probeIntervalMs?: number | false;
+  maxValueBytes?: number;
+  /** Copies and deletes in flight during a move or repair. */
+  moveConcurrency?: number;
+  allowedHosts?: readonly string[];
+  /** Memory of each local memcached process, in MiB. */
+  localMemoryMb?: number;
+  /** Local nodes to start when the data directory holds no cluster yet (the embedded default). */
+  bootstrapLocalNodes?: number;
+}
+
+interface Health {
+  status: 'up' | 'down';
+  failures: number;
+  reason?: string;
+}
+
+/** A membership change in flight: writes reach both rings' lists, reads try both. */
+interface Transition {
+  to: Ring;
+  nodes: readonly NodeRecord[];
+  /** Keys written or deleted since the change began: their copies are already in place. */
+  dirty: Set<string>;
+}
+
+/** Consecutive transport failures after which a node is marked down. */
+const FAILURES_TO_DOWN = 2;
+const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
+
+export class Cluster {
+  readonly events = new EventLog();
+  private ring: Ring;
+  private transition: Transition | null = null;
+  private readonly clients = new Map<string, NodeClient>();
+  private readonly health = new Map<string, Health>();
+  /** Per node, keys whose copy there is suspect (written or deleted while it was unreachable). */
+  private readonly hints = new Map<string, Set<string>>();
+  private readonly membership = new Mutex();
+  private readonly keyLocks = new KeyLocks();
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly options: Required<Omit<ClusterOptions, 'probeIntervalMs' | 'bootstrapLocalNodes'>> & { probeIntervalMs: number | false },
+    private readonly state: ClusterState,
+  ) {
+    this.ring = this.buildRingOf(state.nodes);
+    for (const [node, keys] of Object.entries(state.hints)) this.hints.set(node, new Set(keys));
+    for (const record of state.nodes) this.health.set(record.id, { status: record.down ? 'down' : 'up', failures: 0 });
+  }
+
+  /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
+  static async open(options: ClusterOptions): Promise<Cluster> {
+    const replicas = options.replicas ?? DEFAULT_REPLICAS;
+    const saved = await loadState(options.dataDir);
+    const state = saved ?? { version: 0, replicas, nodes: [], hints: {} };
+    const cluster = new Cluster(
+      {
+        dataDir: options.dataDir,
+        replicas: state.replicas,
+        deadlineMs: options.deadlineMs ?? 1000,
+        probeIntervalMs: options.probeIntervalMs ?? 1000,
+        maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+        moveConcurrency: options.moveConcurrency ?? 32,
+        allowedHosts: options.allowedHosts ?? allowedFromEnv(),
+        localMemoryMb: options.localMemoryMb ?? 64,
+      },
+      state,
+    );
+    await cluster.restartLostLocalNodes();
+    await cluster.probe();
+    if (!saved) {
+      for (let n = 0; n < (options.bootstrapLocalNodes ?? 0); n++) {
+        const added = await cluster.addNode();
+        if (!added.ok) throw new Error(`could not start local node ${n + 1}: ${added.message}`);
+      }
+      cluster.persist();
+    }
+    if (cluster.options.probeIntervalMs !== false) {
+      cluster.probeTimer = setInterval(() => void cluster.probe(), cluster.options.probeIntervalMs);
+      cluster.probeTimer.unref();
+    }
+    return cluster;
+  }
+
+  /** Stops probing and closes every connection; local memcached processes keep running. */
+  async close(): Promise<void> {
+    clearInterval(this.probeTimer);
+    await this.membership.run(async () => undefined);
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+    this.persist();
+    await this.saving;
+  }
+
+  // ---- reading the cluster -------------------------------------------------------------------
+
+  get version(): number {
+    return this.state.version;
+  }
+
+  get currentRing(): Ring {
+    return this.ring;
+  }
+
+  get busy(): boolean {
+    return this.membership.locked;
+  }
+
+  /** Every node, the ring's and any joining one. */
+  nodes(): NodeView[] {
+    return this.records().map((record) => this.viewOf(record));
+  }
+
+  private records(): readonly NodeRecord[] {
+    if (!this.transition) return this.state.nodes;
+    const joining = this.transition.nodes.filter((n) => !this.state.nodes.some((m) => m.id === n.id));
+    return [...this.state.nodes, ...joining];
+  }
+
+  private viewOf(record: NodeRecord): NodeView {
+    const inTo = this.transition?.to.nodes.some((n) => n.id === record.id);
+    const inRing = this.ring.nodes.some((n) => n.id === record.id);
+    const health = this.health.get(record.id);
+    let status: NodeStatus = health?.status ?? 'down';
+    if (this.transition && status === 'up') status = inTo && !inRing ? 'joining' : !inTo && inRing ? 'leaving' : status;
+    return {
+      id: record.id,
+      address: formatAddress(record),
+      status,
+      vnodes: record.vnodes,
+      local: Boolean(record.local),
+      pid: record.local?.pid ?? null,
+      killed: record.local?.killed ?? false,
+      suspectKeys: this.hints.get(record.id)?.size ?? 0,
+    };
+  }
+
+  /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */
+  ringSummary() {
+    const shares = ringShares(this.ring);
+    return {
+      version: this.state.version,
+      checksum: this.ring.checksum,
+      replicas: this.state.replicas,
+      vnodes: this.ring.positions.length,
+      nodes: this.ring.nodes.map((n) => ({ id: n.id, vnodes: n.vnodes, share: shares[n.id] })),
+      shareSpread: spreadOf(Object.values(shares)),
+    };
+  }
+
+  /** Every key each reachable node really holds (read from memcached itself, so it survives a restart of Ringside). */
+  async inventory(ids: readonly string[] = this.state.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; unreachable: string[] }> {
+    const inventory: Record<string, KeyEntry[]> = {};
+    const unreachable: string[] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        const outcome = await this.call(id, (client) => client.inventory());
+        if (outcome.ok) inventory[id] = outcome.value.map(({ key, exp }) => ({ key, exp }));
+        else unreachable.push(id);
+      }),
+    );
+    return { inventory, unreachable: unreachable.sort() };
+  }
+
+  /** Keys with where they should be and where they are; one node's keys when `nodeId` is given. */
+  async keys(nodeId?: string): Promise<Result<{ keys: KeyPlacement[]; unreachable: string[] }>> {
+    if (nodeId !== undefined && !this.record(nodeId)) return this.unknownNode(nodeId);
+    const { inventory, unreachable } = await this.inventory();
+    const holders = new Map<string, string[]>();
+    for (const [node, entries] of Object.entries(inventory)) {
+      for (const { key } of entries) (holders.get(key) ?? holders.set(key, []).get(key)!).push(node);
+    }
+    const keys: KeyPlacement[] = [];
+    for (const [key, held] of holders) {
+      if (nodeId !== undefined && !held.includes(nodeId)) continue;
+      const preference = preferenceList(this.ring, key);
+      keys.push({ key, preference: [...preference], holders: held.sort(), missing: preference.filter((n) => !held.includes(n)) });
+    }
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { ok: true, keys, unreachable };
+  }
+
+  /** Per node: keys held as primary and as a further replica, by what each node really holds. */
+  async keyCounts(): Promise<Record<string, { primary: number; replica: number; misplaced: number } | null>> {
+    const { inventory } = await this.inventory();
+    const counts: Record<string, { primary: number; replica: number; misplaced: number } | null> = {};
+    for (const record of this.state.nodes) {
+      const entries = inventory[record.id];
+      if (!entries) {
+        counts[record.id] = null;
+        continue;
+      }
+      const count = { primary: 0, replica: 0, misplaced: 0 };
+      for (const { key } of entries) {
+        const rank = preferenceList(this.ring, key).indexOf(record.id);
+        if (rank === 0) count.primary++;
+        else if (rank > 0) count.replica++;
+        else count.misplaced++;
+      }
+      counts[record.id] = count;
+    }
+    return counts;
+  }
+
+  /** Where a key lives: its hash, ring position, owner vnode and preference list, and whether each replica holds it. */
+  async locate(key: string): Promise<Result<LocateResult>> {
+    const bad = checkKey(key);
+    if (bad) return fail('invalid_key', bad);
+    const position = keyPosition(key);
+    const v = ownerVnode(this.ring, position);
+    if (v < 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    const replicas = await Promise.all(
+      preferenceList(this.ring, key).map(async (node, rank) => {
+        const outcome = await this.call(node, (client) => client.get(key));
+        return {
+          node,
+          role: rank === 0 ? ('primary' as const) : ('replica' as const),
+          status: this.viewOf(this.record(node)!).status,
+          holds: outcome.ok ? outcome.value !== null : null,
+        };
+      }),
+    );
+    return {
+      ok: true,
+      key,
+      hashedPart: hashPart(key),
+      position,
+      vnode: { node: this.ring.nodes[this.ring.owners[v]].id, index: this.ring.vnodeIndexes[v], position: this.ring.positions[v] },
+      replicas,
+    };
+  }
+
+  /** memcached's own statistics of each node (null for a node that does not answer). */
+  async stats(): Promise<Record<string, Record<string, string> | null>> {
+    const entries = await Promise.all(
+      this.state.nodes.map(async ({ id }) => {
+        const outcome = await this.call(id, (client) => client.stats());
+        return [id, outcome.ok ? outcome.value : null] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  // ---- keys -----------------------------------------------------------------------------------
+
+  /** Writes to every node of the key's preference list in parallel; the result says which acknowledged. */
+  async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
+    const ttl = options.ttl ?? 0;
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+    const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.options.maxValueBytes);
+    if (bad) return bad;
+    return this.keyLocks.run(key, async () => {
+      this.transition?.dirty.add(key);
+      const replicas = await this.onEachTarget(key, (client) => client.set(key, bytes, ttl));
+      const acknowledged = replicas.filter((r) => r.ok).length;
+      if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
+      if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
+      return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
+    });
+  }
+
+  /** Reads along the preference list; a replica found missing the value is given it back. */
+  async get(key: string): Promise<Result<GetResult>> {
+    const bad = checkKey(key);
+    if (bad) return fail('invalid_key', bad);
+    if (this.state.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    const tried: ReplicaOutcome[] = [];
+    const missing: string[] = [];
+    for (const node of this.readOrder(key)) {
+      if (this.hints.get(node)?.has(key)) {
+        tried.push({ node, ok: false, error: 'suspect' });
+        continue;
+      }
+      const outcome = await this.call(node, (client) => client.get(key));
+      if (!outcome.ok) tried.push({ node, ok: false, error: outcome.error });
+      else if (!outcome.value) {
+        tried.push({ node, ok: false, error: 'miss' });
+        missing.push(node);
+      } else {
+        tried.push({ node, ok: true });
+        const repaired = missing.length > 0 && !this.transition ? await this.readRepair(key, node, missing) : [];
+        return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
+      }
+    }
+    if (missing.length > 0) return fail('not_found', `no key ${key} is stored`);
+    return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
+  }
+
+  /** Deletes from every node of the preference list; `deleted` says whether any held it. */
+  async delete(key: string): Promise<Result<DeleteResult>> {
+    const bad = this.checkWritable(key);
+    if (bad) return bad;
+    return this.keyLocks.run(key, async () => {
+      this.transition?.dirty.add(key);
+      let existed = false;
+      const replicas = await this.onEachTarget(key, async (client) => {
+        existed = (await client.delete(key)) || existed;
+      });
+      if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas };
+      return fail('unavailable', `no replica acknowledged the delete of ${key}: ${describeOutcomes(replicas)}`);
+    });
+  }
+
+  private checkWritable(key: string): Failure | null {
+    const bad = checkKey(key);
+    if (bad) return fail('invalid_key', bad);
+    if (this.state.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    return null;
+  }
+
+  /** Runs a write on every target of the key; a node that misses it has its copy marked suspect. */
+  private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
+    const targets = this.writeTargets(key);
+    const outcomes = await Promise.all(
+      targets.map(async (node): Promise<ReplicaOutcome> => {
+        const outcome = await this.call(node, write);
+        if (outcome.ok) this.clearHint(node, key);
+        else this.addHint(node, key);
+        return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
+      }),
+    );
+    return outcomes;
+  }
+
+  private writeTargets(key: string): readonly string[] {
+    const current = preferenceList(this.ring, key);
+    if (!this.transition) return current;
+    return [...new Set([...preferenceList(this.transition.to, key), ...current])];
+  }
+
+  private readOrder(key: string): readonly string[] {
+    return this.writeTargets(key);
+  }
+
+  /** Gives `missing` nodes the value `source` holds, with its remaining TTL; `add` never overwrites a newer write. */
+  private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
+    return this.keyLocks.run(key, async () => {
+      const read = await this.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
+      if (!read.ok || !read.value.stored || read.value.ttl === null) return [];
+      const { stored, ttl } = read.value;
+      const repaired: string[] = [];
+      for (const node of missing) {
+        const outcome = await this.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
+        if (outcome.ok && outcome.value) repaired.push(node);
+      }
+      return repaired;
+    });
+  }
+
+  // ---- membership -----------------------------------------------------------------------------
+
+  /** Adds a node: a new local memcached process, or an existing server at `address`; then moves its keys onto it. */
+  async addNode(request: { id?: string; address?: string; vnodes?: number } = {}): Promise<Result<MembershipResult>> {
+    const id = request.id ?? this.nextNodeId();
+    const vnodes = request.vnodes ?? DEFAULT_VNODES;
+    const badId = checkNodeId(id);
+    if (badId) return fail('invalid_id', badId);
+    if (checkVnodes(vnodes)) return fail('invalid_vnodes', checkVnodes(vnodes)!);
+    if (this.record(id)) return fail('node_exists', `a node named ${id} is already in the ring`);
+    let address: { host: string; port: number } | undefined;
+    if (request.address !== undefined) {
+      const parsed = parseAddress(request.address);
+      if (!parsed.ok) return fail('invalid_address', parsed.message);
+      address = parsed.address;
+      const refused = await checkAllowedHost(address.host, this.options.allowedHosts);
+      if (refused) return fail('address_not_allowed', refused);
+      const taken = this.state.nodes.find((n) => n.host === address!.host && n.port === address!.port);
+      if (taken) return fail('node_exists', `${request.address} is already in the ring as ${taken.id}`);
+    }
+    return this.exclusive(async () => {
+      const record = address ? await this.joinExternal(id, address, vnodes) : await this.startLocal(id, vnodes);
+      if ('ok' in record) return record;
+      this.clients.set(id, this.newClient(record));
+      this.health.set(id, { status: 'up', failures: 0 });
+      const summary = await this.changeMembership([...this.state.nodes, record], `add ${id}`);
+      this.events.emit({ type: 'node-added', node: id, address: formatAddress(record), local: Boolean(record.local) });
+      return { ok: true, node: this.viewOf(record), ...summary };
+    });
+  }
+
+  /** Removes a node gracefully: its keys move to their new owners first (from surviving copies if it is down). */
+  async removeNode(id: string): Promise<Result<MembershipResult>> {
+    const record = this.record(id);
+    if (!record) return this.unknownNode(id);
+    if (this.state.nodes.length === 1) return fail('last_node', `${id} is the last node: the ring would hold no keys; add another node first`);
+    return this.exclusive(async () => {
+      const summary = await this.changeMembership(
+        this.state.nodes.filter((n) => n.id !== id),
+        `remove ${id}`,
+        // A local process is stopped afterwards, so deleting its keys one by one would be wasted work.
+        record.local ? id : undefined,
+      );
+      if (record.local?.pid) await stopLocalNode(record.local.pid, 'SIGTERM');
+      this.clients.get(id)?.close();
+      this.clients.delete(id);
+      this.health.delete(id);
+      this.hints.delete(id);
+      this.persist();
+      this.events.emit({ type: 'node-removed', node: id });
+      return { ok: true, node: { ...this.viewOf(record), status: 'down' as const }, ...summary };
+    });
+  }
+
+  /** Changes a node's weight; keys move as for an add or remove, only between it and its neighbours. */
+  async setVnodes(id: string, vnodes: number): Promise<Result<MembershipResult>> {
+    const record = this.record(id);
+    if (!record) return this.unknownNode(id);
+    if (checkVnodes(vnodes)) return fail('invalid_vnodes', checkVnodes(vnodes)!);
+    return this.exclusive(async () => {
+      const next = this.state.nodes.map((n) => (n.id === id ? { ...n, vnodes } : n));
+      const summary = await this.changeMembership(next, `vnodes ${id} ${vnodes}`);
+      this.events.emit({ type: 'node-vnodes', node: id, vnodes });
+      return { ok: true, node: this.viewOf(this.record(id)!), ...summary };
+    });
+  }
+
+  /** Failure drill: SIGKILLs a local node. It stays in the ring, marked down, until revived or removed. */
+  async killNode(id: string): Promise<Result<{ node: NodeView }>> {
+    const record = this.record(id);
+    if (!record) return this.unknownNode(id);
+    if (!record.local) return fail('not_local', `${id} is not a local node: Ringside only kills processes it started`);
+    if (record.local.killed || !record.local.pid) return fail('node_down', `${id} is not running; use \`revive ${id}\``);
+    return this.exclusive(async () => {
+      const pid = record.local!.pid!;
+      await stopLocalNode(pid, 'SIGKILL');
+      record.local = { pid: null, killed: true };
+      this.markDown(id, 'killed');
+      this.events.emit({ type: 'node-killed', node: id, pid });
+      return { ok: true, node: this.viewOf(record) };
+    });
+  }
+
+  /** Restarts a killed local node (empty, on its old port when free) and refills it from the replicas. */
+  async reviveNode(id: string): Promise<Result<{ node: NodeView; repair: MoveSummary }>> {
+    const record = this.record(id);
+    if (!record) return this.unknownNode(id);
+    if (!record.local) return fail('not_local', `${id} is not a local node: restart that server yourself, Ringside notices it return`);
+    if (record.local.pid && isAlive(record.local.pid)) return fail('node_alive', `${id} is running (pid ${record.local.pid})`);
+    return this.exclusive(async () => {
+      await this.relaunch(record);
+      // Marked up here rather than by a probe: the probe would queue its repair behind this very change.
+      this.health.set(id, { status: 'up', failures: 0 });
+      record.down = false;
+      record.instance = undefined;
+      this.events.emit({ type: 'node-revived', node: id, pid: record.local!.pid!, address: formatAddress(record) });
+      this.events.emit({ type: 'node-up', node: id, restarted: true });
+      const repair = await this.runRepair();
+      return { ok: true, node: this.viewOf(record), repair };
+    });
+  }
+
+  /** Stops every local memcached process (their keys are gone; the next start brings the nodes back empty). */
+  async stopLocalNodes(): Promise<Result<{ stopped: string[] }>> {
+    return this.exclusive(async () => {
+      const stopped: string[] = [];
+      for (const record of this.state.nodes) {
+        if (!record.local?.pid) continue;
+        await stopLocalNode(record.local.pid, 'SIGTERM');
+        record.local = { pid: null, killed: false };
+        this.markDown(record.id, 'stopped');
+        stopped.push(record.id);
+      }
+      this.persist();
+      return { ok: true, stopped };
+    });
+  }
+
+  /** Brings every key back to its full preference list and removes copies that do not belong. */
+  async repair(): Promise<Result<{ repair: MoveSummary }>> {
+    return { ok: true, repair: await this.membership.run(() => this.runRepair()) };
+  }
+
+  private exclusive<T extends object>(work: () => Promise<Result<T>>): Promise<Result<T>> {
+    const running = this.membership.tryRun(work);
+    return running ?? Promise.resolve(fail('busy', 'another membership change is running; try again when it has finished'));
+  }
+
+  private async startLocal(id: string, vnodes: number): Promise<NodeRecord | Failure> {
+    try {
+      const started = await startLocalNode({ memoryMb: this.options.localMemoryMb });
+      return { id, host: started.host, port: started.port, vnodes, local: { pid: started.pid, killed: false } };
+    } catch (error) {
+      return fail('local_start_failed', (error as Error).message);
+    }
+  }
+
+  /** An existing server joins empty: it must hold only what the ring places on it. */
+  private async joinExternal(id: string, address: { host: string; port: number }, vnodes: number): Promise<NodeRecord | Failure> {
+    const record: NodeRecord = { id, ...address, vnodes };
+    const client = this.newClient(record);
+    try {
+      const stats = await client.stats();
+      const items = Number(stats.curr_items ?? 0);
+      if (items > 0) {
+        await client.flush();
+        this.events.emit({ type: 'node-flushed', node: id, items });
+      }
+      return record;
+    } catch {
+      // One message for refused, filtered and silent ports alike: the error must not map the network.
+      return fail('node_unreachable', `no memcached answered at ${formatAddress(address)}`);
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * Moves the cluster to `nodes`: plans from what every node holds, copies (writes meanwhile reach both
+   * rings' lists), switches the ring, then deletes what no longer belongs. Copies that failed keep their
+   * old holders, so a failure never drops a replica.
+   */
+  private async changeMembership(nodes: NodeRecord[], reason: string, skipDeletesOn?: string): Promise<MoveSummary> {
+    const from = this.ring;
+    const to = this.buildRingOf(nodes);
+    const transition: Transition = { to, nodes, dirty: new Set() };
+    this.transition = transition;
+    try {
+      const ids = [...new Set([...from.nodes, ...to.nodes].map((n) => n.id))];
+      const { inventory, unreachable } = await this.inventory(ids);
+      const plan = planMoves(from, to, inventory, { unavailable: new Set(unreachable) });
+      this.events.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
+      const started = Date.now();
+      const copies = await this.executeCopies(plan.copies, reason, transition);
+
+      this.ring = to;
+      this.transition = null;
+      this.state.nodes = nodes;
+      this.state.version++;
+      this.persist();
+      this.events.emit({ type: 'ring-changed', version: this.state.version, checksum: to.checksum });
+
+      const leftovers: DeleteStep[] = [];
+      for (const key of transition.dirty) {
+        const keep = preferenceList(to, key);
+        for (const node of preferenceList(from, key)) if (!keep.includes(node)) leftovers.push({ key, from: node });
+      }
+      const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
+      const deleted = await this.executeDeletes(deletes);
+      const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, ms: Date.now() - started };
+      this.events.emit({ type: 'move-done', reason, copied: summary.copied, deleted, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
+      return summary;
+    } finally {
+      this.transition = null;
+    }
+  }
+
+  private async runRepair(): Promise<MoveSummary> {
+    const started = Date.now();
+    await this.dropSuspectCopies();
+    const { inventory, unreachable } = await this.inventory();
+    const plan = planMoves(this.ring, this.ring, inventory, { unavailable: new Set(unreachable) });
+    if (plan.copies.length + plan.deletes.length > 0) {
+      this.events.emit({ type: 'move-planned', reason: 'repair', keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
+    }
+    const copies = await this.executeCopies(plan.copies, 'repair', null);
+    const deleted = await this.executeDeletes(plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
+    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, ms: Date.now() - started };
+    if (plan.copies.length + plan.deletes.length > 0) {
+      this.events.emit({ type: 'move-done', reason: 'repair', copied: summary.copied, deleted, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
+    }
+    return summary;
+  }
+
+  /** A node back from an outage may hold stale values or deleted keys: drop them so the repair copies fresh ones. */
+  private async dropSuspectCopies(): Promise<void> {
+    for (const [node, keys] of this.hints) {
+      if (this.health.get(node)?.status !== 'up') continue;
+      await mapLimit([...keys], this.options.moveConcurrency, (key) =>
+        this.keyLocks.run(key, async () => {
+          if (!keys.has(key)) return;
+          const outcome = await this.call(node, (client) => client.delete(key));
+          if (outcome.ok) keys.delete(key);
+        }),
+      );
+      if (keys.size === 0) this.hints.delete(node);
+    }
+    this.persist();
+  }
+
+  private async executeCopies(copies: readonly CopyStep[], reason: string, transition: Transition | null) {
+    let copied = 0;
+    let skipped = 0;
+    let done = 0;
+    let reported = 0;
+    const failedKeys = new Set<string>();
+    const nowSeconds = () => Math.floor(Date.now() / 1000);
+    await mapLimit(copies, this.options.moveConcurrency, (step) =>
+      this.keyLocks.run(step.key, async () => {
+        const result = transition?.dirty.has(step.key) || (step.exp !== -1 && step.exp <= nowSeconds()) ? 'skipped' : await this.copyOne(step);
+        if (result === 'copied') copied++;
+        else if (result === 'skipped') skipped++;
+        else failedKeys.add(step.key);
+        done++;
+        // Progress at most every 1% so a 100k-key move does not flood listeners.
+        if (done === copies.length || done - reported >= Math.max(1, copies.length / 100)) {
+          reported = done;
+          this.events.emit({ type: 'move-progress', reason, done, total: copies.length });
+        }
+      }),
+    );
+    return { copied, skipped, failedKeys };
+  }
+
+  /** One copy: the value and flags from the first source that has it, with the key's absolute expiry. */
+  private async copyOne(step: CopyStep): Promise<'copied' | 'skipped' | 'failed'> {
+    let found: StoredValue | null = null;
+    for (const source of step.sources) {
+      const read = await this.call(source, (client) => client.get(step.key));
+      if (read.ok && read.value) {
+        found = read.value;
+        break;
+      }
+    }
+    if (!found) return 'skipped';
+    const stored = found;
+    // An expiry past 30 days is an absolute unix time to memcached, so the copy expires when the original would.
+    const written = await this.call(step.to, (client) => client.set(step.key, stored.value, step.exp === -1 ? 0 : step.exp, stored.flags));
+    if (written.ok) return 'copied';
+    this.addHint(step.to, step.key);
+    return 'failed';
+  }
+
+  private async executeDeletes(deletes: readonly DeleteStep[]): Promise<number> {
+    const results = await mapLimit(deletes, this.options.moveConcurrency, async ({ key, from }) => (await this.call(from, (client) => client.delete(key))).ok);
+    return results.filter(Boolean).length;
+  }
+
+  // ---- health ---------------------------------------------------------------------------------
+
+  /**
+   * Asks every node for its stats. A node that fails twice in a row is marked down; one that answers
+   * again, or answers from a new process (restarted, probably empty), is repaired.
+   */
+  async probe(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    let repairNeeded = false;
+    try {
+      await Promise.all(
+        this.state.nodes.map(async (record) => {
+          if (record.local?.killed) return;
+          const health = this.health.get(record.id);
+          if (!health) return;
+          try {
+            const stats = await this.client(record.id).stats();
+            const instance = `${stats.pid}:${Number(stats.time) - Number(stats.uptime)}`;
+            const restarted = record.instance !== undefined && !sameInstance(record.instance, instance);
+            const returned = health.status === 'down' || record.down === true;
+            health.failures = 0;
+            if (restarted || returned || record.instance === undefined) {
+              record.instance = instance;
+              record.down = false;
+              health.status = 'up';
+              health.reason = undefined;
+              this.persist();
+            }
+            if (restarted || returned) {
+              repairNeeded = true;
+              this.events.emit({ type: 'node-up', node: record.id, restarted });
+            }
+          } catch (error) {
+            this.noteFailure(record.id, error instanceof NodeError ? error.code : String(error));
+          }
+        }),
+      );
+    } finally {
+      this.probing = false;
+    }
+    if (repairNeeded) await this.membership.run(() => this.runRepair()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
+  }
+
+  private noteFailure(id: string, reason: string): void {
+    const health = this.health.get(id);
+    if (!health || health.status === 'down') return;
+    if (++health.failures >= FAILURES_TO_DOWN) this.markDown(id, reason);
+  }
+
+  private markDown(id: string, reason: string): void {
+    const health = this.health.get(id);
+    const record = this.record(id);
+    if (!health || !record) return;
+    const wasUp = health.status === 'up';
+    health.status = 'down';
+    health.reason = reason;
+    record.down = true;
+    this.clients.get(id)?.close();
+    this.clients.delete(id);
+    this.persist();
+    if (wasUp) this.events.emit({ type: 'node-down', node: id, reason });
+  }
+
+  /** A local node whose process is gone (not killed on purpose) is started again on its port. */
+  private async restartLostLocalNodes(): Promise<void> {
+    for (const record of this.state.nodes) {
+      if (!record.local || record.local.killed || (record.local.pid && isAlive(record.local.pid))) continue;
+      await this.relaunch(record);
+    }
+  }
+
+  private async relaunch(record: NodeRecord): Promise<void> {
+    let started;
+    try {
+      started = await startLocalNode({ port: record.port, memoryMb: this.options.localMemoryMb });
+    } catch {
+      // The old port is taken by now: the node keeps its id, and so its place on the ring, at a new port.
+      started = await startLocalNode({ memoryMb: this.options.localMemoryMb });
+    }
+    record.host = started.host;
+    record.port = started.port;
+    record.local = { pid: started.pid, killed: false };
+    this.clients.get(record.id)?.close();
+    this.clients.delete(record.id);
+    this.persist();
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  /** One call to a node under its deadline; a down node is not tried, a transport failure counts against it. */
+  private async call<T>(id: string, op: (client: NodeClient) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+    const health = this.health.get(id);
+    if (!health || health.status === 'down') return { ok: false, error: 'down' };
+    try {
+      const value = await op(this.client(id));
+      health.failures = 0;
+      return { ok: true, value };
+    } catch (error) {
+      if (!(error instanceof NodeError)) throw error;
+      if (TRANSPORT_ERRORS.has(error.code)) this.noteFailure(id, error.code);
+      return { ok: false, error: error.code };
+    }
+  }
+
+  private client(id: string): NodeClient {
+    let client = this.clients.get(id);
+    if (!client) {
+      const record = this.record(id);
+      if (!record) throw new Error(`no node ${id}`);
+      client = this.newClient(record);
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  private newClient(record: NodeRecord): NodeClient {
+    return new NodeClient({ host: record.host, port: record.port }, { deadlineMs: this.options.deadlineMs });
+  }
+
+  private record(id: string): NodeRecord | undefined {
+    return this.records().find((n) => n.id === id);
+  }
+
+  private unknownNode(id: string): Failure {
+    const known = this.state.nodes.map((n) => n.id).join(', ') || 'none';
+    return fail('unknown_node', `no node ${JSON.stringify(id)} in the ring (nodes: ${known})`);
+  }
+
+  private nextNodeId(): string {
+    const used = new Set(this.state.nodes.map((n) => n.id));
+    let n = 1;
+    while (used.has(`node-${n}`)) n++;
+    return `node-${n}`;
+  }
+
+  private buildRingOf(nodes: readonly NodeRecord[]): Ring {
+    return buildRing(nodes.map(({ id, vnodes }) => ({ id, vnodes })), this.state.replicas);
+  }
+
+  private addHint(node: string, key: string): void {
+    const keys = this.hints.get(node) ?? this.hints.set(node, new Set()).get(node)!;
+    if (keys.has(key)) return;
+    keys.add(key);
+    this.persist();
+  }
+
+  private clearHint(node: string, key: string): void {
+    const keys = this.hints.get(node);
+    if (keys?.delete(key)) this.persist();
+  }
+
+  /** Saves state at most once at a time; a save requested meanwhile writes the latest state after it. */
+  private persistQueued = false;
+  persist(): void {
+    if (this.persistQueued) return;
+    this.persistQueued = true;
+    this.saving = this.saving.then(async () => {
+      this.persistQueued = false;
+      this.state.hints = Object.fromEntries([...this.hints].map(([node, keys]) => [node, [...keys]]));
+      await saveState(this.options.dataDir, this.state).catch((error) =>
+        this.events.emit({ type: 'error', message: `could not save the cluster state: ${(error as Error).message}` }),
+      );
+    });
+  }
+}
+
+function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failure | null {
+  const badValue = checkValue(bytes, maxValueBytes);
+  if (badValue) return fail('invalid_value', badValue);
+  const badTtl = checkTtl(ttl);
+  return badTtl ? fail('invalid_ttl', badTtl) : null;
+}
+
+function sameInstance(a: string, b: string): boolean {
+  const [pidA, startA] = a.split(':').map(Number);
+  const [pidB, startB] = b.split(':').map(Number);
+  // The start time is derived from two clock readings, so it may wobble by a second.
+  return pidA === pidB && Math.abs(startA - startB) <= 2;
+}
+
+function describeOutcomes(outcomes: readonly ReplicaOutcome[]): string {
+  return outcomes.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ') || 'no replicas';
+}
+
+function planFigures(plan: ReturnType<typeof planMoves>) {
+  return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
+}
+
+export type MoveSummary = ReturnType<typeof planFigures> & { copied: number; skipped: number; failed: number; deleted: number; ms: number };
+export type MembershipResult = { node: NodeView } & MoveSummary;
+
+export interface PutResult {
+  key: string;
+  bytes: number;
+  ttl: number;
+  acknowledged: number;
+  replicas: ReplicaOutcome[];
+}
+
+export interface GetResult {
+  key: string;
+  value: Buffer;
+  servedBy: string;
+  tried: ReplicaOutcome[];
+  repaired: string[];
+}
+
+export interface DeleteResult {
+  key: string;
+  deleted: boolean;
+  replicas: ReplicaOutcome[];
+}
+
+export interface KeyPlacement {
+  key: string;
+  preference: string[];
+  holders: string[];
+  missing: string[];
+}
+
+export interface LocateResult {
+  key: string;
+  hashedPart: string;
+  position: number;
+  vnode: { node: string; index: number; position: number };
+  replicas: { node: string; role: 'primary' | 'replica'; status: NodeStatus; holds: boolean | null }[];
+}
+
+export type { ErrorCode, Failure, NodeStatus, NodeView, ReplicaOutcome, Result };

@@ -1,0 +1,62 @@
+import 'server-only';
+// The cluster's membership and pending repairs, persisted as JSON under the data directory.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DEFAULT_DATA_DIR = '.ringside';
+
+const nodeRecord = z.object({
+  id: z.string().min(1),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  vnodes: z.number().int().min(1),
+  /** Present for a memcached process Ringside started itself. */
+  local: z.object({ pid: z.number().int().nullable(), killed: z.boolean() }).optional(),
+  /** The memcached process last seen behind the address (`pid:startTime`), to notice a restart. */
+  instance: z.string().optional(),
+  /** Whether the node was last seen down, so a later process knows to repair it on return. */
+  down: z.boolean().optional(),
+});
+
+const clusterState = z.object({
+  version: z.number().int().min(0),
+  replicas: z.number().int().min(1),
+  nodes: z.array(nodeRecord),
+  /** Keys written or deleted while a replica was unreachable, by node: that replica's copy is suspect. */
+  hints: z.record(z.string(), z.array(z.string())).default({}),
+});
+
+export type NodeRecord = z.infer<typeof nodeRecord>;
+export type ClusterState = z.infer<typeof clusterState>;
+
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.RINGSIDE_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
+function statePath(dataDir: string): string {
+  return path.join(dataDir, 'cluster.json');
+}
+
+/** The saved state, or null when this data directory has never held a cluster. */
+export async function loadState(dataDir: string): Promise<ClusterState | null> {
+  let text: string;
+  try {
+    text = await readFile(statePath(dataDir), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const parsed = clusterState.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${statePath(dataDir)} is not a valid Ringside state: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Writes atomically (temporary file, then rename) so a crash never leaves half a state behind. */
+export async function saveState(dataDir: string, state: ClusterState): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const target = statePath(dataDir);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(temporary, target);
+}

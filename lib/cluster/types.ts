@@ -1,0 +1,57 @@
+// Plain, serialisable shapes the cluster hands to every adapter: results, failures and node views.
+
+export type ErrorCode =
+  | 'invalid_key'
+  | 'invalid_value'
+  | 'invalid_ttl'
+  | 'invalid_id'
+  | 'invalid_vnodes'
+  | 'invalid_address'
+  | 'address_not_allowed'
+  | 'unknown_node'
+  | 'node_exists'
+  | 'node_unreachable'
+  | 'node_down'
+  | 'node_alive'
+  | 'not_local'
+  | 'last_node'
+  | 'local_start_failed'
+  | 'no_nodes'
+  | 'not_found'
+  | 'unavailable'
+  | 'busy';
+
+/** An expected failure, as a value: a code for programs and a message for people. */
+export interface Failure {
+  ok: false;
+  error: ErrorCode;
+  message: string;
+}
+
+export type Result<T extends object> = ({ ok: true } & T) | Failure;
+
+export function fail(error: ErrorCode, message: string): Failure {
+  return { ok: false, error, message };
+}
+
+export type NodeStatus = 'up' | 'down' | 'joining' | 'leaving';
+
+export interface NodeView {
+  id: string;
+  address: string;
+  status: NodeStatus;
+  vnodes: number;
+  local: boolean;
+  /** Process id of a local node while it runs. */
+  pid: number | null;
+  killed: boolean;
+  /** Keys whose copy on this node is suspect until it is repaired. */
+  suspectKeys: number;
+}
+
+/** What one replica did with a request: `error` is a node error code, `down`, `miss` or `suspect`. */
+export interface ReplicaOutcome {
+  node: string;
+  ok: boolean;
+  error?: string;
+}

@@ -1,0 +1,119 @@
+// The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
+import { keyPosition } from './hash';
+import { preferenceListAt, type Ring } from './ring';
+
+/** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
+export interface KeyEntry {
+  key: string;
+  exp: number;
+}
+
+/** What each node holds, by node id. Nodes absent from it are treated as unknown, not empty. */
+export type Inventory = Readonly<Record<string, readonly KeyEntry[]>>;
+
+export interface CopyStep {
+  key: string;
+  to: string;
+  /** Nodes holding the key, best source first (the old preference order). */
+  sources: readonly string[];
+  exp: number;
+}
+
+export interface DeleteStep {
+  key: string;
+  from: string;
+}
+
+export interface MovePlan {
+  /** Distinct keys in the inventory. */
+  keys: number;
+  copies: CopyStep[];
+  deletes: DeleteStep[];
+  /** Keys whose primary differs between the two rings. */
+  primariesMoved: number;
+  /** Copies owed to nodes that could not be reached; they are made when the node returns. */
+  deferred: number;
+}
+
+export interface PlanOptions {
+  /** Nodes that cannot be written now: nothing is copied to or deleted from them. */
+  unavailable?: ReadonlySet<string>;
+}
+
+interface Holding {
+  exp: number;
+  holders: string[];
+}
+
+/** Merges per-node inventories into one record per key. */
+export function holdingsOf(inventory: Inventory): Map<string, Holding> {
+  const holdings = new Map<string, Holding>();
+  for (const [node, entries] of Object.entries(inventory)) {
+    for (const { key, exp } of entries) {
+      const holding = holdings.get(key);
+      if (!holding) holdings.set(key, { exp, holders: [node] });
+      else {
+        holding.holders.push(node);
+        // A key that never expires on one holder must not gain an expiry by moving.
+        holding.exp = holding.exp === -1 || exp === -1 ? -1 : Math.max(holding.exp, exp);
+      }
+    }
+  }
+  return holdings;
+}
+
+/**
+ * Plans the change from `before` to `after`. For every key it copies to the target nodes that lack it
+ * and deletes it from the nodes that hold it outside the target list, so when the inventory matches
+ * `before` the plan is the minimum the ring change requires; when it does not (a crash, a restart
+ * empty), the same plan is the repair.
+ */
+export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
+  const unavailable = options.unavailable ?? new Set<string>();
+  const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0 };
+  for (const [key, { exp, holders }] of holdingsOf(inventory)) {
+    plan.keys++;
+    const position = keyPosition(key);
+    const old = preferenceListAt(before, position);
+    const target = preferenceListAt(after, position);
+    if (old[0] !== target[0]) plan.primariesMoved++;
+
+    const sources = rankSources(holders, old);
+    for (const node of target) {
+      if (holders.includes(node)) continue;
+      if (unavailable.has(node)) plan.deferred++;
+      else plan.copies.push({ key, to: node, sources, exp });
+    }
+    for (const node of holders) {
+      if (!target.includes(node) && !unavailable.has(node)) plan.deletes.push({ key, from: node });
+    }
+  }
+  return plan;
+}
+
+/** Holders in the old preference order first: the primary is the likeliest to have the newest value. */
+function rankSources(holders: readonly string[], old: readonly string[]): string[] {
+  const rank = (node: string) => {
+    const at = old.indexOf(node);
+    return at < 0 ? old.length : at;
+  };
+  return [...holders].sort((a, b) => rank(a) - rank(b));
+}
+
+/** The copies a ring change needs at the least: for each key, the nodes of its new list not in its old one. */
+export function minimumCopies(before: Ring, after: Ring, keys: Iterable<string>): number {
+  let copies = 0;
+  for (const key of keys) {
+    const position = keyPosition(key);
+    const old = preferenceListAt(before, position);
+    for (const node of preferenceListAt(after, position)) if (!old.includes(node)) copies++;
+  }
+  return copies;
+}
+
+/** The inventory a ring implies: every key on exactly its preference list (for tests and benchmarks). */
+export function inventoryOf(ring: Ring, keys: Iterable<string>, exp = -1): Record<string, KeyEntry[]> {
+  const inventory: Record<string, KeyEntry[]> = Object.fromEntries(ring.nodes.map((n) => [n.id, []]));
+  for (const key of keys) for (const node of preferenceListAt(ring, keyPosition(key))) inventory[node].push({ key, exp });
+  return inventory;
+}

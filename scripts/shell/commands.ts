@@ -1,0 +1,276 @@
+// The shell's commands: each parses its words, makes one call into the cluster and renders text or JSON.
+import { fakeEntries } from '@/lib/fake-data';
+import { mapLimit } from '@/lib/concurrency';
+import { parseAddress } from '@/lib/validate';
+import type { Cluster } from '@/lib/cluster/cluster';
+import type { Result } from '@/lib/cluster/types';
+import { intOption, parseOptions, UsageError, type Word } from './args';
+import { bytes, describeValue, duration, percent, table } from './format';
+
+export interface Output {
+  ok: boolean;
+  json: unknown;
+  text: string;
+}
+
+interface Command {
+  usage: string;
+  help: string;
+  run(cluster: Cluster, words: Word[], line: string): Promise<Output>;
+}
+
+const ok = (json: unknown, text: string): Output => ({ ok: true, json, text });
+
+/** A cluster result as output: failures print their message, successes through `render`. */
+function output<T extends object>(result: Result<T>, render: (value: T) => string): Output {
+  if (!result.ok) return { ok: false, json: result, text: `error (${result.error}): ${result.message}` };
+  return ok(result, render(result));
+}
+
+function expect(words: Word[], min: number, max: number, usage: string): void {
+  if (words.length < min || words.length > max) throw new UsageError(`usage: ${usage}`);
+}
+
+function moveLine(m: { keys: number; planned: number; copied: number; skipped: number; failed: number; deleted: number; primariesMoved: number; deferred: number; ms: number }): string {
+  const perKey = m.keys === 0 ? 0 : m.copied / m.keys;
+  const parts = [
+    `${m.keys} keys: ${m.primariesMoved} primaries moved (${percent(m.keys ? m.primariesMoved / m.keys : 0)})`,
+    `${m.copied} copies (${perKey.toFixed(2)} per key)`,
+    `${m.deleted} deletes`,
+  ];
+  if (m.skipped) parts.push(`${m.skipped} skipped (rewritten or expired meanwhile)`);
+  if (m.failed) parts.push(`${m.failed} failed (left for repair)`);
+  if (m.deferred) parts.push(`${m.deferred} copies owed to unreachable nodes`);
+  return `${parts.join(', ')} in ${m.ms} ms`;
+}
+
+export const commands: Record<string, Command> = {
+  put: {
+    usage: 'put [--ttl SECONDS] <key> <value...>',
+    help: 'store a value on the key\'s primary and replicas; says which acknowledged',
+    async run(cluster, words, line) {
+      const { options, positionals } = parseOptions(words, { ttl: 'value' });
+      if (positionals.length < 2) throw new UsageError(`usage: ${this.usage}`);
+      // The value is the rest of the line as typed, so its spacing survives.
+      const raw = line.slice(positionals[1].start).trimEnd();
+      const value = positionals.length === 2 ? positionals[1].text : raw;
+      const result = await cluster.put(positionals[0].text, value, { ttl: intOption(options, 'ttl', 0) });
+      return output(result, (r) => `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`);
+    },
+  },
+  get: {
+    usage: 'get <key>',
+    help: 'read a value, falling back along the preference list; repairs a replica missing it',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      const result = await cluster.get(words[0].text);
+      if (!result.ok) return output(result, () => '');
+      const value = describeValue(result.value);
+      const json = { ...result, value: value.text, encoding: value.encoding };
+      const notes = [`served by ${result.servedBy}`];
+      if (result.tried.length > 1) notes.push(`tried ${result.tried.map((t) => `${t.node}${t.ok ? '' : ` (${t.error})`}`).join(', ')}`);
+      if (result.repaired.length) notes.push(`repaired ${result.repaired.join(', ')}`);
+      return ok(json, `${value.encoding === 'base64' ? `base64:${value.text}` : value.text}\n(${notes.join('; ')})`);
+    },
+  },
+  delete: {
+    usage: 'delete <key>',
+    help: 'delete a key from every replica',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      return output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
+    },
+  },
+  add: {
+    usage: 'add [--vnodes N] [<id>] [<host:port>]',
+    help: 'add a node: a new local memcached, or an existing server; moves only the keys it now owns',
+    async run(cluster, words) {
+      const { options, positionals } = parseOptions(words, { vnodes: 'value' });
+      expect(positionals, 0, 2, this.usage);
+      let [id, address] = positionals.map((w) => w.text);
+      // One argument that reads as host:port is the address; ids rarely look like one, and can be given with it.
+      if (positionals.length === 1 && parseAddress(id).ok) [id, address] = [undefined as unknown as string, id];
+      const result = await cluster.addNode({ id, address, vnodes: intOption(options, 'vnodes') });
+      return output(result, (r) => `added ${r.node.id} at ${r.node.address}${r.node.pid ? ` (pid ${r.node.pid})` : ''}, ${r.node.vnodes} vnodes\n${moveLine(r)}`);
+    },
+  },
+  remove: {
+    usage: 'remove <id>',
+    help: 'remove a node gracefully: its keys move to their new owners first',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      return output(await cluster.removeNode(words[0].text), (r) => `removed ${r.node.id}\n${moveLine(r)}`);
+    },
+  },
+  vnodes: {
+    usage: 'vnodes <id> <count>',
+    help: 'change a node\'s number of virtual nodes (its weight)',
+    async run(cluster, words) {
+      expect(words, 2, 2, this.usage);
+      const count = Number(words[1].text);
+      if (!/^\d+$/.test(words[1].text)) throw new UsageError('the vnode count must be a whole number');
+      return output(await cluster.setVnodes(words[0].text, count), (r) => `${r.node.id} now has ${r.node.vnodes} vnodes\n${moveLine(r)}`);
+    },
+  },
+  kill: {
+    usage: 'kill <id>',
+    help: 'failure drill: SIGKILL a local node (it stays on the ring, down)',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      return output(await cluster.killNode(words[0].text), (r) => `killed ${r.node.id}; its keys are served by the replicas`);
+    },
+  },
+  revive: {
+    usage: 'revive <id>',
+    help: 'restart a killed local node, empty, and refill it from the replicas',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      return output(await cluster.reviveNode(words[0].text), (r) => `revived ${r.node.id} at ${r.node.address} (pid ${r.node.pid})\nrepair: ${moveLine(r.repair)}`);
+    },
+  },
+  down: {
+    usage: 'down',
+    help: 'stop every local memcached process (their keys are lost; the next start brings them back empty)',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      return output(await cluster.stopLocalNodes(), (r) => (r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'no local node was running'));
+    },
+  },
+  repair: {
+    usage: 'repair',
+    help: 'bring every key back to its full preference list now',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      return output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
+    },
+  },
+  nodes: {
+    usage: 'nodes',
+    help: 'nodes with address, status, vnodes, primary and replica key counts, and pid of local ones',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      const counts = await cluster.keyCounts();
+      const nodes = cluster.nodes().map((n) => ({ ...n, keys: counts[n.id] ?? null }));
+      const rows = nodes.map((n) => [n.id, n.address, n.status, n.vnodes, n.keys?.primary ?? '-', n.keys?.replica ?? '-', n.local ? (n.pid ?? (n.killed ? 'killed' : '-')) : 'external']);
+      return ok({ ok: true, nodes }, nodes.length ? table(['id', 'address', 'status', 'vnodes', 'primary', 'replica', 'pid'], rows) : 'no nodes: add one with `add`');
+    },
+  },
+  keys: {
+    usage: 'keys [<id>]',
+    help: 'keys with their preference list and holders (only those on one node if given)',
+    async run(cluster, words) {
+      expect(words, 0, 1, this.usage);
+      const result = await cluster.keys(words[0]?.text);
+      return output(result, (r) => {
+        const rows = r.keys.map((k) => [k.key, k.preference.join(','), k.missing.length ? `missing on ${k.missing.join(',')}` : 'ok']);
+        const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', `${r.keys.length} keys`];
+        if (r.unreachable.length) lines.push(`not listed: ${r.unreachable.join(', ')} did not answer`);
+        return lines.join('\n');
+      });
+    },
+  },
+  locate: {
+    usage: 'locate <key>',
+    help: 'where a key lives: hash, ring position, owner vnode, preference list and which replicas hold it',
+    async run(cluster, words) {
+      expect(words, 1, 1, this.usage);
+      return output(await cluster.locate(words[0].text), (r) =>
+        [
+          `key ${r.key}${r.hashedPart !== r.key ? ` (hash tag {${r.hashedPart}})` : ''}`,
+          `hash ${r.position} (0x${r.position.toString(16).padStart(8, '0')}), ${percent(r.position / 2 ** 32, 2)} round the ring`,
+          `owner vnode ${r.vnode.node}#${r.vnode.index} at ${r.vnode.position}`,
+          table(['rank', 'node', 'status', 'holds'], r.replicas.map((p, i) => [`${i + 1} ${p.role}`, p.node, p.status, p.holds === null ? 'unknown' : p.holds ? 'yes' : 'NO'])),
+        ].join('\n'),
+      );
+    },
+  },
+  ring: {
+    usage: 'ring',
+    help: 'ring version, checksum, vnodes and each node\'s share of the hash space',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      const ring = cluster.ringSummary();
+      const even = ring.nodes.length ? 1 / ring.nodes.length : 0;
+      return ok({ ok: true, ...ring }, [
+        `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
+        table(['node', 'vnodes', 'share', 'vs even'], ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`])),
+        `max/mean ${ring.shareSpread.maxOverMean.toFixed(3)}, deviation ${percent(ring.shareSpread.relativeDeviation)}`,
+      ].join('\n'));
+    },
+  },
+  stats: {
+    usage: 'stats',
+    help: 'memcached statistics of every node: items, bytes, hit ratio, evictions, uptime',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      const stats = await cluster.stats();
+      const rows = Object.entries(stats).map(([id, s]) => {
+        if (!s) return [id, '-', '-', '-', '-', '-', 'no answer'];
+        const hits = Number(s.get_hits);
+        const lookups = hits + Number(s.get_misses);
+        return [id, Number(s.curr_items), bytes(Number(s.bytes)), lookups ? percent(hits / lookups) : '-', Number(s.evictions), Number(s.curr_connections), duration(Number(s.uptime))];
+      });
+      return ok({ ok: true, stats }, table(['node', 'items', 'bytes', 'hit ratio', 'evictions', 'connections', 'uptime'], rows));
+    },
+  },
+  fake: {
+    usage: 'fake [--ttl SECONDS] <count>',
+    help: 'store <count> realistic keys and values (users, carts, sessions, products, pages)',
+    async run(cluster, words) {
+      const { options, positionals } = parseOptions(words, { ttl: 'value' });
+      expect(positionals, 1, 1, this.usage);
+      const count = Number(positionals[0].text);
+      if (!/^\d+$/.test(positionals[0].text) || count < 1 || count > 1_000_000) throw new UsageError('the count must be a whole number from 1 to 1000000');
+      const ttl = intOption(options, 'ttl', 0);
+      const entries = fakeEntries(count);
+      let stored = 0;
+      const failures: string[] = [];
+      await mapLimit(entries, 64, async ({ key, value }) => {
+        const result = await cluster.put(key, value, { ttl });
+        if (result.ok) stored++;
+        else failures.push(`${key}: ${result.message}`);
+      });
+      const text = `stored ${stored} of ${count} fake keys${failures.length ? `\n${failures.slice(0, 5).join('\n')}` : ''}`;
+      return { ok: failures.length === 0, json: { ok: failures.length === 0, stored, failed: failures.length, sample: entries.slice(0, 5).map((e) => e.key) }, text };
+    },
+  },
+  events: {
+    usage: 'events',
+    help: 'what happened in this session: membership, node down/up, moves, repairs, errors',
+    async run(cluster, words) {
+      expect(words, 0, 0, this.usage);
+      const events = cluster.events.recent();
+      return ok({ ok: true, events }, events.map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${describeEvent(e)}`).join('\n') || 'no events yet');
+    },
+  },
+};
+
+const aliases: Record<string, string> = { del: 'delete', rm: 'remove', ls: 'keys', where: 'locate' };
+
+export function findCommand(name: string): Command | undefined {
+  return commands[aliases[name] ?? name];
+}
+
+export function helpText(): string {
+  const rows = Object.values(commands).map((c) => [c.usage, c.help]);
+  rows.push(['help', 'this list'], ['exit', 'leave the shell (local nodes keep running and keep their keys)']);
+  return table(['command', 'what it does'], rows);
+}
+
+export function describeEvent(event: ReturnType<Cluster['events']['recent']>[number]): string {
+  switch (event.type) {
+    case 'node-added': return `${event.node} added at ${event.address}`;
+    case 'node-removed': return `${event.node} removed`;
+    case 'node-vnodes': return `${event.node} now has ${event.vnodes} vnodes`;
+    case 'node-down': return `${event.node} is down (${event.reason})`;
+    case 'node-up': return `${event.node} is up${event.restarted ? ' (restarted)' : ''}`;
+    case 'node-killed': return `${event.node} killed (pid ${event.pid})`;
+    case 'node-revived': return `${event.node} revived at ${event.address} (pid ${event.pid})`;
+    case 'node-flushed': return `${event.node} held ${event.items} items before joining; flushed`;
+    case 'move-planned': return `${event.reason}: ${event.keys} keys, ${event.copies} copies and ${event.deletes} deletes planned`;
+    case 'move-progress': return `${event.reason}: ${event.done}/${event.total} copies`;
+    case 'move-done': return `${event.reason}: ${event.copied} copied, ${event.deleted} deleted, ${event.failed} failed in ${event.ms} ms`;
+    case 'ring-changed': return `ring version ${event.version} (checksum ${event.checksum})`;
+    case 'error': return `error: ${event.message}`;
+  }
+}

@@ -1,0 +1,39 @@
+// Text rendering for the shell: aligned tables, values shown safely, byte sizes and durations.
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c]?.length ?? 0)));
+  const numeric = header.map((_, c) => rows.length > 0 && rows.every((row) => typeof row[c] === 'number'));
+  return cells
+    .map((row) => row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+/** A value as text when it is printable UTF-8, else as base64 so the terminal is never garbled. */
+export function describeValue(value: Buffer): { text: string; encoding: 'utf8' | 'base64' } {
+  const text = value.toString('utf8');
+  const printable = Buffer.from(text, 'utf8').equals(value) && !/[\p{Cc}]/u.test(text.replace(/[\n\t\r]/g, ''));
+  return printable ? { text, encoding: 'utf8' } : { text: value.toString('base64'), encoding: 'base64' };
+}
+
+export function percent(fraction: number, digits = 1): string {
+  return `${(fraction * 100).toFixed(digits)}%`;
+}
+
+export function bytes(count: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = count;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+  return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+}

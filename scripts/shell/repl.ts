@@ -1,0 +1,90 @@
+// The interactive shell: a prompt with history and completion, or one command per line from a pipe.
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Cluster } from '@/lib/cluster/cluster';
+import { commands, describeEvent, findCommand, helpText, type Output } from './commands';
+import { splitWords, UsageError } from './args';
+
+const HISTORY_LINES = 1000;
+
+/** Runs one command line; usage mistakes become failed outputs rather than exceptions. */
+export async function runLine(cluster: Cluster, line: string): Promise<Output | 'exit' | null> {
+  let words;
+  try {
+    words = splitWords(line);
+  } catch (error) {
+    return { ok: false, json: { ok: false, error: 'usage', message: (error as Error).message }, text: (error as Error).message };
+  }
+  if (words.length === 0 || words[0].text.startsWith('#')) return null;
+  const name = words[0].text.toLowerCase();
+  if (name === 'exit' || name === 'quit') return 'exit';
+  if (name === 'help' || name === '?') return { ok: true, json: { ok: true, commands: Object.keys(commands) }, text: helpText() };
+  const command = findCommand(name);
+  if (!command) return { ok: false, json: { ok: false, error: 'usage', message: `unknown command ${name}` }, text: `unknown command ${name}; type help` };
+  try {
+    return await command.run(cluster, words.slice(1), line);
+  } catch (error) {
+    if (error instanceof UsageError) return { ok: false, json: { ok: false, error: 'usage', message: error.message }, text: error.message };
+    throw error;
+  }
+}
+
+export async function runShell(cluster: Cluster, options: { json: boolean; dataDir: string }): Promise<number> {
+  const interactive = Boolean(process.stdin.isTTY);
+  const historyFile = path.join(options.dataDir, 'history');
+  const history = interactive ? await loadHistory(historyFile) : [];
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+    history,
+    historySize: HISTORY_LINES,
+    prompt: 'ringside> ',
+    completer: (line: string) => complete(cluster, line),
+  });
+  const unsubscribe = cluster.events.subscribe((event) => {
+    if (event.type === 'move-progress' || event.type === 'move-planned') return;
+    if (interactive) process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
+    if (interactive) rl.prompt(true);
+  });
+  if (interactive) {
+    console.log(`Ringside shell: ${cluster.nodes().length} nodes, ring version ${cluster.version}. Type help.`);
+    rl.prompt();
+  }
+  let failures = 0;
+  for await (const line of rl) {
+    if (interactive && line.trim()) await appendFile(historyFile, `${line}\n`).catch(() => undefined);
+    let result: Output | 'exit' | null;
+    try {
+      result = await runLine(cluster, line);
+    } catch (error) {
+      result = { ok: false, json: { ok: false, error: 'internal', message: String(error) }, text: `internal error: ${(error as Error).stack ?? error}` };
+    }
+    if (result === 'exit') break;
+    if (result) {
+      if (!result.ok) failures++;
+      const text = options.json ? JSON.stringify(result.json) : result.text;
+      (result.ok ? process.stdout : process.stderr).write(`${text}\n`);
+    }
+    if (interactive) rl.prompt();
+  }
+  unsubscribe();
+  rl.close();
+  return failures > 0 && !interactive ? 1 : 0;
+}
+
+async function loadHistory(file: string): Promise<string[]> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const text = await readFile(file, 'utf8').catch(() => '');
+  // readline wants the newest entry first.
+  return text.split('\n').filter(Boolean).slice(-HISTORY_LINES).reverse();
+}
+
+function complete(cluster: Cluster, line: string): [string[], string] {
+  const words = line.split(/\s+/);
+  const last = words[words.length - 1];
+  const candidates = words.length <= 1 ? [...Object.keys(commands), 'help', 'exit'] : cluster.nodes().map((n) => n.id);
+  const hits = candidates.filter((c) => c.startsWith(last));
+  return [hits.length ? hits : candidates, last];
+}
