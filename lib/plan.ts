@@ -78,12 +78,18 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
     const target = preferenceListAt(after, position);
     if (old[0] !== target[0]) plan.primariesMoved++;
 
-    const sources = rankSources(holders, old);
+    const sources = rankSources(holders.filter((node) => !unavailable.has(node)), old);
+    let deferred = false;
     for (const node of target) {
       if (holders.includes(node)) continue;
-      if (unavailable.has(node)) plan.deferred++;
+      if (unavailable.has(node)) {
+        deferred = true;
+        plan.deferred++;
+      }
       else plan.copies.push({ key, to: node, sources, exp });
     }
+    // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.
+    if (deferred) continue;
     for (const node of holders) {
       if (!target.includes(node) && !unavailable.has(node)) plan.deletes.push({ key, from: node });
     }

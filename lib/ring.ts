@@ -149,9 +149,12 @@ export function compareIds(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A short digest two processes compare to know they hold the same ring. */
+/** A short digest two processes compare to know they hold the same ring (byte order fixed, so any machine agrees). */
 function ringChecksum(nodes: readonly RingNode[], replicas: number, positions: Uint32Array): string {
   const membership = `${replicas}|${nodes.map((n) => `${n.id}:${n.vnodes}`).join(',')}`;
-  const layout = murmur.x86.hash32(new Uint8Array(positions.buffer, positions.byteOffset, positions.byteLength), 0) >>> 0;
-  return (hash(`${membership}|${layout}`) >>> 0).toString(16).padStart(8, '0');
+  const bytes = new Uint8Array(positions.length * 4);
+  const view = new DataView(bytes.buffer);
+  positions.forEach((position, v) => view.setUint32(v * 4, position, true));
+  const layout = murmur.x86.hash32(bytes, 0) >>> 0;
+  return hash(`${membership}|${layout}`).toString(16).padStart(8, '0');
 }

@@ -13,12 +13,18 @@ const encoder = new TextEncoder();
 const FORBIDDEN_IN_KEY = /[\s\p{Cc}]/u;
 const FORBIDDEN_IN_ID = /[\s,\p{Cc}]/u;
 
+// A lone surrogate encodes as U+FFFD, so two different strings would name one memcached key.
+function isWellFormed(text: string): boolean {
+  return !/\p{Surrogate}/u.test(text);
+}
+
 /** Each check returns null when the input is acceptable, else a message that says what to change. */
 export function checkKey(key: string): string | null {
   if (typeof key !== 'string' || key.length === 0) return 'the key is empty';
   const bytes = encoder.encode(key).length;
   if (bytes > MAX_KEY_BYTES) return `the key is ${bytes} bytes in UTF-8; memcached allows at most ${MAX_KEY_BYTES}`;
   if (FORBIDDEN_IN_KEY.test(key)) return 'the key contains whitespace or a control character, which memcached keys cannot hold';
+  if (!isWellFormed(key)) return 'the key contains a lone UTF-16 surrogate, which has no UTF-8 form';
   return null;
 }
 
@@ -38,6 +44,7 @@ export function checkNodeId(id: string): string | null {
   if (typeof id !== 'string' || id.length === 0) return 'the node id is empty';
   if (id.length > MAX_ID_LENGTH) return `the node id is longer than ${MAX_ID_LENGTH} characters`;
   if (FORBIDDEN_IN_ID.test(id)) return 'a node id cannot contain whitespace, commas or control characters';
+  if (!isWellFormed(id)) return 'the node id contains a lone UTF-16 surrogate, which has no UTF-8 form';
   return null;
 }
 
@@ -55,7 +62,23 @@ export interface HostPort {
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const IPV6 = /^[0-9a-f:.]+$/i;
+
+/** RFC 4291 text form: eight hex groups, one `::` run allowed, an IPv4 tail allowed. */
+function isIpv6(host: string): boolean {
+  const halves = host.split('::');
+  if (halves.length > 2) return false;
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':'));
+  const groups = halves.flatMap(groupsOf);
+  let count = groups.length;
+  const last = groups[groups.length - 1];
+  if (last !== undefined && last.includes('.')) {
+    if (!IPV4.test(last)) return false;
+    groups.pop();
+    count += 1;
+  }
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
 
 /** Parses `host:port` (IPv6 as `[::1]:port`); a message says what is wrong otherwise. */
 export function parseAddress(text: string): { ok: true; address: HostPort } | { ok: false; message: string } {
@@ -68,7 +91,7 @@ export function parseAddress(text: string): { ok: true; address: HostPort } | { 
   const [, host, portText] = match;
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535 || portText.length > 5) return fail('the port must be 1 to 65535');
-  if (bracketed ? !(IPV6.test(host) && host.includes(':')) : !(IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))) {
+  if (bracketed ? !isIpv6(host) : !(IPV4.test(host) || (HOSTNAME.test(host) && !/^[\d.]+$/.test(host)))) {
     return fail('bad host name');
   }
   return { ok: true, address: { host: host.toLowerCase(), port } };
