@@ -395,6 +395,9 @@ export class Cluster {
       if ('ok' in record) return record;
       this.clients.set(id, this.newClient(record));
       this.health.set(id, { status: 'up', failures: 0 });
+      // Remember which process answers, so a restart behind Ringside's back is noticed even by a later process.
+      const stats = await this.call(id, (client) => client.stats());
+      if (stats.ok) record.instance = instanceOf(stats.value);
       const summary = await this.changeMembership([...this.state.nodes, record], `add ${id}`);
       this.events.emit({ type: 'node-added', node: id, address: formatAddress(record), local: Boolean(record.local) });
       return { ok: true, node: this.viewOf(record), ...summary };
@@ -666,7 +669,7 @@ export class Cluster {
           if (!health) return;
           try {
             const stats = await this.client(record.id).stats();
-            const instance = `${stats.pid}:${Number(stats.time) - Number(stats.uptime)}`;
+            const instance = instanceOf(stats);
             const restarted = record.instance !== undefined && !sameInstance(record.instance, instance);
             const returned = health.status === 'down' || record.down === true;
             health.failures = 0;
@@ -731,6 +734,9 @@ export class Cluster {
     record.host = started.host;
     record.port = started.port;
     record.local = { pid: started.pid, killed: false };
+    // A relaunched node is empty: marked as down, the next probe sees it return and repairs it.
+    record.down = true;
+    record.instance = undefined;
     this.clients.get(record.id)?.close();
     this.clients.delete(record.id);
     this.persist();
@@ -820,6 +826,10 @@ function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failur
   if (badValue) return fail('invalid_value', badValue);
   const badTtl = checkTtl(ttl);
   return badTtl ? fail('invalid_ttl', badTtl) : null;
+}
+
+function instanceOf(stats: Record<string, string>): string {
+  return `${stats.pid}:${Number(stats.time) - Number(stats.uptime)}`;
 }
 
 function sameInstance(a: string, b: string): boolean {

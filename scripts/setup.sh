@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Ringside needs on a fresh machine, and nothing twice: memcached (and Chromium for the
+# dashboard tests) from the system's packages, then the npm dependencies when the lockfile changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v memcached >/dev/null 2>&1 || missing+=(memcached)
+if [ "${RINGSIDE_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]} with apt-get" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: please install ${missing[*]} (macOS: brew install memcached chromium), then run this again" >&2
+    exit 1
+  fi
+fi
+
+# npm ci only when node_modules is missing or older than the lockfile.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

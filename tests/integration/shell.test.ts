@@ -1,0 +1,109 @@
+// The `ringside` command as a user runs it: one-shot commands, JSON output, piped shell input, exit codes.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRing, preferenceList } from '@/lib/ring';
+
+const root = path.resolve(__dirname, '../..');
+let dataDir: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function ringside(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['--conditions=react-server', path.join(root, 'scripts/ringside.ts'), ...args],
+      { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin!.end(input);
+    else child.stdin!.end();
+  });
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-shell-'));
+});
+
+afterAll(async () => {
+  await ringside(['down']);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('offline calculator', () => {
+  it('prints preference lists as JSON for keys given after --', async () => {
+    const run = await ringside(['locate', '--nodes', 'node-1,node-2,node-3', '--json', '--', 'key-0', 'user:{42}:cart']);
+    expect(run.code).toBe(0);
+    const ring = buildRing(['node-1', 'node-2', 'node-3'].map((id) => ({ id, vnodes: 160 })));
+    expect(JSON.parse(run.stdout)).toEqual({ 'key-0': preferenceList(ring, 'key-0'), 'user:{42}:cart': preferenceList(ring, 'user:{42}:cart') });
+    expect(JSON.parse(run.stdout)['key-0']).toEqual(['node-1', 'node-3', 'node-2']);
+  });
+
+  it('reads keys from standard input', async () => {
+    const run = await ringside(['locate', '--nodes', 'a,b', '--vnodes', '4', '--replicas', '1', '--json'], 'x\ny\n');
+    expect(Object.keys(JSON.parse(run.stdout))).toEqual(['x', 'y']);
+  });
+});
+
+describe('one-shot commands on local memcached nodes', () => {
+  it('starts a cluster of three local nodes on first use and reports them', async () => {
+    const run = await ringside(['nodes', '--json']);
+    expect(run.code).toBe(0);
+    const { nodes } = JSON.parse(run.stdout);
+    expect(nodes.map((n: { id: string }) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
+    for (const node of nodes) {
+      expect(node.status).toBe('up');
+      expect(node.pid).toBeGreaterThan(0);
+      expect(node.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    }
+  });
+
+  it('puts, gets, locates and deletes, with JSON and exit codes', async () => {
+    const put = await ringside(['put', 'greeting', 'hello', 'there', '--json']);
+    expect(put.code).toBe(0);
+    expect(JSON.parse(put.stdout).acknowledged).toBe(3);
+
+    const get = await ringside(['get', 'greeting', '--json']);
+    expect(JSON.parse(get.stdout)).toMatchObject({ ok: true, value: 'hello there', encoding: 'utf8' });
+
+    const located = JSON.parse((await ringside(['locate', 'greeting', '--json'])).stdout);
+    expect(located.replicas.map((r: { holds: boolean }) => r.holds)).toEqual([true, true, true]);
+
+    expect((await ringside(['delete', 'greeting'])).code).toBe(0);
+    const missing = await ringside(['get', 'greeting', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error).toBe('not_found');
+  });
+
+  it('runs one command per line piped into the shell', async () => {
+    const run = await ringside(['shell', '--json'], 'put a 1\nput b 2\nget a\nget b\nring\n');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.ok)).toEqual([true, true, true, true, true]);
+    expect(lines[2].value).toBe('1');
+    expect(lines[4].nodes).toHaveLength(3);
+  });
+
+  it('says what is wrong, changes nothing, and exits non-zero on bad input', async () => {
+    const before = JSON.parse((await ringside(['ring', '--json'])).stdout).checksum;
+    const badKey = await ringside(['put', 'k'.repeat(300), 'v']);
+    expect(badKey.code).toBe(1);
+    expect(badKey.stderr).toMatch(/invalid_key.*250/);
+    const unknown = await ringside(['remove', 'node-42']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no node "node-42"/);
+    const usage = await ringside(['get']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/usage: get <key>/);
+    const command = await ringside(['frobnicate']);
+    expect(command.stderr).toMatch(/unknown command/);
+    expect(JSON.parse((await ringside(['ring', '--json'])).stdout).checksum).toBe(before);
+  });
+});
