@@ -89,16 +89,10 @@ export class NodeClient {
 
   /** Stores only when the key is absent; false when it already existed. */
   async add(key: string, value: Buffer, expires = 0, flags = 0): Promise<boolean> {
-    try {
-      await this.run((client) => {
-        flagsForNextWrite = flags;
-        return client.add(key, value, { expires });
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof NodeError && error.code === 'server_error' && /Key exists|Item not stored/.test(error.message)) return false;
-      throw error;
-    }
+    return this.run((client) => {
+      flagsForNextWrite = flags;
+      return client.add(key, value, { expires });
+    });
   }
 
   /** False when the key was not there. */

@@ -1,0 +1,173 @@
+// The memcached edge against real memcached and misbehaving fake servers: every call settles within its deadline.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeClient, NodeError } from '@/lib/memcached/node-client';
+import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
+
+const DEADLINE = 400;
+let node: LocalProcess;
+let client: NodeClient;
+
+beforeAll(async () => {
+  node = await startLocalNode({ memoryMb: 16 });
+  client = new NodeClient(node, { deadlineMs: DEADLINE });
+});
+
+afterAll(async () => {
+  client.close();
+  await stopLocalNode(node.pid, 'SIGKILL');
+});
+
+/** Milliseconds a promise takes to settle, and the error it rejected with. */
+async function settle(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
+  const started = Date.now();
+  try {
+    await promise;
+    return { ms: Date.now() - started, error: null };
+  } catch (error) {
+    return { ms: Date.now() - started, error };
+  }
+}
+
+describe('on a healthy memcached', () => {
+  it('round-trips binary values and flags, and reports misses', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 13, 10, 32]);
+    await client.set('bin', bytes, 0, 0xdeadbeef);
+    expect(await client.get('bin')).toEqual({ value: bytes, flags: 0xdeadbeef });
+    expect(await client.get('absent')).toBeNull();
+    expect(await client.add('bin', Buffer.from('x'))).toBe(false);
+    expect(await client.add('fresh', Buffer.from('x'))).toBe(true);
+    expect(await client.delete('fresh')).toBe(true);
+    expect(await client.delete('fresh')).toBe(false);
+  });
+
+  it('lists keys with special characters and absolute expiries', async () => {
+    await client.flush();
+    const now = Date.now() / 1000;
+    await client.set('plain', Buffer.from('1'));
+    await client.set('ü%:{tag}/x', Buffer.from('2'), 300);
+    const items = await client.inventory();
+    const byKey = Object.fromEntries(items.map((item) => [item.key, item]));
+    expect(Object.keys(byKey).sort()).toEqual(['plain', 'ü%:{tag}/x']);
+    expect(byKey.plain.exp).toBe(-1);
+    expect(byKey['ü%:{tag}/x'].exp).toBeGreaterThan(now + 295);
+    expect(byKey['ü%:{tag}/x'].exp).toBeLessThan(now + 305);
+    expect(await client.ttl('ü%:{tag}/x')).toBeGreaterThan(295);
+    expect(await client.ttl('plain')).toBe(-1);
+    expect(await client.ttl('absent')).toBeNull();
+  });
+
+  it('reports stats', async () => {
+    const stats = await client.stats();
+    expect(Number(stats.pid)).toBe(node.pid);
+    expect(Number(stats.uptime)).toBeGreaterThanOrEqual(0);
+    expect(stats).toHaveProperty('curr_items');
+  });
+
+  it('refuses a value over the item size as too_large and keeps working', async () => {
+    const { error } = await settle(client.set('huge', Buffer.alloc(2 * 1024 * 1024)));
+    expect(error).toBeInstanceOf(NodeError);
+    expect((error as NodeError).code).toBe('too_large');
+    await client.set('after', Buffer.from('ok'));
+    expect((await client.get('after'))?.value.toString()).toBe('ok');
+  });
+
+  it('carries 500 concurrent calls on one client', async () => {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => client.set(`many:${i}`, Buffer.from(String(i)))));
+    const values = await Promise.all(Array.from({ length: 500 }, (_, i) => client.get(`many:${i}`)));
+    expect(values.map((v) => v?.value.toString())).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
+  });
+
+  it('never sends MEMCACHE_* credentials from the environment', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { MEMCACHE_USERNAME: 'leak', MEMCACHE_PASSWORD: 'leak', MEMCACHIER_USERNAME: 'leak', MEMCACHIER_PASSWORD: 'leak', MEMCACHE_SERVERS: '127.0.0.2:1' });
+    try {
+      // memcached without SASL would refuse an authentication attempt, so a working call proves none was made.
+      const fresh = new NodeClient(node, { deadlineMs: DEADLINE });
+      await fresh.set('env', Buffer.from('safe'));
+      expect((await fresh.get('env'))?.value.toString()).toBe('safe');
+      fresh.close();
+    } finally {
+      for (const name of ['MEMCACHE_USERNAME', 'MEMCACHE_PASSWORD', 'MEMCACHIER_USERNAME', 'MEMCACHIER_PASSWORD', 'MEMCACHE_SERVERS']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+  });
+});
+
+describe('under faults', () => {
+  it('times out on a frozen (SIGSTOP) node within the deadline, then works after SIGCONT', async () => {
+    const frozen = await startLocalNode({ memoryMb: 8 });
+    const c = new NodeClient(frozen, { deadlineMs: DEADLINE });
+    try {
+      await c.set('k', Buffer.from('v'));
+      process.kill(frozen.pid, 'SIGSTOP');
+      const { ms, error } = await settle(c.get('k'));
+      expect((error as NodeError).code).toBe('timeout');
+      expect(ms).toBeLessThan(DEADLINE + 500);
+      const inventory = await settle(new NodeClient(frozen, { deadlineMs: DEADLINE, inventoryDeadlineMs: DEADLINE }).inventory());
+      expect((inventory.error as NodeError).code).toBe('timeout');
+      process.kill(frozen.pid, 'SIGCONT');
+      expect((await c.get('k'))?.value.toString()).toBe('v');
+    } finally {
+      process.kill(frozen.pid, 'SIGCONT');
+      c.close();
+      await stopLocalNode(frozen.pid, 'SIGKILL');
+    }
+  });
+
+  it('fails fast on a killed node and works again when it restarts on the same port', async () => {
+    const victim = await startLocalNode({ memoryMb: 8 });
+    const c = new NodeClient(victim, { deadlineMs: DEADLINE });
+    try {
+      await c.set('k', Buffer.from('v'));
+      await stopLocalNode(victim.pid, 'SIGKILL');
+      expect(isAlive(victim.pid)).toBe(false);
+      const { ms, error } = await settle(c.get('k'));
+      expect(['unreachable', 'closed']).toContain((error as NodeError).code);
+      expect(ms).toBeLessThan(DEADLINE + 100);
+      const again = await startLocalNode({ port: victim.port, memoryMb: 8 });
+      victim.pid = again.pid;
+      expect(await c.get('k')).toBeNull(); // restarted empty, same client object
+      await c.set('k', Buffer.from('v2'));
+      expect((await c.get('k'))?.value.toString()).toBe('v2');
+    } finally {
+      c.close();
+      await stopLocalNode(victim.pid, 'SIGKILL');
+    }
+  });
+
+  const fakes: net.Server[] = [];
+  afterAll(() => fakes.forEach((server) => server.close()));
+
+  async function fakeServer(onConnection: (socket: net.Socket) => void): Promise<{ host: string; port: number }> {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => undefined); // the client hanging up on a misbehaving server is the point
+      onConnection(socket);
+    });
+    fakes.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
+  }
+
+  it.each([
+    ['accepts and never answers', (_socket: net.Socket) => undefined],
+    ['answers an ASCII error line', (socket: net.Socket) => socket.on('data', () => socket.write('ERROR\r\n'))],
+    ['closes at once', (socket: net.Socket) => socket.destroy()],
+    ['answers garbage', (socket: net.Socket) => socket.on('data', () => socket.write(Buffer.alloc(64, 0x41)))],
+    ['trickles a byte at a time', (socket: net.Socket) => {
+      const timer = setInterval(() => socket.writable && socket.write(Buffer.from([0x81])), 50);
+      socket.on('close', () => clearInterval(timer));
+    }],
+  ])('settles within the deadline when a server %s', async (_name, behaviour) => {
+    const address = await fakeServer(behaviour);
+    const c = new NodeClient(address, { deadlineMs: DEADLINE, inventoryDeadlineMs: DEADLINE });
+    for (const call of [() => c.get('k'), () => c.set('k', Buffer.from('v')), () => c.stats(), () => c.inventory()]) {
+      const { ms, error } = await settle(call());
+      expect(error).toBeInstanceOf(NodeError);
+      expect(ms).toBeLessThan(DEADLINE + 300);
+    }
+    c.close();
+  });
+});
