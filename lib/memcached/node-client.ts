@@ -59,6 +59,31 @@ const serializer = {
   },
 };
 
+const batched = new WeakSet<object>();
+
+/**
+ * memjs writes each request straight to its socket, one system call apiece; corking until the next tick
+ * sends every request made in the same tick in one write, which is where most of a busy client's time went.
+ */
+function batchWrites(client: memjs.Client): void {
+  const socket = (client.servers[0] as unknown as { _socket?: import('node:net').Socket })._socket;
+  if (!socket || batched.has(socket)) return;
+  batched.add(socket);
+  const write = socket.write;
+  let corked = false;
+  socket.write = function (this: typeof socket, ...args: Parameters<typeof write>) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write.apply(this, args);
+  } as typeof write;
+}
+
 export class NodeClient {
   readonly label: string;
   private client: memjs.Client | null = null;
@@ -185,7 +210,9 @@ export class NodeClient {
       timer = setTimeout(() => reject(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), this.deadlineMs);
     });
     try {
-      return await Promise.race([call(client), deadline]);
+      const pending = call(client);
+      batchWrites(client);
+      return await Promise.race([pending, deadline]);
     } catch (error) {
       const failure = this.toNodeError(error);
       if (failure.code !== 'too_large' && failure.code !== 'server_error') this.discard(client);
