@@ -1,4 +1,5 @@
 // The memcached edge against real memcached and misbehaving fake servers: every call settles within its deadline.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
@@ -17,6 +18,17 @@ afterAll(async () => {
   client.close();
   await stopLocalNode(node.pid, 'SIGKILL');
 });
+
+/** SIGSTOP, then wait until the kernel reports the process stopped (delivery is asynchronous). */
+async function freeze(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  for (let waited = 0; waited < 2000; waited += 5) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T') return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`pid ${pid} did not stop`);
+}
 
 /** Milliseconds a promise takes to settle, and the error it rejected with. */
 async function settle(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
@@ -102,7 +114,7 @@ describe('under faults', () => {
     const c = new NodeClient(frozen, { deadlineMs: DEADLINE });
     try {
       await c.set('k', Buffer.from('v'));
-      process.kill(frozen.pid, 'SIGSTOP');
+      await freeze(frozen.pid);
       const { ms, error } = await settle(c.get('k'));
       expect((error as NodeError).code).toBe('timeout');
       expect(ms).toBeLessThan(DEADLINE + 500);
