@@ -179,7 +179,7 @@ export const commands: Record<string, Command> = {
           `key ${r.key}${r.hashedPart !== r.key ? ` (hash tag {${r.hashedPart}})` : ''}`,
           `hash ${r.position} (0x${r.position.toString(16).padStart(8, '0')}), ${percent(r.position / 2 ** 32, 2)} round the ring`,
           `owner vnode ${r.vnode.node}#${r.vnode.index} at ${r.vnode.position}`,
-          table(['rank', 'node', 'status', 'holds'], r.replicas.map((p, i) => [`${i + 1} ${p.role}`, p.node, p.status, p.holds === null ? 'unknown' : p.holds ? 'yes' : 'NO'])),
+          table(['rank', 'node', 'status', 'holds'], r.replicas.map((p, i) => [`${i + 1} ${p.role}`, p.node, p.status, p.holds === null ? 'unknown' : p.holds ? 'yes' : 'no'])),
         ].join('\n'),
       );
     },

@@ -43,10 +43,21 @@ export async function runShell(cluster: Cluster, options: { json: boolean; dataD
     prompt: 'ringside> ',
     completer: (line: string) => complete(cluster, line),
   });
+  // Events from background probes and repairs are shown between commands; a command's own result says the rest.
+  let running = false;
   const unsubscribe = cluster.events.subscribe((event) => {
-    if (event.type === 'move-progress' || event.type === 'move-planned') return;
-    if (interactive) process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
-    if (interactive) rl.prompt(true);
+    if (!interactive) return;
+    if (event.type === 'move-progress') {
+      // A progress line, overwritten in place while keys move.
+      const width = 30;
+      const filled = Math.round((event.done / Math.max(1, event.total)) * width);
+      process.stdout.write(`\r\x1b[K${event.reason} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total} copies`);
+      if (event.done === event.total) process.stdout.write('\r\x1b[K');
+      return;
+    }
+    if (running) return;
+    process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
+    rl.prompt(true);
   });
   if (interactive) {
     console.log(`Ringside shell: ${cluster.nodes().length} nodes, ring version ${cluster.version}. Type help.`);
@@ -56,16 +67,19 @@ export async function runShell(cluster: Cluster, options: { json: boolean; dataD
   for await (const line of rl) {
     if (interactive && line.trim()) await appendFile(historyFile, `${line}\n`).catch(() => undefined);
     let result: Output | 'exit' | null;
+    running = true;
     try {
       result = await runLine(cluster, line);
     } catch (error) {
       result = { ok: false, json: { ok: false, error: 'internal', message: String(error) }, text: `internal error: ${(error as Error).stack ?? error}` };
+    } finally {
+      running = false;
     }
     if (result === 'exit') break;
     if (result) {
       if (!result.ok) failures++;
       const text = options.json ? JSON.stringify(result.json) : result.text;
-      (result.ok ? process.stdout : process.stderr).write(`${text}\n`);
+      (result.ok || options.json ? process.stdout : process.stderr).write(`${text}\n`);
     }
     if (interactive) rl.prompt();
   }
