@@ -14,8 +14,14 @@ const views = Array.from({ length: SCRATCH_BYTES + 1 }, (_, n) => scratch.subarr
 export function hash(s: string): number {
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so this bound guarantees encodeInto never truncates.
   if (s.length * 3 > SCRATCH_BYTES) return murmur.x86.hash32(encoder.encode(s), 0) >>> 0;
-  const { written } = encoder.encodeInto(s, scratch);
-  return murmur.x86.hash32(views[written], 0) >>> 0;
+  // ASCII is copied by hand: for short keys that beats the call into the encoder several times over.
+  const length = s.length;
+  for (let i = 0; i < length; i++) {
+    const code = s.charCodeAt(i);
+    if (code > 0x7f) return murmur.x86.hash32(views[encoder.encodeInto(s, scratch).written], 0) >>> 0;
+    scratch[i] = code;
+  }
+  return murmur.x86.hash32(views[length], 0) >>> 0;
 }
 
 /**
