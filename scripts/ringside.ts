@@ -1,10 +1,10 @@
 // The `ringside` command: the interactive shell, one-shot commands, and the offline placement calculator.
 import { Cluster } from '@/lib/cluster/cluster';
 import { dataDirFromEnv } from '@/lib/cluster/state';
-import { splitWords, UsageError } from './shell/args';
+import { argvWords, UsageError } from './shell/args';
 import { helpText } from './shell/commands';
 import { offlineLocate, offlineUsage } from './shell/offline-locate';
-import { runLine, runShell } from './shell/repl';
+import { runShell, runWords } from './shell/repl';
 
 const USAGE = `usage: npm run ringside [-- shell] [--json]
        npm run ringside -- <command> [args...] [--json]
@@ -21,11 +21,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Re-quotes argv so the shell's own word splitter sees exactly the words the OS passed. */
-function quote(arg: string): string {
-  return /^[^\s"'\\]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, '\\$1')}"`;
-}
-
 async function main(argv: string[]): Promise<number> {
   const cut = argv.indexOf('--');
   const head = cut < 0 ? argv : argv.slice(0, cut);
@@ -38,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'locate' && rest.some((a) => a === '--nodes' || a.startsWith('--nodes='))) {
-    const result = await offlineLocate(splitWords(rest.map(quote).join(' ')), readStdin);
+    const result = await offlineLocate(argvWords(rest), readStdin);
     console.log(json ? JSON.stringify(result.json) : result.text);
     return 0;
   }
@@ -53,11 +48,12 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     if (shell) return await runShell(cluster, { json, dataDir });
-    const result = await runLine(cluster, [command, ...rest].map(quote).join(' '));
+    const result = await runWords(cluster, argvWords([command, ...rest]), null);
     if (result === null || result === 'exit') return 0;
     const text = json ? JSON.stringify(result.json) : result.text;
     (result.ok || json ? process.stdout : process.stderr).write(`${text}\n`);
-    return result.ok ? 0 : 1;
+    if (result.ok) return 0;
+    return (result.json as { error?: string }).error === 'usage' ? 2 : 1;
   } finally {
     await cluster.close();
   }

@@ -7,7 +7,7 @@ import { planMoves, type CopyStep, type DeleteStep, type Inventory, type KeyEntr
 import { buildRing, DEFAULT_REPLICAS, DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import { checkKey, checkNodeId, checkTtl, checkValue, checkVnodes, DEFAULT_MAX_VALUE_BYTES, formatAddress, parseAddress } from '../validate';
 import { NodeClient, NodeError, type StoredValue } from '../memcached/node-client';
-import { isAlive, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
+import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { loadState, saveState, type ClusterState, type NodeRecord } from './state';
@@ -44,6 +44,8 @@ interface Transition {
   dirty: Set<string>;
 }
 
+/** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
+const ITEM_OVERHEAD_BYTES = 1024;
 /** Consecutive transport failures after which a node is marked down. */
 const FAILURES_TO_DOWN = 2;
 const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
@@ -58,8 +60,11 @@ export class Cluster {
   private readonly hints = new Map<string, Set<string>>();
   private readonly membership = new Mutex();
   private readonly keyLocks = new KeyLocks();
+  /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
+  private readonly inflight = new Set<Promise<void>>();
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  private closed = false;
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -107,6 +112,7 @@ export class Cluster {
 
   /** Stops probing and closes every connection; local memcached processes keep running. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.probeTimer);
     await this.membership.run(async () => undefined);
     for (const client of this.clients.values()) client.close();
@@ -171,14 +177,16 @@ export class Cluster {
     };
   }
 
-  /** Every key each reachable node really holds (read from memcached itself, so it survives a restart of Ringside). */
+  /** Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect copies left out. */
   async inventory(ids: readonly string[] = this.state.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; unreachable: string[] }> {
     const inventory: Record<string, KeyEntry[]> = {};
     const unreachable: string[] = [];
     await Promise.all(
       ids.map(async (id) => {
         const outcome = await this.call(id, (client) => client.inventory());
-        if (outcome.ok) inventory[id] = outcome.value.map(({ key, exp }) => ({ key, exp }));
+        // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
+        const suspect = this.hints.get(id);
+        if (outcome.ok) inventory[id] = outcome.value.filter(({ key }) => !suspect?.has(key)).map(({ key, exp }) => ({ key, exp }));
         else unreachable.push(id);
       }),
     );
@@ -270,10 +278,9 @@ export class Cluster {
   async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
     const ttl = options.ttl ?? 0;
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-    const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.options.maxValueBytes);
+    const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return bad;
-    return this.keyLocks.run(key, async () => {
-      this.transition?.dirty.add(key);
+    return this.tracked(key, async () => {
       const replicas = await this.onEachTarget(key, (client) => client.set(key, bytes, ttl));
       const acknowledged = replicas.filter((r) => r.ok).length;
       if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
@@ -305,7 +312,10 @@ export class Cluster {
         return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
       }
     }
-    if (missing.length > 0) return fail('not_found', `no key ${key} is stored`);
+    // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
+    const authoritative = preferenceList(this.ring, key);
+    const misses = missing.filter((node) => authoritative.includes(node)).length;
+    if (misses > 0 && misses * 2 > authoritative.length) return fail('not_found', `no key ${key} is stored`);
     return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
   }
 
@@ -313,8 +323,7 @@ export class Cluster {
   async delete(key: string): Promise<Result<DeleteResult>> {
     const bad = this.checkWritable(key);
     if (bad) return bad;
-    return this.keyLocks.run(key, async () => {
-      this.transition?.dirty.add(key);
+    return this.tracked(key, async () => {
       let existed = false;
       const replicas = await this.onEachTarget(key, async (client) => {
         existed = (await client.delete(key)) || existed;
@@ -324,6 +333,15 @@ export class Cluster {
     });
   }
 
+  /**
+   * The largest value every node takes. It must be enforced before sending: memcached answers a set
+   * that is too large by deleting the value the key had, on every replica.
+   */
+  valueLimit(): number {
+    const items = this.records().map((n) => n.itemSizeMax).filter((size): size is number => size !== undefined);
+    return Math.min(this.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
+  }
+
   private checkWritable(key: string): Failure | null {
     const bad = checkKey(key);
     if (bad) return fail('invalid_key', bad);
@@ -331,18 +349,36 @@ export class Cluster {
     return null;
   }
 
-  /** Runs a write on every target of the key; a node that misses it has its copy marked suspect. */
+  /**
+   * Runs a write on every target of the key (call under the key's lock). A node that may have missed it
+   * has its copy marked suspect; a node that refused it (too large, out of memory) kept its old value.
+   */
   private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
+    const transition = this.transition;
     const targets = this.writeTargets(key);
     const outcomes = await Promise.all(
       targets.map(async (node): Promise<ReplicaOutcome> => {
         const outcome = await this.call(node, write);
         if (outcome.ok) this.clearHint(node, key);
-        else this.addHint(node, key);
+        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error') this.addHint(node, key);
         return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
       }),
     );
+    // During a move the write reached both lists, so the move's own copy of this key would be older.
+    if (outcomes.some((o) => o.ok)) transition?.dirty.add(key);
     return outcomes;
+  }
+
+  /** A write under the key's lock, tracked so a membership change can wait for those that began before it. */
+  private tracked<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const running = this.keyLocks.run(key, write);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
+    return running;
   }
 
   private writeTargets(key: string): readonly string[] {
@@ -357,7 +393,8 @@ export class Cluster {
 
   /** Gives `missing` nodes the value `source` holds, with its remaining TTL; `add` never overwrites a newer write. */
   private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
-    return this.keyLocks.run(key, async () => {
+    return this.tracked(key, async () => {
+      if (this.transition) return [];
       const read = await this.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
       if (!read.ok || !read.value.stored || read.value.ttl === null) return [];
       const { stored, ttl } = read.value;
@@ -396,8 +433,16 @@ export class Cluster {
       this.clients.set(id, this.newClient(record));
       this.health.set(id, { status: 'up', failures: 0 });
       // Remember which process answers, so a restart behind Ringside's back is noticed even by a later process.
-      const stats = await this.call(id, (client) => client.stats());
-      if (stats.ok) record.instance = instanceOf(stats.value);
+      const stats = await this.call(id, async (client) => ({ general: await client.stats(), settings: await client.stats('settings') }));
+      if (!stats.ok) {
+        this.clients.get(id)?.close();
+        this.clients.delete(id);
+        this.health.delete(id);
+        if (record.local?.pid) await stopLocalNode(record.local.pid, 'SIGKILL');
+        return fail('node_unreachable', `${id} stopped answering as it joined (${stats.error})`);
+      }
+      record.instance = instanceOf(stats.value.general);
+      record.itemSizeMax = Number(stats.value.settings.item_size_max) || undefined;
       const summary = await this.changeMembership([...this.state.nodes, record], `add ${id}`);
       this.events.emit({ type: 'node-added', node: id, address: formatAddress(record), local: Boolean(record.local) });
       return { ok: true, node: this.viewOf(record), ...summary };
@@ -461,7 +506,7 @@ export class Cluster {
     const record = this.record(id);
     if (!record) return this.unknownNode(id);
     if (!record.local) return fail('not_local', `${id} is not a local node: restart that server yourself, Ringside notices it return`);
-    if (record.local.pid && isAlive(record.local.pid)) return fail('node_alive', `${id} is running (pid ${record.local.pid})`);
+    if (record.local.pid && isRunningMemcached(record.local.pid)) return fail('node_alive', `${id} is running (pid ${record.local.pid})`);
     return this.exclusive(async () => {
       await this.relaunch(record);
       // Marked up here rather than by a probe: the probe would queue its repair behind this very change.
@@ -516,6 +561,9 @@ export class Cluster {
     const client = this.newClient(record);
     try {
       const stats = await client.stats();
+      const instance = instanceOf(stats);
+      const same = this.state.nodes.find((n) => n.instance !== undefined && sameInstance(n.instance, instance));
+      if (same) return fail('node_exists', `${formatAddress(address)} is the same memcached as ${same.id} (${formatAddress(same)})`);
       const items = Number(stats.curr_items ?? 0);
       if (items > 0) {
         await client.flush();
@@ -536,13 +584,20 @@ export class Cluster {
    * old holders, so a failure never drops a replica.
    */
   private async changeMembership(nodes: NodeRecord[], reason: string, skipDeletesOn?: string): Promise<MoveSummary> {
+    const settled = await this.settleSuspects();
     const from = this.ring;
     const to = this.buildRingOf(nodes);
     const transition: Transition = { to, nodes, dirty: new Set() };
     this.transition = transition;
     try {
+      // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
+      await Promise.all([...this.inflight]);
       const ids = [...new Set([...from.nodes, ...to.nodes].map((n) => n.id))];
       const { inventory, unreachable } = await this.inventory(ids);
+      for (const id of unreachable) {
+        const record = nodes.find((n) => n.id === id);
+        if (record) record.missedMove = true;
+      }
       const plan = planMoves(from, to, inventory, { unavailable: new Set(unreachable) });
       this.events.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
       const started = Date.now();
@@ -562,8 +617,8 @@ export class Cluster {
       }
       const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
       const deleted = await this.executeDeletes(deletes);
-      const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, ms: Date.now() - started };
-      this.events.emit({ type: 'move-done', reason, copied: summary.copied, deleted, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
+      const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+      this.events.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
       return summary;
     } finally {
       this.transition = null;
@@ -572,35 +627,79 @@ export class Cluster {
 
   private async runRepair(): Promise<MoveSummary> {
     const started = Date.now();
-    await this.dropSuspectCopies();
+    const settled = (await this.settleSuspects()) + (await this.dropStrays());
     const { inventory, unreachable } = await this.inventory();
     const plan = planMoves(this.ring, this.ring, inventory, { unavailable: new Set(unreachable) });
-    if (plan.copies.length + plan.deletes.length > 0) {
-      this.events.emit({ type: 'move-planned', reason: 'repair', keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
-    }
+    this.events.emit({ type: 'move-planned', reason: 'repair', keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
     const copies = await this.executeCopies(plan.copies, 'repair', null);
     const deleted = await this.executeDeletes(plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
-    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, ms: Date.now() - started };
-    if (plan.copies.length + plan.deletes.length > 0) {
-      this.events.emit({ type: 'move-done', reason: 'repair', copied: summary.copied, deleted, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
-    }
+    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+    this.events.emit({ type: 'move-done', reason: 'repair', copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   }
 
-  /** A node back from an outage may hold stale values or deleted keys: drop them so the repair copies fresh ones. */
-  private async dropSuspectCopies(): Promise<void> {
+  /**
+   * Brings each suspect copy in line with the trusted replicas of its key: their value (with its TTL),
+   * or its absence. When no replica is trusted (a write failed everywhere) the copies stay as they are:
+   * the outcome of that write is unknown, and an acknowledged older value must not be destroyed.
+   */
+  private async settleSuspects(): Promise<number> {
+    let settled = 0;
     for (const [node, keys] of this.hints) {
       if (this.health.get(node)?.status !== 'up') continue;
-      await mapLimit([...keys], this.options.moveConcurrency, (key) =>
-        this.keyLocks.run(key, async () => {
-          if (!keys.has(key)) return;
-          const outcome = await this.call(node, (client) => client.delete(key));
-          if (outcome.ok) keys.delete(key);
-        }),
-      );
+      const results = await mapLimit([...keys], this.options.moveConcurrency, (key) => this.keyLocks.run(key, () => this.settleSuspect(node, key, keys)));
+      settled += results.filter(Boolean).length;
       if (keys.size === 0) this.hints.delete(node);
     }
     this.persist();
+    return settled;
+  }
+
+  /** True once the copy is settled. */
+  private async settleSuspect(node: string, key: string, keys: Set<string>): Promise<boolean> {
+    if (!keys.has(key)) return false;
+    const list = preferenceList(this.ring, key);
+    const trusted = list.filter((other) => other !== node && !this.hints.get(other)?.has(key));
+    let answered = false;
+    let found: { stored: StoredValue; ttl: number } | null = null;
+    for (const other of trusted) {
+      const read = await this.call(other, async (client) => {
+        const stored = await client.get(key);
+        return stored ? { stored, ttl: await client.ttl(key) } : null;
+      });
+      if (!read.ok) continue;
+      answered = true;
+      if (read.value && read.value.ttl !== null) {
+        found = { stored: read.value.stored, ttl: read.value.ttl };
+        break;
+      }
+    }
+    if (trusted.length > 0 && !answered) return false; // nobody to ask yet: keep the mark, settle later
+    if (trusted.length > 0) {
+      const value = found;
+      const settled = value && list.includes(node)
+        ? await this.call(node, (client) => client.set(key, value.stored.value, value.ttl < 0 ? 0 : value.ttl, value.stored.flags))
+        : await this.call(node, (client) => client.delete(key));
+      if (!settled.ok) return false;
+    }
+    keys.delete(key);
+    return true;
+  }
+
+  /** A node unreachable during a membership change still holds keys the ring moved away: delete them, never copy from them. */
+  private async dropStrays(): Promise<number> {
+    let dropped = 0;
+    for (const record of this.state.nodes) {
+      if (!record.missedMove || this.health.get(record.id)?.status !== 'up') continue;
+      const listed = await this.call(record.id, (client) => client.inventory());
+      if (!listed.ok) continue;
+      const strays = listed.value.filter(({ key }) => !preferenceList(this.ring, key).includes(record.id));
+      await mapLimit(strays, this.options.moveConcurrency, ({ key }) => this.keyLocks.run(key, () => this.call(record.id, (client) => client.delete(key))));
+      dropped += strays.length;
+      record.missedMove = false;
+      this.persist();
+    }
+    return dropped;
   }
 
   private async executeCopies(copies: readonly CopyStep[], reason: string, transition: Transition | null) {
@@ -646,8 +745,13 @@ export class Cluster {
     return 'failed';
   }
 
+  /** A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it. */
   private async executeDeletes(deletes: readonly DeleteStep[]): Promise<number> {
-    const results = await mapLimit(deletes, this.options.moveConcurrency, async ({ key, from }) => (await this.call(from, (client) => client.delete(key))).ok);
+    const results = await mapLimit(deletes, this.options.moveConcurrency, async ({ key, from }) => {
+      const done = (await this.call(from, (client) => client.delete(key))).ok;
+      if (!done) this.addHint(from, key);
+      return done;
+    });
     return results.filter(Boolean).length;
   }
 
@@ -658,7 +762,7 @@ export class Cluster {
    * again, or answers from a new process (restarted, probably empty), is repaired.
    */
   async probe(): Promise<void> {
-    if (this.probing) return;
+    if (this.probing || this.closed) return;
     this.probing = true;
     let repairNeeded = false;
     try {
@@ -692,7 +796,7 @@ export class Cluster {
     } finally {
       this.probing = false;
     }
-    if (repairNeeded) await this.membership.run(() => this.runRepair()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
+    if (repairNeeded && !this.closed) await this.membership.run(() => this.runRepair()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
   }
 
   private noteFailure(id: string, reason: string): void {
@@ -718,7 +822,7 @@ export class Cluster {
   /** A local node whose process is gone (not killed on purpose) is started again on its port. */
   private async restartLostLocalNodes(): Promise<void> {
     for (const record of this.state.nodes) {
-      if (!record.local || record.local.killed || (record.local.pid && isAlive(record.local.pid))) continue;
+      if (!record.local || record.local.killed || (record.local.pid && isRunningMemcached(record.local.pid))) continue;
       await this.relaunch(record);
     }
   }
@@ -754,7 +858,8 @@ export class Cluster {
       return { ok: true, value };
     } catch (error) {
       if (!(error instanceof NodeError)) throw error;
-      if (TRANSPORT_ERRORS.has(error.code)) this.noteFailure(id, error.code);
+      // Calls failed only because a sibling call's timeout closed the shared connection are not the node's fault twice over.
+      if (TRANSPORT_ERRORS.has(error.code) && !error.collateral) this.noteFailure(id, error.code);
       return { ok: false, error: error.code };
     }
   }
@@ -847,7 +952,8 @@ function planFigures(plan: ReturnType<typeof planMoves>) {
   return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
 }
 
-export type MoveSummary = ReturnType<typeof planFigures> & { copied: number; skipped: number; failed: number; deleted: number; ms: number };
+/** What a move or repair did; `settled` counts suspect or stray copies brought in line first. */
+export type MoveSummary = ReturnType<typeof planFigures> & { copied: number; skipped: number; failed: number; deleted: number; settled: number; ms: number };
 export type MembershipResult = { node: NodeView } & MoveSummary;
 
 export interface PutResult {

@@ -11,7 +11,7 @@ export type ClusterEvent =
   | { type: 'node-flushed'; node: string; items: number }
   | { type: 'move-planned'; reason: string; keys: number; copies: number; deletes: number; primariesMoved: number; deferred: number }
   | { type: 'move-progress'; reason: string; done: number; total: number }
-  | { type: 'move-done'; reason: string; copied: number; deleted: number; skipped: number; failed: number; ms: number }
+  | { type: 'move-done'; reason: string; copied: number; deleted: number; settled: number; skipped: number; failed: number; ms: number }
   | { type: 'ring-changed'; version: number; checksum: string }
   | { type: 'error'; message: string };
 

@@ -17,6 +17,10 @@ const nodeRecord = z.object({
   instance: z.string().optional(),
   /** Whether the node was last seen down, so a later process knows to repair it on return. */
   down: z.boolean().optional(),
+  /** Unreachable during a membership change: it may hold keys the ring moved away, to delete on return. */
+  missedMove: z.boolean().optional(),
+  /** memcached's largest item (`item_size_max`), which bounds the values the ring can take. */
+  itemSizeMax: z.number().int().positive().optional(),
 });
 
 const clusterState = z.object({

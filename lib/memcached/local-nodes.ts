@@ -86,8 +86,9 @@ async function launch(binary: string, port: number, options: LocalNodeOptions): 
   const started = Date.now();
   while (Date.now() - started < READY_MS) {
     if (exited) break;
-    const answer = await asciiCommand({ host: HOST, port }, 'version', (tail) => tail.endsWith('\r\n'), 250).catch(() => null);
-    if (answer?.startsWith('VERSION') && !exited) {
+    const answer = await asciiCommand({ host: HOST, port }, 'stats', (tail) => tail.endsWith('END\r\n'), 250).catch(() => null);
+    // Only our own child counts: another memcached already on the port would answer too.
+    if (answer?.includes(`STAT pid ${child.pid}\r\n`) && !exited) {
       // Stop listening to it and let it run on its own.
       child.stderr!.destroy();
       child.unref();
@@ -114,6 +115,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** A recorded pid still running memcached (after a reboot the number may belong to another program). */
+export function isRunningMemcached(pid: number): boolean {
+  return isAlive(pid) && isMemcached(pid);
+}
+
 /** Whether `pid` is still a memcached process, so a recycled pid is never signalled. */
 function isMemcached(pid: number): boolean {
   try {
@@ -127,6 +133,8 @@ function isMemcached(pid: number): boolean {
 export async function stopLocalNode(pid: number, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
   if (!isAlive(pid) || !isMemcached(pid)) return;
   process.kill(pid, signal);
+  // A frozen (SIGSTOPped) process only acts on SIGTERM once it runs again.
+  if (signal === 'SIGTERM') process.kill(pid, 'SIGCONT');
   const started = Date.now();
   while (isAlive(pid)) {
     if (Date.now() - started > 5000) {

@@ -31,6 +31,11 @@ export function splitWords(line: string): Word[] {
   return words;
 }
 
+/** The command line's arguments as words: the OS already split them, and there is no typed line behind them. */
+export function argvWords(args: readonly string[]): Word[] {
+  return args.map((text) => ({ text, start: -1, end: -1 }));
+}
+
 function findClose(line: string, from: number, quote: string): number {
   for (let at = from; at < line.length; at++) {
     if (quote === '"' && line[at] === '\\') at++;

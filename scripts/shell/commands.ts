@@ -2,7 +2,7 @@
 import { fakeEntries } from '@/lib/fake-data';
 import { mapLimit } from '@/lib/concurrency';
 import { parseAddress } from '@/lib/validate';
-import type { Cluster } from '@/lib/cluster/cluster';
+import type { Cluster, MoveSummary } from '@/lib/cluster/cluster';
 import type { Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { bytes, describeValue, duration, percent, table } from './format';
@@ -16,7 +16,8 @@ export interface Output {
 interface Command {
   usage: string;
   help: string;
-  run(cluster: Cluster, words: Word[], line: string): Promise<Output>;
+  /** `line` is the typed line when there is one (the shell), null for words from the command line. */
+  run(cluster: Cluster, words: Word[], line: string | null): Promise<Output>;
 }
 
 const ok = (json: unknown, text: string): Output => ({ ok: true, json, text });
@@ -31,13 +32,14 @@ function expect(words: Word[], min: number, max: number, usage: string): void {
   if (words.length < min || words.length > max) throw new UsageError(`usage: ${usage}`);
 }
 
-function moveLine(m: { keys: number; planned: number; copied: number; skipped: number; failed: number; deleted: number; primariesMoved: number; deferred: number; ms: number }): string {
+function moveLine(m: MoveSummary): string {
   const perKey = m.keys === 0 ? 0 : m.copied / m.keys;
   const parts = [
     `${m.keys} keys: ${m.primariesMoved} primaries moved (${percent(m.keys ? m.primariesMoved / m.keys : 0)})`,
     `${m.copied} copies (${perKey.toFixed(2)} per key)`,
     `${m.deleted} deletes`,
   ];
+  if (m.settled) parts.push(`${m.settled} suspect or stray copies settled`);
   if (m.skipped) parts.push(`${m.skipped} skipped (rewritten or expired meanwhile)`);
   if (m.failed) parts.push(`${m.failed} failed (left for repair)`);
   if (m.deferred) parts.push(`${m.deferred} copies owed to unreachable nodes`);
@@ -51,9 +53,9 @@ export const commands: Record<string, Command> = {
     async run(cluster, words, line) {
       const { options, positionals } = parseOptions(words, { ttl: 'value' });
       if (positionals.length < 2) throw new UsageError(`usage: ${this.usage}`);
-      // The value is the rest of the line as typed, so its spacing survives.
-      const raw = line.slice(positionals[1].start).trimEnd();
-      const value = positionals.length === 2 ? positionals[1].text : raw;
+      // Typed in the shell, the value is the rest of the line as typed, so its spacing survives.
+      const rest = positionals.slice(1);
+      const value = rest.length === 1 ? rest[0].text : line === null ? rest.map((w) => w.text).join(' ') : line.slice(rest[0].start).trimEnd();
       const result = await cluster.put(positionals[0].text, value, { ttl: intOption(options, 'ttl', 0) });
       return output(result, (r) => `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`);
     },
@@ -269,7 +271,7 @@ export function describeEvent(event: ReturnType<Cluster['events']['recent']>[num
     case 'node-flushed': return `${event.node} held ${event.items} items before joining; flushed`;
     case 'move-planned': return `${event.reason}: ${event.keys} keys, ${event.copies} copies and ${event.deletes} deletes planned`;
     case 'move-progress': return `${event.reason}: ${event.done}/${event.total} copies`;
-    case 'move-done': return `${event.reason}: ${event.copied} copied, ${event.deleted} deleted, ${event.failed} failed in ${event.ms} ms`;
+    case 'move-done': return `${event.reason}: ${event.copied} copied, ${event.deleted} deleted${event.settled ? `, ${event.settled} suspect copies settled` : ''}, ${event.failed} failed in ${event.ms} ms`;
     case 'ring-changed': return `ring version ${event.version} (checksum ${event.checksum})`;
     case 'error': return `error: ${event.message}`;
   }

@@ -4,28 +4,35 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Cluster } from '@/lib/cluster/cluster';
 import { commands, describeEvent, findCommand, helpText, type Output } from './commands';
-import { splitWords, UsageError } from './args';
+import { splitWords, UsageError, type Word } from './args';
 
 const HISTORY_LINES = 1000;
 
-/** Runs one command line; usage mistakes become failed outputs rather than exceptions. */
+const usageFailure = (message: string): Output => ({ ok: false, json: { ok: false, error: 'usage', message }, text: message });
+
+/** Runs one typed command line; usage mistakes become failed outputs rather than exceptions. */
 export async function runLine(cluster: Cluster, line: string): Promise<Output | 'exit' | null> {
   let words;
   try {
     words = splitWords(line);
   } catch (error) {
-    return { ok: false, json: { ok: false, error: 'usage', message: (error as Error).message }, text: (error as Error).message };
+    return usageFailure((error as Error).message);
   }
+  return runWords(cluster, words, line);
+}
+
+/** Runs a command from words already split (the command line's arguments, with `line` null). */
+export async function runWords(cluster: Cluster, words: Word[], line: string | null): Promise<Output | 'exit' | null> {
   if (words.length === 0 || words[0].text.startsWith('#')) return null;
   const name = words[0].text.toLowerCase();
   if (name === 'exit' || name === 'quit') return 'exit';
   if (name === 'help' || name === '?') return { ok: true, json: { ok: true, commands: Object.keys(commands) }, text: helpText() };
   const command = findCommand(name);
-  if (!command) return { ok: false, json: { ok: false, error: 'usage', message: `unknown command ${name}` }, text: `unknown command ${name}; type help` };
+  if (!command) return usageFailure(`unknown command ${name}; type help`);
   try {
     return await command.run(cluster, words.slice(1), line);
   } catch (error) {
-    if (error instanceof UsageError) return { ok: false, json: { ok: false, error: 'usage', message: error.message }, text: error.message };
+    if (error instanceof UsageError) return usageFailure(error.message);
     throw error;
   }
 }

@@ -1,9 +1,9 @@
 // The memcached edge against real memcached and misbehaving fake servers: every call settles within its deadline.
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
 import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
+import { freeze } from '../support/processes';
 
 const DEADLINE = 400;
 let node: LocalProcess;
@@ -18,17 +18,6 @@ afterAll(async () => {
   client.close();
   await stopLocalNode(node.pid, 'SIGKILL');
 });
-
-/** SIGSTOP, then wait until the kernel reports the process stopped (delivery is asynchronous). */
-async function freeze(pid: number): Promise<void> {
-  process.kill(pid, 'SIGSTOP');
-  for (let waited = 0; waited < 2000; waited += 5) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'T') return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`pid ${pid} did not stop`);
-}
 
 /** Milliseconds a promise takes to settle, and the error it rejected with. */
 async function settle(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
@@ -148,6 +137,20 @@ describe('under faults', () => {
       c.close();
       await stopLocalNode(victim.pid, 'SIGKILL');
     }
+  });
+
+  it('refuses to start a local node on a port another memcached already serves', async () => {
+    await expect(startLocalNode({ port: node.port, memoryMb: 8 })).rejects.toThrow(/did not start/);
+    expect(Number((await client.stats()).pid)).toBe(node.pid);
+  });
+
+  it('stops a frozen node with SIGTERM promptly', async () => {
+    const frozen = await startLocalNode({ memoryMb: 8 });
+    await freeze(frozen.pid);
+    const started = Date.now();
+    await stopLocalNode(frozen.pid, 'SIGTERM');
+    expect(isAlive(frozen.pid)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   const fakes: net.Server[] = [];

@@ -1,5 +1,6 @@
 // Background probes: a node that dies or freezes behind Ringside's back is marked down, and repaired when it returns.
 import { readFileSync } from 'node:fs';
+import { freeze, thaw } from '../support/processes';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StampedEvent } from '@/lib/cluster/events';
 import { startLocalNode, stopLocalNode } from '@/lib/memcached/local-nodes';
@@ -9,7 +10,7 @@ import { openFixture, type Fixture } from '../support/cluster-fixture';
 let fixture: Fixture | undefined;
 let frozenPid: number | undefined;
 afterEach(async () => {
-  if (frozenPid) process.kill(frozenPid, 'SIGCONT');
+  if (frozenPid) thaw(frozenPid);
   frozenPid = undefined;
   await fixture?.teardown();
   fixture = undefined;
@@ -69,7 +70,7 @@ describe('background probes', () => {
     const node = f.cluster.nodes().find((n) => n.id === 'node-3')!;
     const down = nextEvent(f, (e) => e.type === 'node-down' && e.node === 'node-3');
     frozenPid = node.pid!;
-    process.kill(frozenPid, 'SIGSTOP');
+    await freeze(frozenPid);
     await down;
     const started = Date.now();
     for (const key of keys) {
@@ -81,7 +82,7 @@ describe('background probes', () => {
     expect(f.cluster.nodes().find((n) => n.id === 'node-3')?.suspectKeys).toBe(60);
 
     const repaired = nextEvent(f, (e) => e.type === 'move-done' && e.reason === 'repair');
-    process.kill(frozenPid, 'SIGCONT');
+    thaw(frozenPid);
     frozenPid = undefined;
     await repaired;
     expect(f.cluster.nodes().find((n) => n.id === 'node-3')?.suspectKeys).toBe(0);

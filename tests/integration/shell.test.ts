@@ -82,6 +82,11 @@ describe('one-shot commands on local memcached nodes', () => {
     expect(JSON.parse(missing.stdout).error).toBe('not_found');
   });
 
+  it('stores a value of several arguments exactly as the words were given, quotes and backslashes included', async () => {
+    expect((await ringside(['put', 'quoted', 'say "hi"', 'C:\\dir'])).code).toBe(0);
+    expect(JSON.parse((await ringside(['get', 'quoted', '--json'])).stdout).value).toBe('say "hi" C:\\dir');
+  });
+
   it('runs one command per line piped into the shell', async () => {
     const run = await ringside(['shell', '--json'], 'put a 1\nput b 2\nget a\nget b\nring\n');
     expect(run.code).toBe(0);
@@ -100,9 +105,10 @@ describe('one-shot commands on local memcached nodes', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no node "node-42"/);
     const usage = await ringside(['get']);
-    expect(usage.code).toBe(1);
+    expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/usage: get <key>/);
     const command = await ringside(['frobnicate']);
+    expect(command.code).toBe(2);
     expect(command.stderr).toMatch(/unknown command/);
     expect(JSON.parse((await ringside(['ring', '--json'])).stdout).checksum).toBe(before);
   });
