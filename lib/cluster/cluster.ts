@@ -2,16 +2,32 @@ import 'server-only';
 // The one stateful module: membership, replicated reads and writes, planned moves, health probes and repair.
 import { keyPosition, hashPart } from '../hash';
 import { ringShares, spreadOf } from '../balance';
-import { KeyLocks, mapLimit, Mutex } from '../concurrency';
-import { planMoves, type CopyStep, type DeleteStep, type Inventory, type KeyEntry } from '../plan';
+import { KeyLocks, Mutex } from '../concurrency';
+import { planMoves, type DeleteStep, type Inventory, type KeyEntry } from '../plan';
 import { buildRing, DEFAULT_REPLICAS, DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import { checkKey, checkNodeId, checkTtl, checkValue, checkVnodes, DEFAULT_MAX_VALUE_BYTES, formatAddress, parseAddress } from '../validate';
-import { NodeClient, NodeError, type StoredValue } from '../memcached/node-client';
+import { NodeClient, NodeError } from '../memcached/node-client';
 import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
+import { NodePool } from './node-pool';
 import { loadState, saveState, type ClusterState, type NodeRecord } from './state';
-import { fail, type ErrorCode, type Failure, type NodeStatus, type NodeView, type ReplicaOutcome, type Result } from './types';
+import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
+import {
+  fail,
+  type DeleteResult,
+  type Failure,
+  type GetResult,
+  type KeyPlacement,
+  type LocateResult,
+  type MembershipResult,
+  type MoveSummary,
+  type NodeStatus,
+  type NodeView,
+  type PutResult,
+  type ReplicaOutcome,
+  type Result,
+} from './types';
 
 export interface ClusterOptions {
   dataDir: string;
@@ -30,12 +46,6 @@ export interface ClusterOptions {
   bootstrapLocalNodes?: number;
 }
 
-interface Health {
-  status: 'up' | 'down';
-  failures: number;
-  reason?: string;
-}
-
 /** A membership change in flight: writes reach both rings' lists, reads try both. */
 interface Transition {
   to: Ring;
@@ -46,20 +56,15 @@ interface Transition {
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
 const ITEM_OVERHEAD_BYTES = 1024;
-/** Consecutive transport failures after which a node is marked down. */
-const FAILURES_TO_DOWN = 2;
-const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
 
 export class Cluster {
   readonly events = new EventLog();
   private ring: Ring;
   private transition: Transition | null = null;
-  private readonly clients = new Map<string, NodeClient>();
-  private readonly health = new Map<string, Health>();
-  /** Per node, keys whose copy there is suspect (written or deleted while it was unreachable). */
-  private readonly hints = new Map<string, Set<string>>();
+  private readonly pool: NodePool;
   private readonly membership = new Mutex();
   private readonly keyLocks = new KeyLocks();
+  private readonly transfer: TransferContext;
   /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
   private readonly inflight = new Set<Promise<void>>();
   private probeTimer: NodeJS.Timeout | undefined;
@@ -72,8 +77,21 @@ export class Cluster {
     private readonly state: ClusterState,
   ) {
     this.ring = this.buildRingOf(state.nodes);
-    for (const [node, keys] of Object.entries(state.hints)) this.hints.set(node, new Set(keys));
-    for (const record of state.nodes) this.health.set(record.id, { status: record.down ? 'down' : 'up', failures: 0 });
+    this.pool = new NodePool(
+      options.deadlineMs,
+      {
+        down: (id, reason) => {
+          const record = this.record(id);
+          if (record) record.down = true;
+          this.persist();
+          this.events.emit({ type: 'node-down', node: id, reason });
+        },
+        suspectsChanged: () => this.persist(),
+      },
+      state.hints,
+    );
+    for (const record of state.nodes) this.pool.track(record.id, record, record.down ? 'down' : 'up');
+    this.transfer = { pool: this.pool, keyLocks: this.keyLocks, events: this.events, concurrency: options.moveConcurrency };
   }
 
   /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
@@ -115,8 +133,7 @@ export class Cluster {
     this.closed = true;
     clearInterval(this.probeTimer);
     await this.membership.run(async () => undefined);
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.pool.closeAll();
     this.persist();
     await this.saving;
   }
@@ -149,8 +166,7 @@ export class Cluster {
   private viewOf(record: NodeRecord): NodeView {
     const inTo = this.transition?.to.nodes.some((n) => n.id === record.id);
     const inRing = this.ring.nodes.some((n) => n.id === record.id);
-    const health = this.health.get(record.id);
-    let status: NodeStatus = health?.status ?? 'down';
+    let status: NodeStatus = this.pool.status(record.id) ?? 'down';
     if (this.transition && status === 'up') status = inTo && !inRing ? 'joining' : !inTo && inRing ? 'leaving' : status;
     return {
       id: record.id,
@@ -160,7 +176,7 @@ export class Cluster {
       local: Boolean(record.local),
       pid: record.local?.pid ?? null,
       killed: record.local?.killed ?? false,
-      suspectKeys: this.hints.get(record.id)?.size ?? 0,
+      suspectKeys: this.pool.suspectCount(record.id),
     };
   }
 
@@ -183,10 +199,9 @@ export class Cluster {
     const unreachable: string[] = [];
     await Promise.all(
       ids.map(async (id) => {
-        const outcome = await this.call(id, (client) => client.inventory());
+        const outcome = await this.pool.call(id, (client) => client.inventory());
         // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-        const suspect = this.hints.get(id);
-        if (outcome.ok) inventory[id] = outcome.value.filter(({ key }) => !suspect?.has(key)).map(({ key, exp }) => ({ key, exp }));
+        if (outcome.ok) inventory[id] = outcome.value.filter(({ key }) => !this.pool.isSuspect(id, key)).map(({ key, exp }) => ({ key, exp }));
         else unreachable.push(id);
       }),
     );
@@ -242,7 +257,7 @@ export class Cluster {
     if (v < 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
     const replicas = await Promise.all(
       preferenceList(this.ring, key).map(async (node, rank) => {
-        const outcome = await this.call(node, (client) => client.get(key));
+        const outcome = await this.pool.call(node, (client) => client.get(key));
         return {
           node,
           role: rank === 0 ? ('primary' as const) : ('replica' as const),
@@ -265,7 +280,7 @@ export class Cluster {
   async stats(): Promise<Record<string, Record<string, string> | null>> {
     const entries = await Promise.all(
       this.state.nodes.map(async ({ id }) => {
-        const outcome = await this.call(id, (client) => client.stats());
+        const outcome = await this.pool.call(id, (client) => client.stats());
         return [id, outcome.ok ? outcome.value : null] as const;
       }),
     );
@@ -297,11 +312,11 @@ export class Cluster {
     const tried: ReplicaOutcome[] = [];
     const missing: string[] = [];
     for (const node of this.readOrder(key)) {
-      if (this.hints.get(node)?.has(key)) {
+      if (this.pool.isSuspect(node, key)) {
         tried.push({ node, ok: false, error: 'suspect' });
         continue;
       }
-      const outcome = await this.call(node, (client) => client.get(key));
+      const outcome = await this.pool.call(node, (client) => client.get(key));
       if (!outcome.ok) tried.push({ node, ok: false, error: outcome.error });
       else if (!outcome.value) {
         tried.push({ node, ok: false, error: 'miss' });
@@ -358,9 +373,9 @@ export class Cluster {
     const targets = this.writeTargets(key);
     const outcomes = await Promise.all(
       targets.map(async (node): Promise<ReplicaOutcome> => {
-        const outcome = await this.call(node, write);
-        if (outcome.ok) this.clearHint(node, key);
-        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error') this.addHint(node, key);
+        const outcome = await this.pool.call(node, write);
+        if (outcome.ok) this.pool.clearSuspect(node, key);
+        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error') this.pool.markSuspect(node, key);
         return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
       }),
     );
@@ -395,12 +410,12 @@ export class Cluster {
   private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
     return this.tracked(key, async () => {
       if (this.transition) return [];
-      const read = await this.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
+      const read = await this.pool.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
       if (!read.ok || !read.value.stored || read.value.ttl === null) return [];
       const { stored, ttl } = read.value;
       const repaired: string[] = [];
       for (const node of missing) {
-        const outcome = await this.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
+        const outcome = await this.pool.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
         if (outcome.ok && outcome.value) repaired.push(node);
       }
       return repaired;
@@ -430,14 +445,11 @@ export class Cluster {
     return this.exclusive(async () => {
       const record = address ? await this.joinExternal(id, address, vnodes) : await this.startLocal(id, vnodes);
       if ('ok' in record) return record;
-      this.clients.set(id, this.newClient(record));
-      this.health.set(id, { status: 'up', failures: 0 });
+      this.pool.track(id, record, 'up');
       // Remember which process answers, so a restart behind Ringside's back is noticed even by a later process.
-      const stats = await this.call(id, async (client) => ({ general: await client.stats(), settings: await client.stats('settings') }));
+      const stats = await this.pool.call(id, async (client) => ({ general: await client.stats(), settings: await client.stats('settings') }));
       if (!stats.ok) {
-        this.clients.get(id)?.close();
-        this.clients.delete(id);
-        this.health.delete(id);
+        this.pool.forget(id);
         if (record.local?.pid) await stopLocalNode(record.local.pid, 'SIGKILL');
         return fail('node_unreachable', `${id} stopped answering as it joined (${stats.error})`);
       }
@@ -462,10 +474,7 @@ export class Cluster {
         record.local ? id : undefined,
       );
       if (record.local?.pid) await stopLocalNode(record.local.pid, 'SIGTERM');
-      this.clients.get(id)?.close();
-      this.clients.delete(id);
-      this.health.delete(id);
-      this.hints.delete(id);
+      this.pool.forget(id);
       this.persist();
       this.events.emit({ type: 'node-removed', node: id });
       return { ok: true, node: { ...this.viewOf(record), status: 'down' as const }, ...summary };
@@ -495,7 +504,7 @@ export class Cluster {
       const pid = record.local!.pid!;
       await stopLocalNode(pid, 'SIGKILL');
       record.local = { pid: null, killed: true };
-      this.markDown(id, 'killed');
+      this.pool.markDown(id, 'killed');
       this.events.emit({ type: 'node-killed', node: id, pid });
       return { ok: true, node: this.viewOf(record) };
     });
@@ -510,9 +519,8 @@ export class Cluster {
     return this.exclusive(async () => {
       await this.relaunch(record);
       // Marked up here rather than by a probe: the probe would queue its repair behind this very change.
-      this.health.set(id, { status: 'up', failures: 0 });
+      this.pool.markUp(id);
       record.down = false;
-      record.instance = undefined;
       this.events.emit({ type: 'node-revived', node: id, pid: record.local!.pid!, address: formatAddress(record) });
       this.events.emit({ type: 'node-up', node: id, restarted: true });
       const repair = await this.runRepair();
@@ -528,7 +536,7 @@ export class Cluster {
         if (!record.local?.pid) continue;
         await stopLocalNode(record.local.pid, 'SIGTERM');
         record.local = { pid: null, killed: false };
-        this.markDown(record.id, 'stopped');
+        this.pool.markDown(record.id, 'stopped');
         stopped.push(record.id);
       }
       this.persist();
@@ -558,7 +566,7 @@ export class Cluster {
   /** An existing server joins empty: it must hold only what the ring places on it. */
   private async joinExternal(id: string, address: { host: string; port: number }, vnodes: number): Promise<NodeRecord | Failure> {
     const record: NodeRecord = { id, ...address, vnodes };
-    const client = this.newClient(record);
+    const client = new NodeClient(address, { deadlineMs: this.options.deadlineMs });
     try {
       const stats = await client.stats();
       const instance = instanceOf(stats);
@@ -584,7 +592,7 @@ export class Cluster {
    * old holders, so a failure never drops a replica.
    */
   private async changeMembership(nodes: NodeRecord[], reason: string, skipDeletesOn?: string): Promise<MoveSummary> {
-    const settled = await this.settleSuspects();
+    const settled = await settleSuspects(this.transfer, this.ring);
     const from = this.ring;
     const to = this.buildRingOf(nodes);
     const transition: Transition = { to, nodes, dirty: new Set() };
@@ -601,13 +609,14 @@ export class Cluster {
       const plan = planMoves(from, to, inventory, { unavailable: new Set(unreachable) });
       this.events.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
       const started = Date.now();
-      const copies = await this.executeCopies(plan.copies, reason, transition);
+      const copies = await copyAll(this.transfer, plan.copies, reason, transition.dirty);
 
       this.ring = to;
       this.transition = null;
       this.state.nodes = nodes;
       this.state.version++;
-      this.persist();
+      // The new ring must be on disk before old copies go: a restart must not find the old ring over moved keys.
+      await this.saved();
       this.events.emit({ type: 'ring-changed', version: this.state.version, checksum: to.checksum });
 
       const leftovers: DeleteStep[] = [];
@@ -616,7 +625,7 @@ export class Cluster {
         for (const node of preferenceList(from, key)) if (!keep.includes(node)) leftovers.push({ key, from: node });
       }
       const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
-      const deleted = await this.executeDeletes(deletes);
+      const deleted = await deleteAll(this.transfer, deletes);
       const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
       this.events.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
       return summary;
@@ -627,132 +636,29 @@ export class Cluster {
 
   private async runRepair(): Promise<MoveSummary> {
     const started = Date.now();
-    const settled = (await this.settleSuspects()) + (await this.dropStrays());
+    const settled = (await settleSuspects(this.transfer, this.ring)) + (await this.dropStraysOfReturnedNodes());
     const { inventory, unreachable } = await this.inventory();
     const plan = planMoves(this.ring, this.ring, inventory, { unavailable: new Set(unreachable) });
     this.events.emit({ type: 'move-planned', reason: 'repair', keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
-    const copies = await this.executeCopies(plan.copies, 'repair', null);
-    const deleted = await this.executeDeletes(plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
+    const copies = await copyAll(this.transfer, plan.copies, 'repair', null);
+    const deleted = await deleteAll(this.transfer, plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
     const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
     this.events.emit({ type: 'move-done', reason: 'repair', copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   }
 
-  /**
-   * Brings each suspect copy in line with the trusted replicas of its key: their value (with its TTL),
-   * or its absence. When no replica is trusted (a write failed everywhere) the copies stay as they are:
-   * the outcome of that write is unknown, and an acknowledged older value must not be destroyed.
-   */
-  private async settleSuspects(): Promise<number> {
-    let settled = 0;
-    for (const [node, keys] of this.hints) {
-      if (this.health.get(node)?.status !== 'up') continue;
-      const results = await mapLimit([...keys], this.options.moveConcurrency, (key) => this.keyLocks.run(key, () => this.settleSuspect(node, key, keys)));
-      settled += results.filter(Boolean).length;
-      if (keys.size === 0) this.hints.delete(node);
-    }
-    this.persist();
-    return settled;
-  }
-
-  /** True once the copy is settled. */
-  private async settleSuspect(node: string, key: string, keys: Set<string>): Promise<boolean> {
-    if (!keys.has(key)) return false;
-    const list = preferenceList(this.ring, key);
-    const trusted = list.filter((other) => other !== node && !this.hints.get(other)?.has(key));
-    let answered = false;
-    let found: { stored: StoredValue; ttl: number } | null = null;
-    for (const other of trusted) {
-      const read = await this.call(other, async (client) => {
-        const stored = await client.get(key);
-        return stored ? { stored, ttl: await client.ttl(key) } : null;
-      });
-      if (!read.ok) continue;
-      answered = true;
-      if (read.value && read.value.ttl !== null) {
-        found = { stored: read.value.stored, ttl: read.value.ttl };
-        break;
-      }
-    }
-    if (trusted.length > 0 && !answered) return false; // nobody to ask yet: keep the mark, settle later
-    if (trusted.length > 0) {
-      const value = found;
-      const settled = value && list.includes(node)
-        ? await this.call(node, (client) => client.set(key, value.stored.value, value.ttl < 0 ? 0 : value.ttl, value.stored.flags))
-        : await this.call(node, (client) => client.delete(key));
-      if (!settled.ok) return false;
-    }
-    keys.delete(key);
-    return true;
-  }
-
-  /** A node unreachable during a membership change still holds keys the ring moved away: delete them, never copy from them. */
-  private async dropStrays(): Promise<number> {
+  /** Nodes unreachable during a membership change may hold keys the ring moved away: delete them, never copy from them. */
+  private async dropStraysOfReturnedNodes(): Promise<number> {
     let dropped = 0;
     for (const record of this.state.nodes) {
-      if (!record.missedMove || this.health.get(record.id)?.status !== 'up') continue;
-      const listed = await this.call(record.id, (client) => client.inventory());
-      if (!listed.ok) continue;
-      const strays = listed.value.filter(({ key }) => !preferenceList(this.ring, key).includes(record.id));
-      await mapLimit(strays, this.options.moveConcurrency, ({ key }) => this.keyLocks.run(key, () => this.call(record.id, (client) => client.delete(key))));
-      dropped += strays.length;
+      if (!record.missedMove || !this.pool.isUp(record.id)) continue;
+      const count = await dropStrays(this.transfer, this.ring, record.id);
+      if (count === null) continue;
+      dropped += count;
       record.missedMove = false;
       this.persist();
     }
     return dropped;
-  }
-
-  private async executeCopies(copies: readonly CopyStep[], reason: string, transition: Transition | null) {
-    let copied = 0;
-    let skipped = 0;
-    let done = 0;
-    let reported = 0;
-    const failedKeys = new Set<string>();
-    const nowSeconds = () => Math.floor(Date.now() / 1000);
-    await mapLimit(copies, this.options.moveConcurrency, (step) =>
-      this.keyLocks.run(step.key, async () => {
-        const result = transition?.dirty.has(step.key) || (step.exp !== -1 && step.exp <= nowSeconds()) ? 'skipped' : await this.copyOne(step);
-        if (result === 'copied') copied++;
-        else if (result === 'skipped') skipped++;
-        else failedKeys.add(step.key);
-        done++;
-        // Progress at most every 1% so a 100k-key move does not flood listeners.
-        if (done === copies.length || done - reported >= Math.max(1, copies.length / 100)) {
-          reported = done;
-          this.events.emit({ type: 'move-progress', reason, done, total: copies.length });
-        }
-      }),
-    );
-    return { copied, skipped, failedKeys };
-  }
-
-  /** One copy: the value and flags from the first source that has it, with the key's absolute expiry. */
-  private async copyOne(step: CopyStep): Promise<'copied' | 'skipped' | 'failed'> {
-    let found: StoredValue | null = null;
-    for (const source of step.sources) {
-      const read = await this.call(source, (client) => client.get(step.key));
-      if (read.ok && read.value) {
-        found = read.value;
-        break;
-      }
-    }
-    if (!found) return 'skipped';
-    const stored = found;
-    // An expiry past 30 days is an absolute unix time to memcached, so the copy expires when the original would.
-    const written = await this.call(step.to, (client) => client.set(step.key, stored.value, step.exp === -1 ? 0 : step.exp, stored.flags));
-    if (written.ok) return 'copied';
-    this.addHint(step.to, step.key);
-    return 'failed';
-  }
-
-  /** A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it. */
-  private async executeDeletes(deletes: readonly DeleteStep[]): Promise<number> {
-    const results = await mapLimit(deletes, this.options.moveConcurrency, async ({ key, from }) => {
-      const done = (await this.call(from, (client) => client.delete(key))).ok;
-      if (!done) this.addHint(from, key);
-      return done;
-    });
-    return results.filter(Boolean).length;
   }
 
   // ---- health ---------------------------------------------------------------------------------
@@ -769,19 +675,15 @@ export class Cluster {
       await Promise.all(
         this.state.nodes.map(async (record) => {
           if (record.local?.killed) return;
-          const health = this.health.get(record.id);
-          if (!health) return;
           try {
-            const stats = await this.client(record.id).stats();
+            const stats = await this.pool.probeCall(record.id, (client) => client.stats());
             const instance = instanceOf(stats);
             const restarted = record.instance !== undefined && !sameInstance(record.instance, instance);
-            const returned = health.status === 'down' || record.down === true;
-            health.failures = 0;
+            const returned = this.pool.status(record.id) === 'down' || record.down === true;
+            this.pool.markUp(record.id);
             if (restarted || returned || record.instance === undefined) {
               record.instance = instance;
               record.down = false;
-              health.status = 'up';
-              health.reason = undefined;
               this.persist();
             }
             if (restarted || returned) {
@@ -789,7 +691,7 @@ export class Cluster {
               this.events.emit({ type: 'node-up', node: record.id, restarted });
             }
           } catch (error) {
-            this.noteFailure(record.id, error instanceof NodeError ? error.code : String(error));
+            this.pool.noteFailure(record.id, error instanceof NodeError ? error.code : String(error));
           }
         }),
       );
@@ -797,26 +699,6 @@ export class Cluster {
       this.probing = false;
     }
     if (repairNeeded && !this.closed) await this.membership.run(() => this.runRepair()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
-  }
-
-  private noteFailure(id: string, reason: string): void {
-    const health = this.health.get(id);
-    if (!health || health.status === 'down') return;
-    if (++health.failures >= FAILURES_TO_DOWN) this.markDown(id, reason);
-  }
-
-  private markDown(id: string, reason: string): void {
-    const health = this.health.get(id);
-    const record = this.record(id);
-    if (!health || !record) return;
-    const wasUp = health.status === 'up';
-    health.status = 'down';
-    health.reason = reason;
-    record.down = true;
-    this.clients.get(id)?.close();
-    this.clients.delete(id);
-    this.persist();
-    if (wasUp) this.events.emit({ type: 'node-down', node: id, reason });
   }
 
   /** A local node whose process is gone (not killed on purpose) is started again on its port. */
@@ -841,43 +723,11 @@ export class Cluster {
     // A relaunched node is empty: marked as down, the next probe sees it return and repairs it.
     record.down = true;
     record.instance = undefined;
-    this.clients.get(record.id)?.close();
-    this.clients.delete(record.id);
+    this.pool.track(record.id, record, 'down');
     this.persist();
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
-
-  /** One call to a node under its deadline; a down node is not tried, a transport failure counts against it. */
-  private async call<T>(id: string, op: (client: NodeClient) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
-    const health = this.health.get(id);
-    if (!health || health.status === 'down') return { ok: false, error: 'down' };
-    try {
-      const value = await op(this.client(id));
-      health.failures = 0;
-      return { ok: true, value };
-    } catch (error) {
-      if (!(error instanceof NodeError)) throw error;
-      // Calls failed only because a sibling call's timeout closed the shared connection are not the node's fault twice over.
-      if (TRANSPORT_ERRORS.has(error.code) && !error.collateral) this.noteFailure(id, error.code);
-      return { ok: false, error: error.code };
-    }
-  }
-
-  private client(id: string): NodeClient {
-    let client = this.clients.get(id);
-    if (!client) {
-      const record = this.record(id);
-      if (!record) throw new Error(`no node ${id}`);
-      client = this.newClient(record);
-      this.clients.set(id, client);
-    }
-    return client;
-  }
-
-  private newClient(record: NodeRecord): NodeClient {
-    return new NodeClient({ host: record.host, port: record.port }, { deadlineMs: this.options.deadlineMs });
-  }
 
   private record(id: string): NodeRecord | undefined {
     return this.records().find((n) => n.id === id);
@@ -899,30 +749,30 @@ export class Cluster {
     return buildRing(nodes.map(({ id, vnodes }) => ({ id, vnodes })), this.state.replicas);
   }
 
-  private addHint(node: string, key: string): void {
-    const keys = this.hints.get(node) ?? this.hints.set(node, new Set()).get(node)!;
-    if (keys.has(key)) return;
-    keys.add(key);
-    this.persist();
-  }
-
-  private clearHint(node: string, key: string): void {
-    const keys = this.hints.get(node);
-    if (keys?.delete(key)) this.persist();
-  }
-
   /** Saves state at most once at a time; a save requested meanwhile writes the latest state after it. */
   private persistQueued = false;
+  private saveError: Error | null = null;
   persist(): void {
     if (this.persistQueued) return;
     this.persistQueued = true;
     this.saving = this.saving.then(async () => {
       this.persistQueued = false;
-      this.state.hints = Object.fromEntries([...this.hints].map(([node, keys]) => [node, [...keys]]));
-      await saveState(this.options.dataDir, this.state).catch((error) =>
-        this.events.emit({ type: 'error', message: `could not save the cluster state: ${(error as Error).message}` }),
-      );
+      this.state.hints = this.pool.suspectsByNode();
+      try {
+        await saveState(this.options.dataDir, this.state);
+        this.saveError = null;
+      } catch (error) {
+        this.saveError = error as Error;
+        this.events.emit({ type: 'error', message: `could not save the cluster state: ${this.saveError.message}` });
+      }
     });
+  }
+
+  /** Persists now and waits; throws when the state could not be written. */
+  private async saved(): Promise<void> {
+    this.persist();
+    await this.saving;
+    if (this.saveError) throw new Error(`could not save the cluster state in ${this.options.dataDir}: ${this.saveError.message}`);
   }
 }
 
@@ -952,45 +802,4 @@ function planFigures(plan: ReturnType<typeof planMoves>) {
   return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
 }
 
-/** What a move or repair did; `settled` counts suspect or stray copies brought in line first. */
-export type MoveSummary = ReturnType<typeof planFigures> & { copied: number; skipped: number; failed: number; deleted: number; settled: number; ms: number };
-export type MembershipResult = { node: NodeView } & MoveSummary;
-
-export interface PutResult {
-  key: string;
-  bytes: number;
-  ttl: number;
-  acknowledged: number;
-  replicas: ReplicaOutcome[];
-}
-
-export interface GetResult {
-  key: string;
-  value: Buffer;
-  servedBy: string;
-  tried: ReplicaOutcome[];
-  repaired: string[];
-}
-
-export interface DeleteResult {
-  key: string;
-  deleted: boolean;
-  replicas: ReplicaOutcome[];
-}
-
-export interface KeyPlacement {
-  key: string;
-  preference: string[];
-  holders: string[];
-  missing: string[];
-}
-
-export interface LocateResult {
-  key: string;
-  hashedPart: string;
-  position: number;
-  vnode: { node: string; index: number; position: number };
-  replicas: { node: string; role: 'primary' | 'replica'; status: NodeStatus; holds: boolean | null }[];
-}
-
-export type { ErrorCode, Failure, NodeStatus, NodeView, ReplicaOutcome, Result };
+export type { DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };

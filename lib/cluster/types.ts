@@ -55,3 +55,60 @@ export interface ReplicaOutcome {
   ok: boolean;
   error?: string;
 }
+
+/** What a move or repair did; `settled` counts suspect or stray copies brought in line first. */
+export interface MoveSummary {
+  /** Distinct keys found on the nodes. */
+  keys: number;
+  planned: number;
+  plannedDeletes: number;
+  primariesMoved: number;
+  /** Copies owed to unreachable nodes, made when they return. */
+  deferred: number;
+  copied: number;
+  /** Copies not needed after all: the key was rewritten, deleted or expired meanwhile. */
+  skipped: number;
+  failed: number;
+  deleted: number;
+  settled: number;
+  ms: number;
+}
+
+export type MembershipResult = { node: NodeView } & MoveSummary;
+
+export interface PutResult {
+  key: string;
+  bytes: number;
+  ttl: number;
+  acknowledged: number;
+  replicas: ReplicaOutcome[];
+}
+
+export interface GetResult {
+  key: string;
+  value: Buffer;
+  servedBy: string;
+  tried: ReplicaOutcome[];
+  repaired: string[];
+}
+
+export interface DeleteResult {
+  key: string;
+  deleted: boolean;
+  replicas: ReplicaOutcome[];
+}
+
+export interface KeyPlacement {
+  key: string;
+  preference: string[];
+  holders: string[];
+  missing: string[];
+}
+
+export interface LocateResult {
+  key: string;
+  hashedPart: string;
+  position: number;
+  vnode: { node: string; index: number; position: number };
+  replicas: { node: string; role: 'primary' | 'replica'; status: NodeStatus; holds: boolean | null }[];
+}

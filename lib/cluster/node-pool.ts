@@ -1,0 +1,144 @@
+import 'server-only';
+// The cluster's connections and health: one client per node, calls under deadlines, down after repeated failures, suspect copies.
+import { NodeClient, NodeError } from '../memcached/node-client';
+
+export interface PoolAddress {
+  host: string;
+  port: number;
+}
+
+export type CallOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+interface Member {
+  address: PoolAddress;
+  status: 'up' | 'down';
+  failures: number;
+  client: NodeClient | null;
+}
+
+export interface PoolListener {
+  /** A node went from up to down (`reason`: a node error code, `killed`, `stopped`). */
+  down(id: string, reason: string): void;
+  /** The set of suspect copies changed and should be saved. */
+  suspectsChanged(): void;
+}
+
+/** Consecutive transport failures after which a node is marked down. */
+const FAILURES_TO_DOWN = 2;
+const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
+
+export class NodePool {
+  private readonly members = new Map<string, Member>();
+  /** Per node, keys whose copy there is suspect: written or deleted while the node could not be reached. */
+  private readonly suspects = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly deadlineMs: number,
+    private readonly listener: PoolListener,
+    suspects: Record<string, readonly string[]> = {},
+  ) {
+    for (const [node, keys] of Object.entries(suspects)) if (keys.length) this.suspects.set(node, new Set(keys));
+  }
+
+  /** Adds a node, or points an existing one at a new address (dropping its connection). */
+  track(id: string, address: PoolAddress, status: 'up' | 'down'): void {
+    this.members.get(id)?.client?.close();
+    this.members.set(id, { address: { ...address }, status, failures: 0, client: null });
+  }
+
+  forget(id: string): void {
+    this.members.get(id)?.client?.close();
+    this.members.delete(id);
+    if (this.suspects.delete(id)) this.listener.suspectsChanged();
+  }
+
+  status(id: string): 'up' | 'down' | undefined {
+    return this.members.get(id)?.status;
+  }
+
+  isUp(id: string): boolean {
+    return this.members.get(id)?.status === 'up';
+  }
+
+  markUp(id: string): void {
+    const member = this.members.get(id);
+    if (member) Object.assign(member, { status: 'up', failures: 0 });
+  }
+
+  markDown(id: string, reason: string): void {
+    const member = this.members.get(id);
+    if (!member || member.status === 'down') return;
+    member.status = 'down';
+    member.client?.close();
+    member.client = null;
+    this.listener.down(id, reason);
+  }
+
+  /** One call to a node under its deadline. A down node is not tried; a transport failure counts against it. */
+  async call<T>(id: string, op: (client: NodeClient) => Promise<T>): Promise<CallOutcome<T>> {
+    const member = this.members.get(id);
+    if (!member || member.status === 'down') return { ok: false, error: 'down' };
+    try {
+      const value = await op(this.clientOf(member));
+      member.failures = 0;
+      return { ok: true, value };
+    } catch (error) {
+      if (!(error instanceof NodeError)) throw error;
+      // A call failed only because a sibling's timeout closed the shared connection is not a second failure.
+      if (TRANSPORT_ERRORS.has(error.code) && !error.collateral && ++member.failures >= FAILURES_TO_DOWN) this.markDown(id, error.code);
+      return { ok: false, error: error.code };
+    }
+  }
+
+  /** A call that ignores the node's status, for probes: the caller decides what its outcome means. */
+  probeCall<T>(id: string, op: (client: NodeClient) => Promise<T>): Promise<T> {
+    const member = this.members.get(id);
+    if (!member) return Promise.reject(new Error(`no node ${id}`));
+    return op(this.clientOf(member));
+  }
+
+  /** Counts a failed probe like a failed call. */
+  noteFailure(id: string, reason: string): void {
+    const member = this.members.get(id);
+    if (member && member.status === 'up' && ++member.failures >= FAILURES_TO_DOWN) this.markDown(id, reason);
+  }
+
+  private clientOf(member: Member): NodeClient {
+    member.client ??= new NodeClient(member.address, { deadlineMs: this.deadlineMs });
+    return member.client;
+  }
+
+  isSuspect(node: string, key: string): boolean {
+    return this.suspects.get(node)?.has(key) ?? false;
+  }
+
+  markSuspect(node: string, key: string): void {
+    const keys = this.suspects.get(node) ?? this.suspects.set(node, new Set()).get(node)!;
+    if (keys.has(key)) return;
+    keys.add(key);
+    this.listener.suspectsChanged();
+  }
+
+  clearSuspect(node: string, key: string): void {
+    const keys = this.suspects.get(node);
+    if (!keys?.delete(key)) return;
+    if (keys.size === 0) this.suspects.delete(node);
+    this.listener.suspectsChanged();
+  }
+
+  suspectCount(node: string): number {
+    return this.suspects.get(node)?.size ?? 0;
+  }
+
+  /** Suspect keys by node, as plain data for saving or settling. */
+  suspectsByNode(): Record<string, string[]> {
+    return Object.fromEntries([...this.suspects].map(([node, keys]) => [node, [...keys]]));
+  }
+
+  closeAll(): void {
+    for (const member of this.members.values()) {
+      member.client?.close();
+      member.client = null;
+    }
+  }
+}
