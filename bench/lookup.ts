@@ -1,15 +1,8 @@
 // Lookup speed: Ringside's primary and preference list against the npm `hashring` (ketama, md5) package.
 // Run: npx tsx bench/lookup.ts [--json]
-import { createRequire } from 'node:module';
 import { buildRing, preferenceList, primaryOf } from '../lib/ring';
+import { HashRing } from './hashring';
 import { formatTable, medianNs, ms, opsPerSecond, wantsJson } from './timing';
-
-interface HashRing {
-  get(key: string): string | undefined;
-  range(key: string, size?: number, unique?: boolean): string[];
-}
-// hashring ships no types; its constructor takes server strings (default: 40 vnodes x 4 points = 160 per server).
-const HashRing = createRequire(import.meta.url)('hashring') as new (servers: string[]) => HashRing;
 
 const NODES = 10;
 const VNODES = 160;

@@ -1,15 +1,9 @@
 // Key movement on a membership change: Ringside's move planner against the npm `hashring` (ketama) package.
 // Run: npx tsx bench/movement.ts [--json]
-import { createRequire } from 'node:module';
 import { inventoryOf, minimumCopies, planMoves } from '../lib/plan';
 import { buildRing, type RingNode } from '../lib/ring';
+import { HashRing } from './hashring';
 import { formatTable, medianNs, ms, wantsJson } from './timing';
-
-interface HashRing {
-  get(key: string): string | undefined;
-  range(key: string, size?: number, unique?: boolean): string[];
-}
-const HashRing = createRequire(import.meta.url)('hashring') as new (servers: string[]) => HashRing;
 
 const KEYS = 100_000;
 const REPLICAS = 3;
