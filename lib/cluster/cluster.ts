@@ -11,6 +11,8 @@ import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
+import { countsOf, placementsOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
+import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
 import {
@@ -18,7 +20,6 @@ import {
   type DeleteResult,
   type Failure,
   type GetResult,
-  type KeyPlacement,
   type LocateResult,
   type MembershipResult,
   type MoveSummary,
@@ -28,6 +29,8 @@ import {
   type ReplicaOutcome,
   type Result,
 } from './types';
+
+export type MembershipChange = { type: 'add'; id?: string; vnodes?: number } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
 
 export interface ClusterOptions {
   dataDir: string;
@@ -92,6 +95,19 @@ export class Cluster {
     );
     for (const record of state.nodes) this.pool.track(record.id, record, record.down ? 'down' : 'up');
     this.transfer = { pool: this.pool, keyLocks: this.keyLocks, events: this.events, concurrency: options.moveConcurrency };
+    this.events.subscribe(() => this.changed());
+  }
+
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Called after anything that changes what the cluster holds or how it looks (writes included, which are not events). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
@@ -212,40 +228,60 @@ export class Cluster {
   async keys(nodeId?: string): Promise<Result<{ keys: KeyPlacement[]; unreachable: string[] }>> {
     if (nodeId !== undefined && !this.record(nodeId)) return this.unknownNode(nodeId);
     const { inventory, unreachable } = await this.inventory();
-    const holders = new Map<string, string[]>();
-    for (const [node, entries] of Object.entries(inventory)) {
-      for (const { key } of entries) (holders.get(key) ?? holders.set(key, []).get(key)!).push(node);
-    }
-    const keys: KeyPlacement[] = [];
-    for (const [key, held] of holders) {
-      if (nodeId !== undefined && !held.includes(nodeId)) continue;
-      const preference = preferenceList(this.ring, key);
-      keys.push({ key, preference: [...preference], holders: held.sort(), missing: preference.filter((n) => !held.includes(n)) });
-    }
-    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { ok: true, keys, unreachable };
+    return { ok: true, keys: placementsOf(this.ring, inventory, nodeId), unreachable };
   }
 
   /** Per node: keys held as primary and as a further replica, by what each node really holds. */
-  async keyCounts(): Promise<Record<string, { primary: number; replica: number; misplaced: number } | null>> {
+  async keyCounts(): Promise<Record<string, NodeKeyCounts | null>> {
     const { inventory } = await this.inventory();
-    const counts: Record<string, { primary: number; replica: number; misplaced: number } | null> = {};
-    for (const record of this.state.nodes) {
-      const entries = inventory[record.id];
-      if (!entries) {
-        counts[record.id] = null;
-        continue;
+    return countsOf(this.ring, this.records().map((n) => n.id), inventory);
+  }
+
+  /** Everything the dashboard draws, as plain data: ring, nodes with counts and stats, keys with placement, recent events. */
+  async snapshot(keyLimit = 10_000): Promise<ClusterSnapshot> {
+    const ids = this.records().map((n) => n.id);
+    const [{ inventory }, stats] = await Promise.all([this.inventory(ids), this.stats()]);
+    const placements = placementsOf(this.ring, inventory);
+    const counts = countsOf(this.ring, ids, inventory);
+    const shares = ringShares(this.ring);
+    const ring = this.ring;
+    return {
+      version: this.state.version,
+      checksum: ring.checksum,
+      replicas: this.state.replicas,
+      busy: this.busy,
+      valueLimit: this.valueLimit(),
+      nodes: this.nodes().map((node) => ({ ...node, share: shares[node.id] ?? 0, keys: counts[node.id] ?? null, stats: summariseStats(stats[node.id]) })),
+      vnodes: Array.from(ring.positions, (position, v) => ({ node: ring.nodes[ring.owners[v]].id, index: ring.vnodeIndexes[v], position })),
+      keys: placements.slice(0, keyLimit),
+      keyCount: placements.length,
+      density: densityOf(placements.map((p) => p.position)),
+      events: this.events.recent().slice(-100),
+    };
+  }
+
+  /** What a membership change would move, computed from what the nodes hold now; nothing changes. */
+  async preview(change: MembershipChange): Promise<Result<{ preview: MovePreview }>> {
+    let next: NodeRecord[];
+    if (change.type === 'add') {
+      const id = change.id ?? this.nextNodeId();
+      const vnodes = change.vnodes ?? DEFAULT_VNODES;
+      if (checkNodeId(id)) return fail('invalid_id', checkNodeId(id)!);
+      if (checkVnodes(vnodes)) return fail('invalid_vnodes', checkVnodes(vnodes)!);
+      if (this.record(id)) return fail('node_exists', `a node named ${id} is already in the ring`);
+      next = [...this.state.nodes, { id, host: 'preview', port: 1, vnodes }];
+    } else {
+      if (!this.record(change.id)) return this.unknownNode(change.id);
+      if (change.type === 'remove') {
+        if (this.state.nodes.length === 1) return fail('last_node', `${change.id} is the last node`);
+        next = this.state.nodes.filter((n) => n.id !== change.id);
+      } else {
+        if (checkVnodes(change.vnodes)) return fail('invalid_vnodes', checkVnodes(change.vnodes)!);
+        next = this.state.nodes.map((n) => (n.id === change.id ? { ...n, vnodes: change.vnodes } : n));
       }
-      const count = { primary: 0, replica: 0, misplaced: 0 };
-      for (const { key } of entries) {
-        const rank = preferenceList(this.ring, key).indexOf(record.id);
-        if (rank === 0) count.primary++;
-        else if (rank > 0) count.replica++;
-        else count.misplaced++;
-      }
-      counts[record.id] = count;
     }
-    return counts;
+    const { inventory } = await this.inventory();
+    return { ok: true, preview: previewOf(this.ring, this.buildRingOf(next), inventory) };
   }
 
   /** Where a key lives: its hash, ring position, owner vnode and preference list, and whether each replica holds it. */
@@ -279,7 +315,7 @@ export class Cluster {
   /** memcached's own statistics of each node (null for a node that does not answer). */
   async stats(): Promise<Record<string, Record<string, string> | null>> {
     const entries = await Promise.all(
-      this.state.nodes.map(async ({ id }) => {
+      this.records().map(async ({ id }) => {
         const outcome = await this.pool.call(id, (client) => client.stats());
         return [id, outcome.ok ? outcome.value : null] as const;
       }),
@@ -298,6 +334,7 @@ export class Cluster {
     return this.tracked(key, async () => {
       const replicas = await this.onEachTarget(key, (client) => client.set(key, bytes, ttl));
       const acknowledged = replicas.filter((r) => r.ok).length;
+      this.changed();
       if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
       if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
       return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
@@ -343,6 +380,7 @@ export class Cluster {
       const replicas = await this.onEachTarget(key, async (client) => {
         existed = (await client.delete(key)) || existed;
       });
+      this.changed();
       if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas };
       return fail('unavailable', `no replica acknowledged the delete of ${key}: ${describeOutcomes(replicas)}`);
     });
@@ -802,4 +840,4 @@ function planFigures(plan: ReturnType<typeof planMoves>) {
   return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
 }
 
-export type { DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };
+export type { ClusterSnapshot, MovePreview, DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };

@@ -35,7 +35,8 @@ export type NodeRecord = z.infer<typeof nodeRecord>;
 export type ClusterState = z.infer<typeof clusterState>;
 
 export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.RINGSIDE_DATA_DIR || DEFAULT_DATA_DIR);
+  // The data directory is chosen at run time, never a file of the build: keep the bundler from tracing it.
+  return path.resolve(/*turbopackIgnore: true*/ env.RINGSIDE_DATA_DIR || DEFAULT_DATA_DIR);
 }
 
 function statePath(dataDir: string): string {

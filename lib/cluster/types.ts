@@ -98,13 +98,6 @@ export interface DeleteResult {
   replicas: ReplicaOutcome[];
 }
 
-export interface KeyPlacement {
-  key: string;
-  preference: string[];
-  holders: string[];
-  missing: string[];
-}
-
 export interface LocateResult {
   key: string;
   hashedPart: string;

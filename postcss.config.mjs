@@ -1,0 +1,3 @@
+// PostCSS runs Tailwind over the app's styles.
+const config = { plugins: { '@tailwindcss/postcss': {} } };
+export default config;
