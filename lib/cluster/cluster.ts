@@ -13,7 +13,7 @@ import { EventLog } from './events';
 import { NodePool } from './node-pool';
 import { countsOf, placementsOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
-import { loadState, saveState, type ClusterState, type NodeRecord } from './state';
+import { claimDataDir, loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
 import {
   fail,
@@ -73,6 +73,7 @@ export class Cluster {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private closed = false;
+  private release: () => Promise<void> = async () => undefined;
   private saving: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -113,7 +114,11 @@ export class Cluster {
   /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
   static async open(options: ClusterOptions): Promise<Cluster> {
     const replicas = options.replicas ?? DEFAULT_REPLICAS;
-    const saved = await loadState(options.dataDir);
+    const release = await claimDataDir(options.dataDir);
+    const saved = await loadState(options.dataDir).catch(async (error: unknown) => {
+      await release();
+      throw error;
+    });
     const state = saved ?? { version: 0, replicas, nodes: [], hints: {} };
     const cluster = new Cluster(
       {
@@ -128,6 +133,7 @@ export class Cluster {
       },
       state,
     );
+    cluster.release = release;
     await cluster.restartLostLocalNodes();
     await cluster.probe();
     if (!saved) {
@@ -152,6 +158,7 @@ export class Cluster {
     this.pool.closeAll();
     this.persist();
     await this.saving;
+    await this.release();
   }
 
   // ---- reading the cluster -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import 'server-only';
 // The cluster's membership and pending repairs, persisted as JSON under the data directory.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -64,4 +64,40 @@ export async function saveState(dataDir: string, state: ClusterState): Promise<v
   const temporary = `${target}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`);
   await rename(temporary, target);
+}
+
+/**
+ * Claims the data directory for this process: two processes driving one cluster would probe, repair and
+ * move keys against each other. A claim whose process is gone is taken over. Returns the release.
+ */
+export async function claimDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, { recursive: true });
+  const lock = path.join(dataDir, 'owner.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      return async () => {
+        await unlink(lock).catch(() => undefined);
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
+      if (owner && owner !== process.pid && processExists(owner)) {
+        throw new Error(
+          `the cluster in ${dataDir} is in use by process ${owner} (a dashboard or shell); drive it through that process (e.g. --url http://127.0.0.1:3000), or stop it first`,
+        );
+      }
+      await unlink(lock).catch(() => undefined);
+    }
+  }
+  throw new Error(`could not claim ${dataDir}`);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
