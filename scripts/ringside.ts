@@ -1,14 +1,19 @@
-// The `ringside` command: the interactive shell, one-shot commands, and the offline placement calculator.
+// The `ringside` command: the interactive shell, one-shot commands (in process, or on a dashboard with --url), and the offline placement calculator.
 import { Cluster } from '@/lib/cluster/cluster';
 import { dataDirFromEnv } from '@/lib/cluster/state';
 import { argvWords, UsageError } from './shell/args';
 import { helpText } from './shell/commands';
 import { offlineLocate, offlineUsage } from './shell/offline-locate';
+import { PortFailure, type ClusterPort } from './shell/port';
+import { parseBaseUrl, RemoteCluster } from './shell/remote';
 import { runShell, runWords } from './shell/repl';
 
-const USAGE = `usage: npm run ringside [-- shell] [--json]
-       npm run ringside -- <command> [args...] [--json]
+const USAGE = `usage: npm run ringside [-- shell] [--json] [--url <dashboard>]
+       npm run ringside -- <command> [args...] [--json] [--url <dashboard>]
        npm run ringside -- ${offlineUsage}
+
+With --url (e.g. http://localhost:3000) the shell and commands drive a running dashboard through its
+REST API, so the browser shows what they change; without it they open the cluster in this process.
 
 Environment: RINGSIDE_DATA_DIR (default .ringside), RINGSIDE_BOOTSTRAP_NODES (local nodes started
 for a new cluster, default 3), RINGSIDE_ALLOWED_HOSTS (hosts besides loopback that nodes may use).
@@ -23,7 +28,7 @@ async function readStdin(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   const cut = argv.indexOf('--');
-  const head = cut < 0 ? argv : argv.slice(0, cut);
+  const { head, url } = takeUrl(cut < 0 ? argv : argv.slice(0, cut));
   const json = head.includes('--json');
   const args = [...head.filter((a) => a !== '--json'), ...(cut < 0 ? [] : argv.slice(cut))];
   const [command = 'shell', ...rest] = args;
@@ -40,14 +45,16 @@ async function main(argv: string[]): Promise<number> {
 
   const dataDir = dataDirFromEnv();
   const shell = command === 'shell';
-  if (shell && rest.length > 0) throw new UsageError(`shell takes no arguments besides --json\n${USAGE}`);
-  const cluster = await Cluster.open({
-    dataDir,
-    probeIntervalMs: shell ? 1000 : false,
-    bootstrapLocalNodes: Number(process.env.RINGSIDE_BOOTSTRAP_NODES ?? 3),
-  });
+  if (shell && rest.length > 0) throw new UsageError(`shell takes no arguments besides --json and --url\n${USAGE}`);
+  const cluster: ClusterPort = url
+    ? new RemoteCluster(url)
+    : await Cluster.open({
+        dataDir,
+        probeIntervalMs: shell ? 1000 : false,
+        bootstrapLocalNodes: Number(process.env.RINGSIDE_BOOTSTRAP_NODES ?? 3),
+      });
   try {
-    if (shell) return await runShell(cluster, { json, dataDir });
+    if (shell) return await runShell(cluster, { json, dataDir, attachedTo: url ?? undefined });
     const result = await runWords(cluster, argvWords([command, ...rest]), null);
     if (result === null || result === 'exit') return 0;
     const text = json ? JSON.stringify(result.json) : result.text;
@@ -59,12 +66,30 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Takes `--url <base>` or `--url=<base>` out of the arguments before `--`, checked to be an http(s) URL. */
+function takeUrl(head: string[]): { head: string[]; url: string | null } {
+  const at = head.findIndex((a) => a === '--url' || a.startsWith('--url='));
+  if (at < 0) return { head, url: null };
+  const inline = head[at].startsWith('--url=');
+  const text = inline ? head[at].slice('--url='.length) : head[at + 1];
+  if (text === undefined) throw new UsageError('--url needs a value, e.g. --url http://localhost:3000');
+  const parsed = parseBaseUrl(text);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  const remaining = [...head.slice(0, at), ...head.slice(at + (inline ? 1 : 2))];
+  if (remaining.some((a) => a === '--url' || a.startsWith('--url='))) throw new UsageError('--url given twice');
+  return { head: remaining, url: parsed.url };
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
     if (error instanceof UsageError) {
       console.error(error.message);
       process.exit(2);
+    }
+    if (error instanceof PortFailure) {
+      console.error(`error (${error.failure.error}): ${error.failure.message}`);
+      process.exit(1);
     }
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);

@@ -1,11 +1,12 @@
-// The shell's commands: each parses its words, makes one call into the cluster and renders text or JSON.
+// The shell's commands: each parses its words, makes one call into the cluster (in process or remote) and renders text or JSON.
 import { fakeEntries } from '@/lib/fake-data';
 import { mapLimit } from '@/lib/concurrency';
 import { parseAddress } from '@/lib/validate';
-import type { Cluster, MoveSummary } from '@/lib/cluster/cluster';
-import type { Result } from '@/lib/cluster/types';
+import type { StampedEvent } from '@/lib/cluster/events';
+import type { MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { bytes, describeValue, duration, percent, table } from './format';
+import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {
   ok: boolean;
@@ -17,7 +18,7 @@ interface Command {
   usage: string;
   help: string;
   /** `line` is the typed line when there is one (the shell), null for words from the command line. */
-  run(cluster: Cluster, words: Word[], line: string | null): Promise<Output>;
+  run(cluster: ClusterPort, words: Word[], line: string | null): Promise<Output>;
 }
 
 const ok = (json: unknown, text: string): Output => ({ ok: true, json, text });
@@ -151,8 +152,8 @@ export const commands: Record<string, Command> = {
     help: 'nodes with address, status, vnodes, primary and replica key counts, and pid of local ones',
     async run(cluster, words) {
       expect(words, 0, 0, this.usage);
-      const counts = await cluster.keyCounts();
-      const nodes = cluster.nodes().map((n) => ({ ...n, keys: counts[n.id] ?? null }));
+      const [views, counts] = await Promise.all([cluster.nodes(), cluster.keyCounts()]);
+      const nodes = views.map((n) => ({ ...n, keys: counts[n.id] ?? null }));
       const rows = nodes.map((n) => [n.id, n.address, n.status, n.vnodes, n.keys?.primary ?? '-', n.keys?.replica ?? '-', n.local ? (n.pid ?? (n.killed ? 'killed' : '-')) : 'external']);
       return ok({ ok: true, nodes }, nodes.length ? table(['id', 'address', 'status', 'vnodes', 'primary', 'replica', 'pid'], rows) : 'no nodes: add one with `add`');
     },
@@ -191,7 +192,7 @@ export const commands: Record<string, Command> = {
     help: 'ring version, checksum, vnodes and each node\'s share of the hash space',
     async run(cluster, words) {
       expect(words, 0, 0, this.usage);
-      const ring = cluster.ringSummary();
+      const ring = await cluster.ringSummary();
       const even = ring.nodes.length ? 1 / ring.nodes.length : 0;
       return ok({ ok: true, ...ring }, [
         `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
@@ -223,17 +224,17 @@ export const commands: Record<string, Command> = {
       expect(positionals, 1, 1, this.usage);
       const count = Number(positionals[0].text);
       if (!/^\d+$/.test(positionals[0].text) || count < 1 || count > 1_000_000) throw new UsageError('the count must be a whole number from 1 to 1000000');
-      const ttl = intOption(options, 'ttl', 0);
+      const ttl = intOption(options, 'ttl', 0)!;
+      // A remote cluster stores them in one request; in process, puts run 64 at a time.
+      if (cluster.fake) return output(await cluster.fake(count, { ttl }), (r) => `stored ${r.stored} of ${count} fake keys`);
       const entries = fakeEntries(count);
-      let stored = 0;
       const failures: string[] = [];
       await mapLimit(entries, 64, async ({ key, value }) => {
         const result = await cluster.put(key, value, { ttl });
-        if (result.ok) stored++;
-        else failures.push(`${key}: ${result.message}`);
+        if (!result.ok) failures.push(`${key}: ${result.message}`);
       });
-      const text = `stored ${stored} of ${count} fake keys${failures.length ? `\n${failures.slice(0, 5).join('\n')}` : ''}`;
-      return { ok: failures.length === 0, json: { ok: failures.length === 0, stored, failed: failures.length, sample: entries.slice(0, 5).map((e) => e.key) }, text };
+      const json: { ok: boolean } & FakeResult = { ok: failures.length === 0, stored: count - failures.length, failed: failures.length, sample: entries.slice(0, 5).map((e) => e.key) };
+      return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.slice(0, 5).join('\n')}` : ''}` };
     },
   },
   events: {
@@ -241,7 +242,7 @@ export const commands: Record<string, Command> = {
     help: 'what happened in this session: membership, node down/up, moves, repairs, errors',
     async run(cluster, words) {
       expect(words, 0, 0, this.usage);
-      const events = cluster.events.recent();
+      const events = await cluster.events.recent();
       return ok({ ok: true, events }, events.map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${describeEvent(e)}`).join('\n') || 'no events yet');
     },
   },
@@ -259,7 +260,7 @@ export function helpText(): string {
   return table(['command', 'what it does'], rows);
 }
 
-export function describeEvent(event: ReturnType<Cluster['events']['recent']>[number]): string {
+export function describeEvent(event: StampedEvent): string {
   switch (event.type) {
     case 'node-added': return `${event.node} added at ${event.address}`;
     case 'node-removed': return `${event.node} removed`;

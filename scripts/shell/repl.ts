@@ -1,17 +1,17 @@
-// The interactive shell: a prompt with history and completion, or one command per line from a pipe.
+// The interactive shell: a prompt with history and completion, or one command per line from a pipe; in process or attached to a dashboard.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Cluster } from '@/lib/cluster/cluster';
 import { commands, describeEvent, findCommand, helpText, type Output } from './commands';
 import { splitWords, UsageError, type Word } from './args';
+import { PortFailure, type ClusterPort } from './port';
 
 const HISTORY_LINES = 1000;
 
 const usageFailure = (message: string): Output => ({ ok: false, json: { ok: false, error: 'usage', message }, text: message });
 
 /** Runs one typed command line; usage mistakes become failed outputs rather than exceptions. */
-export async function runLine(cluster: Cluster, line: string): Promise<Output | 'exit' | null> {
+export async function runLine(cluster: ClusterPort, line: string): Promise<Output | 'exit' | null> {
   let words;
   try {
     words = splitWords(line);
@@ -22,7 +22,7 @@ export async function runLine(cluster: Cluster, line: string): Promise<Output | 
 }
 
 /** Runs a command from words already split (the command line's arguments, with `line` null). */
-export async function runWords(cluster: Cluster, words: Word[], line: string | null): Promise<Output | 'exit' | null> {
+export async function runWords(cluster: ClusterPort, words: Word[], line: string | null): Promise<Output | 'exit' | null> {
   if (words.length === 0 || words[0].text.startsWith('#')) return null;
   const name = words[0].text.toLowerCase();
   if (name === 'exit' || name === 'quit') return 'exit';
@@ -33,14 +33,18 @@ export async function runWords(cluster: Cluster, words: Word[], line: string | n
     return await command.run(cluster, words.slice(1), line);
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(error.message);
+    if (error instanceof PortFailure) return { ok: false, json: error.failure, text: `error (${error.failure.error}): ${error.failure.message}` };
     throw error;
   }
 }
 
-export async function runShell(cluster: Cluster, options: { json: boolean; dataDir: string }): Promise<number> {
+/** `attachedTo` names the dashboard a remote cluster drives, for the greeting. */
+export async function runShell(cluster: ClusterPort, options: { json: boolean; dataDir: string; attachedTo?: string }): Promise<number> {
   const interactive = Boolean(process.stdin.isTTY);
   const historyFile = path.join(options.dataDir, 'history');
   const history = interactive ? await loadHistory(historyFile) : [];
+  // Asked first, so a dashboard that does not answer stops the shell before it opens.
+  const ring = interactive ? await cluster.ringSummary() : null;
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
@@ -48,12 +52,14 @@ export async function runShell(cluster: Cluster, options: { json: boolean; dataD
     history,
     historySize: HISTORY_LINES,
     prompt: 'ringside> ',
-    completer: (line: string) => complete(cluster, line),
+    completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
+      complete(cluster, line).then((result) => done(null, result), () => done(null, [[], line]));
+    },
   });
   // Events from background probes and repairs are shown between commands; a command's own result says the rest.
   let running = false;
-  const unsubscribe = cluster.events.subscribe((event) => {
-    if (!interactive) return;
+  // Only a person sees them: a pipe needs no subscription (remotely, a stream kept open).
+  const unsubscribe = !interactive ? () => undefined : cluster.events.subscribe((event) => {
     if (event.type === 'move-progress') {
       // A progress line, overwritten in place while keys move.
       const width = 30;
@@ -66,8 +72,9 @@ export async function runShell(cluster: Cluster, options: { json: boolean; dataD
     process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
     rl.prompt(true);
   });
-  if (interactive) {
-    console.log(`Ringside shell: ${cluster.nodes().length} nodes, ring version ${cluster.version}. Type help.`);
+  if (ring) {
+    const where = options.attachedTo ? ` attached to ${options.attachedTo}` : '';
+    console.log(`Ringside shell${where}: ${ring.nodes.length} nodes, ring version ${ring.version}. Type help.`);
     rl.prompt();
   }
   let failures = 0;
@@ -102,10 +109,10 @@ async function loadHistory(file: string): Promise<string[]> {
   return text.split('\n').filter(Boolean).slice(-HISTORY_LINES).reverse();
 }
 
-function complete(cluster: Cluster, line: string): [string[], string] {
+async function complete(cluster: ClusterPort, line: string): Promise<[string[], string]> {
   const words = line.split(/\s+/);
   const last = words[words.length - 1];
-  const candidates = words.length <= 1 ? [...Object.keys(commands), 'help', 'exit'] : cluster.nodes().map((n) => n.id);
+  const candidates = words.length <= 1 ? [...Object.keys(commands), 'help', 'exit'] : (await cluster.nodes()).map((n) => n.id);
   const hits = candidates.filter((c) => c.startsWith(last));
   return [hits.length ? hits : candidates, last];
 }

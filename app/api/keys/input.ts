@@ -1,0 +1,34 @@
+import 'server-only';
+// Shared by the key routes: the key path segment, and values in and out as exact bytes (UTF-8 text or base64).
+import { z } from 'zod';
+import { describeValue } from '@/scripts/shell/format';
+
+/** What Next passes a `[key]` route: the segment, already percent-decoded once (so `a%2Fb` arrives as `a/b`). */
+export interface KeyContext {
+  params: Promise<{ key: string }>;
+}
+
+export async function keyOf(context: KeyContext): Promise<string> {
+  return (await context.params).key;
+}
+
+export const putBody = z.strictObject({
+  value: z.string(),
+  encoding: z.enum(['utf8', 'base64']).default('utf8'),
+  // Range and whole-number checks are the cluster's, so the API and the shell give the same message.
+  ttl: z.number().optional(),
+});
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The bytes a PUT body names, or null when `base64` text is not canonical base64 (Node would skip the bad characters). */
+export function valueBytes(body: z.infer<typeof putBody>): Buffer | null {
+  if (body.encoding === 'utf8') return Buffer.from(body.value, 'utf8');
+  return BASE64.test(body.value) ? Buffer.from(body.value, 'base64') : null;
+}
+
+/** A stored value as JSON: the text when it is printable UTF-8, else base64, with `encoding` saying which. */
+export function valueJson(value: Buffer): { value: string; encoding: 'utf8' | 'base64' } {
+  const { text, encoding } = describeValue(value);
+  return { value: text, encoding };
+}

@@ -1,0 +1,18 @@
+// POST /api/plan: a dry run of a membership change, saying what it would move; nothing changes.
+import { z } from 'zod';
+import { readJson, respond } from '@/app/api/respond';
+import { getCluster } from '@/lib/cluster/instance';
+
+export const dynamic = 'force-dynamic';
+
+const change = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('add'), id: z.string().optional(), vnodes: z.number().optional() }),
+  z.strictObject({ type: z.literal('remove'), id: z.string() }),
+  z.strictObject({ type: z.literal('vnodes'), id: z.string(), vnodes: z.number() }),
+]);
+
+export async function POST(request: Request) {
+  const body = await readJson(request, change);
+  if (!body.ok) return body.response;
+  return respond(await (await getCluster()).preview(body.value));
+}

@@ -1,0 +1,9 @@
+// GET /api/ring: ring version, checksum, vnode count and each node's share of the hash space.
+import { respond } from '@/app/api/respond';
+import { getCluster } from '@/lib/cluster/instance';
+
+export const dynamic = 'force-dynamic';
+
+export async function GET() {
+  return respond({ ok: true, ...(await getCluster()).ringSummary() });
+}
