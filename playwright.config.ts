@@ -1,13 +1,17 @@
-// End-to-end tests: a real Chromium (Debian's /usr/bin/chromium where present) against the production build.
+// End-to-end tests: a real Chromium (Debian's /usr/bin/chromium where present) against the production build and real local memcached.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 
-// One free loopback port for the whole run; workers inherit it through the environment.
+// One free loopback port and one fresh data directory for the whole run; workers inherit both through the environment.
 process.env.E2E_PORT ??= execFileSync(process.execPath, [
   '-e',
   "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
 ]).toString();
+process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'ringside-e2e-'));
+process.env.E2E_BUILD_DIR ??= mkdtempSync(path.join(tmpdir(), 'ringside-e2e-build-'));
 const port = Number(process.env.E2E_PORT);
 const systemChromium = '/usr/bin/chromium';
 
@@ -17,6 +21,8 @@ export default defineConfig({
   timeout: 60_000,
   workers: 1,
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
+  // Stops the memcached processes the app started under the data directory, then deletes it and the build copy.
+  globalTeardown: './e2e/global-teardown.ts',
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     screenshot: 'on',
@@ -36,10 +42,11 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `npx next build && npx next start -H 127.0.0.1 -p ${port}`,
+    // `next build`, then `next start` on a private copy of the build (see e2e/serve-build.mjs).
+    command: 'node e2e/serve-build.mjs',
     url: `http://127.0.0.1:${port}`,
     timeout: 300_000,
     reuseExistingServer: false,
-    env: { NEXT_TELEMETRY_DISABLED: '1' },
+    env: { NEXT_TELEMETRY_DISABLED: '1', RINGSIDE_DATA_DIR: process.env.E2E_DATA_DIR, RINGSIDE_BOOTSTRAP_NODES: '3' },
   },
 });

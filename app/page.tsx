@@ -1,15 +1,88 @@
-// The home page: what Ringside is and how to drive it while the dashboard is built on the same core.
-export default function HomePage() {
+// The dashboard: the live ring of the process's cluster, with its nodes, keys, balance and events.
+import { BalanceChart } from '@/components/balance-chart';
+import { ClusterStatus } from '@/components/cluster-status';
+import { EventLog } from '@/components/event-log';
+import { GenerateForm } from '@/components/keys/generate-form';
+import { KeyForm } from '@/components/keys/key-form';
+import { KeyList } from '@/components/keys/key-list';
+import { LiveProvider } from '@/components/live/live-provider';
+import { NodesPanel } from '@/components/nodes/nodes-panel';
+import { Panel } from '@/components/panel';
+import { KeyFinder } from '@/components/ring/key-finder';
+import { RingChart } from '@/components/ring/ring-chart';
+import { RingLegend } from '@/components/ring/ring-legend';
+import { SelectionDetails } from '@/components/ring/selection-details';
+import { getCluster } from '@/lib/cluster/instance';
+import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
+
+export const dynamic = 'force-dynamic';
+
+async function loadSnapshot(): Promise<{ ok: true; snapshot: ClusterSnapshot } | { ok: false; message: string }> {
+  try {
+    return { ok: true, snapshot: await (await getCluster()).snapshot() };
+  } catch (error) {
+    console.error('dashboard: could not open the cluster', error);
+    return { ok: false, message: (error as Error).message };
+  }
+}
+
+export default async function DashboardPage() {
+  const loaded = await loadSnapshot();
+  if (!loaded.ok) {
+    return (
+      <main className="mx-auto max-w-2xl space-y-3 p-8">
+        <h1 className="text-2xl font-bold">Ringside</h1>
+        <p className="rounded-md border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">The cluster could not be opened: {loaded.message}</p>
+        <p>Check that memcached is installed, then reload. The shell works too: <code>npm run ringside</code>.</p>
+      </main>
+    );
+  }
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 720, margin: '3rem auto', lineHeight: 1.5 }}>
-      <h1>Ringside</h1>
-      <p>
-        A distributed hash table over real memcached servers: a consistent hash ring (MurmurHash3, virtual nodes),
-        every key on its primary and the next two distinct servers clockwise.
-      </p>
-      <p>
-        Drive the cluster from the shell: <code>npm run ringside</code>, then <code>help</code>.
-      </p>
-    </main>
+    <LiveProvider initial={loaded.snapshot}>
+      <header className="flex flex-wrap items-center justify-between gap-x-6 gap-y-1 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+        <div className="flex items-baseline gap-3">
+          <h1 className="text-xl font-bold tracking-tight">Ringside</h1>
+          <p className="hidden text-sm text-zinc-500 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
+        </div>
+        <ClusterStatus />
+      </header>
+      <main className="grid grid-cols-1 gap-4 p-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
+        <div className="min-w-0 space-y-4">
+          <Panel title="Ring" id="ring">
+            <div className="grid grid-cols-1 gap-4 md:grid-cols-[minmax(0,1fr)_14rem]">
+              <RingChart />
+              <div className="space-y-4">
+                <KeyFinder />
+                <SelectionDetails />
+                <RingLegend />
+              </div>
+            </div>
+          </Panel>
+          <Panel title="Keys" id="keys">
+            <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+              <div className="space-y-4">
+                <KeyForm />
+                <GenerateForm />
+              </div>
+              <KeyList />
+            </div>
+          </Panel>
+        </div>
+        <div className="min-w-0 space-y-4">
+          <Panel title="Nodes" id="nodes">
+            <NodesPanel />
+          </Panel>
+          <Panel title="Balance" id="balance">
+            <BalanceChart />
+          </Panel>
+          <Panel title="Event log" id="events">
+            <EventLog />
+          </Panel>
+        </div>
+      </main>
+      <footer className="px-4 pb-6 text-sm text-zinc-500 dark:text-zinc-400">
+        Every open tab shows the same cluster. Drive it from a terminal too: <code>npm run ringside -- shell</code>.
+      </footer>
+    </LiveProvider>
   );
 }

@@ -1,0 +1,139 @@
+'use server';
+// The dashboard's server actions: public POST endpoints, so each parses its own input, then makes one call into the cluster.
+import { z } from 'zod';
+import { getCluster } from '@/lib/cluster/instance';
+import type { MembershipChange } from '@/lib/cluster/cluster';
+import { mapLimit } from '@/lib/concurrency';
+import { fakeEntries } from '@/lib/fake-data';
+import { MAX_TTL_SECONDS, MAX_VNODES } from '@/lib/validate';
+
+/** A failure as the dashboard shows it: a code for programs, a message for people. */
+export interface ActionFailure {
+  ok: false;
+  error: string;
+  message: string;
+}
+
+// Shapes only: the cluster applies its own rules (key bytes, value limit, allowed addresses) and explains them.
+const key = z.string().min(1, 'the key is empty').max(1024, 'the key is far longer than memcached allows (250 bytes)');
+const nodeId = z.string().min(1, 'the node id is empty').max(200);
+const vnodes = z.number().int('vnodes must be a whole number').min(1).max(MAX_VNODES);
+const MAX_GENERATE = 10_000;
+const GENERATE_CONCURRENCY = 32;
+const READ_CONCURRENCY = 32;
+
+const putInput = z.object({ key, value: z.string().max(2 * 1024 * 1024), ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional() }).strict();
+const keyInput = z.object({ key }).strict();
+const nodeInput = z.object({ id: nodeId }).strict();
+const addInput = z.object({ address: z.string().max(300).optional(), vnodes: vnodes.optional() }).strict();
+const vnodesInput = z.object({ id: nodeId, vnodes }).strict();
+const generateInput = z.object({ count: z.number().int('the count must be a whole number').min(1).max(MAX_GENERATE) }).strict();
+const previewInput = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('add'), vnodes: vnodes.optional() }).strict(),
+  z.object({ type: z.literal('remove'), id: nodeId }).strict(),
+  z.object({ type: z.literal('vnodes'), id: nodeId, vnodes }).strict(),
+]);
+
+const FIELD_ERRORS: Record<string, string> = { key: 'invalid_key', value: 'invalid_value', ttl: 'invalid_ttl', id: 'invalid_id', vnodes: 'invalid_vnodes', address: 'invalid_address', count: 'invalid_count' };
+
+function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } | ActionFailure {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = String(issue?.path[0] ?? '');
+  return { ok: false, error: FIELD_ERRORS[field] ?? 'invalid_input', message: `${field || 'input'}: ${issue?.message ?? 'not valid'}` };
+}
+
+export async function putKey(input: unknown) {
+  const parsed = parse(putInput, input);
+  if (!parsed.ok) return parsed;
+  const { key, value, ttl } = parsed.value;
+  return (await getCluster()).put(key, value, { ttl });
+}
+
+/** The value comes back as UTF-8 text when it is valid UTF-8, else as base64. */
+export async function getKey(input: unknown) {
+  const parsed = parse(keyInput, input);
+  if (!parsed.ok) return parsed;
+  const result = await (await getCluster()).get(parsed.value.key);
+  if (!result.ok) return result;
+  const { value, ...rest } = result;
+  let text: string | null = null;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(value);
+  } catch {
+    // not text: sent as base64 below
+  }
+  return { ...rest, bytes: value.length, encoding: text === null ? ('base64' as const) : ('utf8' as const), value: text ?? Buffer.from(value).toString('base64') };
+}
+
+export async function deleteKey(input: unknown) {
+  const parsed = parse(keyInput, input);
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).delete(parsed.value.key);
+}
+
+/** Writes `count` fake entries (users, carts, sessions, products, pages) with a bounded number in flight. */
+export async function generateKeys(input: unknown) {
+  const parsed = parse(generateInput, input);
+  if (!parsed.ok) return parsed;
+  const cluster = await getCluster();
+  const started = Date.now();
+  const results = await mapLimit(fakeEntries(parsed.value.count), GENERATE_CONCURRENCY, ({ key, value }) => cluster.put(key, value));
+  const failures = results.filter((r) => !r.ok);
+  return { ok: true as const, written: results.length - failures.length, failed: failures.length, firstError: failures[0]?.message ?? null, ms: Date.now() - started };
+}
+
+/** Reads every key the nodes hold, through the normal read path: the failure drill's proof that nothing is lost. */
+export async function readAllKeys(input: unknown) {
+  const parsed = parse(z.object({}).strict(), input ?? {});
+  if (!parsed.ok) return parsed;
+  const cluster = await getCluster();
+  const listed = await cluster.keys();
+  if (!listed.ok) return listed;
+  const started = Date.now();
+  const results = await mapLimit(listed.keys, READ_CONCURRENCY, (placement) => cluster.get(placement.key));
+  const failed = listed.keys.filter((_, i) => !results[i].ok).map((p) => p.key);
+  const servedByReplica = results.filter((r, i) => r.ok && r.servedBy !== listed.keys[i].preference[0]).length;
+  return { ok: true as const, keys: listed.keys.length, read: listed.keys.length - failed.length, failed: failed.slice(0, 20), servedByReplica, unreachable: listed.unreachable, ms: Date.now() - started };
+}
+
+/** Adds a node: a new local memcached process, or the memcached at `address` (which must be allowed). */
+export async function addNode(input: unknown) {
+  const parsed = parse(addInput, input);
+  if (!parsed.ok) return parsed;
+  const address = parsed.value.address?.trim() || undefined;
+  return (await getCluster()).addNode({ address, vnodes: parsed.value.vnodes });
+}
+
+export async function removeNode(input: unknown) {
+  const parsed = parse(nodeInput, input);
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).removeNode(parsed.value.id);
+}
+
+export async function killNode(input: unknown) {
+  const parsed = parse(nodeInput, input);
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).killNode(parsed.value.id);
+}
+
+export async function reviveNode(input: unknown) {
+  const parsed = parse(nodeInput, input);
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).reviveNode(parsed.value.id);
+}
+
+export async function setVnodes(input: unknown) {
+  const parsed = parse(vnodesInput, input);
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).setVnodes(parsed.value.id, parsed.value.vnodes);
+}
+
+/** What a membership change would move, from what the nodes hold now; nothing changes. */
+export async function previewChange(input: unknown) {
+  const parsed = parse(previewInput, input);
+  if (!parsed.ok) return parsed;
+  const change: MembershipChange = parsed.value;
+  return (await getCluster()).preview(change);
+}

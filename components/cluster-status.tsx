@@ -1,0 +1,32 @@
+'use client';
+// The header's live line: ring version and checksum, whether keys are moving, and whether this tab is connected.
+import { useMemo } from 'react';
+import { useLive } from './live/live-provider';
+import { formatCount } from './format';
+
+const CONNECTION = {
+  connecting: { dot: 'bg-amber-400', text: 'connecting' },
+  live: { dot: 'bg-emerald-500', text: 'live' },
+  offline: { dot: 'bg-red-500', text: 'offline' },
+} as const;
+
+export function ClusterStatus() {
+  const { snapshot, connection } = useLive();
+  const under = useMemo(() => snapshot.keys.filter((k) => k.missing.length > 0).length, [snapshot.keys]);
+  const down = snapshot.nodes.filter((n) => n.status === 'down').length;
+  return (
+    <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-zinc-600 dark:text-zinc-300" data-connection={connection}>
+      <span className="inline-flex items-center gap-1.5">
+        <span className={`size-2 rounded-full ${CONNECTION[connection].dot}`} aria-hidden />
+        {CONNECTION[connection].text}
+      </span>
+      <span>
+        ring v{snapshot.version} · <span className="font-mono">{snapshot.checksum}</span>
+      </span>
+      <span>replication {snapshot.replicas}</span>
+      {snapshot.busy && <span className="font-semibold text-sky-700 dark:text-sky-300">moving keys…</span>}
+      {down > 0 && <span className="font-semibold text-red-700 dark:text-red-400">{down} down</span>}
+      {under > 0 && <span className="font-semibold text-red-700 dark:text-red-400">{formatCount(under)} under-replicated</span>}
+    </p>
+  );
+}

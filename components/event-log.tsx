@@ -1,0 +1,30 @@
+'use client';
+// The cluster's story, newest first: membership changes, nodes down and up, moves, repairs and errors.
+import { useLive } from './live/live-provider';
+import { describeEvent, formatClock, toneOf, type EventTone } from './format';
+
+const TONES: Record<EventTone, string> = {
+  good: 'bg-emerald-500',
+  bad: 'bg-red-500',
+  move: 'bg-sky-500',
+  plain: 'bg-zinc-400',
+};
+
+export function EventLog() {
+  const { events } = useLive();
+  const shown = events.filter((e) => e.type !== 'move-progress' && e.type !== 'ring-changed').slice(-100).reverse();
+  if (shown.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing has happened yet.</p>;
+  return (
+    <ol role="log" aria-label="Cluster events" className="max-h-72 space-y-1 overflow-auto text-sm">
+      {shown.map((event) => (
+        <li key={event.seq} className="flex gap-2" data-event={event.type}>
+          <span className={`mt-1.5 size-2 shrink-0 rounded-full ${TONES[toneOf(event)]}`} aria-hidden />
+          <time dateTime={new Date(event.at).toISOString()} className="shrink-0 font-mono text-xs leading-5 text-zinc-500 dark:text-zinc-400" title="UTC">
+            {formatClock(event.at)}
+          </time>
+          <span className={toneOf(event) === 'bad' ? 'text-red-700 dark:text-red-400' : ''}>{describeEvent(event)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}

@@ -1,0 +1,138 @@
+'use client';
+// Put, get and delete one key; a read shows the value and which replica served it.
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { deleteKey, getKey, putKey } from '@/app/actions';
+import type { ReplicaOutcome } from '@/lib/cluster/types';
+import { callAction } from '../live/call-action';
+import { useLive } from '../live/live-provider';
+import { useSelection } from '../live/selection';
+import { formatBytes, formatCount } from '../format';
+
+type Shown = { tone: 'good' | 'bad'; body: ReactNode } | null;
+
+function Outcomes({ replicas }: { replicas: ReplicaOutcome[] }) {
+  return (
+    <span className="inline-flex flex-wrap gap-x-2">
+      {replicas.map((r) => (
+        <span key={r.node} className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
+          {r.node} {r.ok ? '✓' : `✗ ${r.error ?? ''}`}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export function KeyForm() {
+  const { refresh } = useLive();
+  const { selectKey, setLastRead } = useSelection();
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const [ttl, setTtl] = useState('0');
+  const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState<Shown>(null);
+  const ids = { key: useId(), value: useId(), ttl: useId() };
+
+  // Buttons stay enabled while a request runs (disabling the focused one would throw keyboard focus away); a second press waits its turn.
+  const run = async (work: () => Promise<Shown>) => {
+    if (busy) return;
+    setBusy(true);
+    setShown(await work());
+    setBusy(false);
+    refresh();
+  };
+
+  const put = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      const result = await callAction(() => putKey({ key, value, ttl: Number(ttl) || 0 }));
+      if (!result.ok) return { tone: 'bad', body: result.message };
+      selectKey(result.key);
+      return {
+        tone: 'good',
+        body: (
+          <>
+            Stored <span className="font-mono">{result.key}</span> ({formatBytes(result.bytes)}) on {result.acknowledged} of {result.replicas.length} replicas: <Outcomes replicas={result.replicas} />
+          </>
+        ),
+      };
+    });
+  };
+
+  const get = () =>
+    run(async () => {
+      const result = await callAction(() => getKey({ key }));
+      if (!result.ok) return { tone: 'bad', body: result.message };
+      selectKey(result.key);
+      setLastRead({ key: result.key, servedBy: result.servedBy });
+      return {
+        tone: 'good',
+        body: (
+          <div className="space-y-1">
+            <p>
+              Served by <strong data-served-by={result.servedBy}>{result.servedBy}</strong> · {formatCount(result.bytes)} bytes{result.encoding === 'base64' ? ' (binary, shown as base64)' : ''}
+            </p>
+            <pre className="max-h-32 overflow-auto rounded bg-zinc-100 p-2 font-mono text-xs whitespace-pre-wrap break-all dark:bg-zinc-800" data-value>
+              {result.value}
+            </pre>
+            <p className="text-xs">
+              Tried: <Outcomes replicas={result.tried} />
+              {result.repaired.length > 0 && <> · repaired {result.repaired.join(', ')}</>}
+            </p>
+          </div>
+        ),
+      };
+    });
+
+  const remove = () =>
+    run(async () => {
+      const result = await callAction(() => deleteKey({ key }));
+      if (!result.ok) return { tone: 'bad', body: result.message };
+      return {
+        tone: 'good',
+        body: (
+          <>
+            {result.deleted ? 'Deleted' : 'No value was stored under'} <span className="font-mono">{result.key}</span>: <Outcomes replicas={result.replicas} />
+          </>
+        ),
+      };
+    });
+
+  return (
+    <form onSubmit={put} className="space-y-2" aria-busy={busy}>
+      <div className="grid grid-cols-[minmax(0,1fr)_6rem] gap-2">
+        <div>
+          <label htmlFor={ids.key} className="field-label">
+            Key
+          </label>
+          <input id={ids.key} className="input w-full font-mono" value={key} onChange={(e) => setKey(e.target.value)} required autoComplete="off" spellCheck={false} placeholder="user:{42}:profile" />
+        </div>
+        <div>
+          <label htmlFor={ids.ttl} className="field-label">
+            TTL <span className="font-normal text-zinc-500">(s)</span>
+          </label>
+          <input id={ids.ttl} className="input w-full" type="number" min={0} max={2592000} value={ttl} onChange={(e) => setTtl(e.target.value)} />
+        </div>
+      </div>
+      <div>
+        <label htmlFor={ids.value} className="field-label">
+          Value
+        </label>
+        <textarea id={ids.value} className="input w-full font-mono" rows={2} value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
+      </div>
+      <div className="flex gap-2">
+        <button type="submit" className="btn btn-primary" aria-disabled={busy}>
+          Put
+        </button>
+        <button type="button" className="btn" disabled={!key} aria-disabled={busy} onClick={() => void get()}>
+          Get
+        </button>
+        <button type="button" className="btn" disabled={!key} aria-disabled={busy} onClick={() => void remove()}>
+          Delete
+        </button>
+      </div>
+      <div role="status" aria-live="polite" data-key-result className={`min-h-5 text-sm ${shown?.tone === 'bad' ? 'text-red-700 dark:text-red-400' : ''}`}>
+        {shown?.body}
+      </div>
+    </form>
+  );
+}

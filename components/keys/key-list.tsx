@@ -1,0 +1,61 @@
+'use client';
+// The keys with their placement: primary and replicas, and which are missing; filtered, and capped so it stays quick.
+import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { useLive } from '../live/live-provider';
+import { useSelection } from '../live/selection';
+import { useNodeColors } from '../live/use-node-colors';
+import { formatCount } from '../format';
+
+const ROWS = 200;
+
+export function KeyList() {
+  const { snapshot } = useLive();
+  const { selectedKey, selectKey } = useSelection();
+  const color = useNodeColors();
+  const [filter, setFilter] = useState('');
+  const deferred = useDeferredValue(filter.trim());
+  const id = useId();
+  const matches = useMemo(() => (deferred ? snapshot.keys.filter((k) => k.key.includes(deferred)) : snapshot.keys), [deferred, snapshot.keys]);
+  const rows = matches.slice(0, ROWS);
+
+  return (
+    <div className="space-y-2">
+      <div>
+        <label htmlFor={id} className="field-label">
+          Filter keys
+        </label>
+        <input id={id} className="input w-full font-mono" value={filter} onChange={(e) => setFilter(e.target.value)} autoComplete="off" spellCheck={false} placeholder="session:" />
+      </div>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+        Showing {formatCount(rows.length)} of {formatCount(matches.length)}
+        {deferred ? ' matching' : ''} keys{snapshot.keyCount > snapshot.keys.length ? ` (${formatCount(snapshot.keyCount)} in the cluster; the first ${formatCount(snapshot.keys.length)} are listed)` : ''}.
+      </p>
+      <ul className="max-h-80 divide-y divide-zinc-100 overflow-auto rounded border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800" aria-label="Keys and their placement">
+        {rows.map((k) => (
+          <li key={k.key}>
+            <button
+              type="button"
+              className={`flex w-full items-center gap-2 px-2 py-1 text-left text-xs hover:bg-zinc-50 focus-visible:bg-zinc-100 dark:hover:bg-zinc-800/60 dark:focus-visible:bg-zinc-800 ${selectedKey === k.key ? 'bg-sky-50 dark:bg-sky-950/50' : ''}`}
+              aria-current={selectedKey === k.key ? 'true' : undefined}
+              onClick={() => selectKey(k.key)}
+            >
+              <span className="min-w-0 flex-1 truncate font-mono">{k.key}</span>
+              <span className="flex shrink-0 gap-1">
+                {k.preference.map((node, rank) => (
+                  <span
+                    key={node}
+                    className={`inline-flex items-center gap-0.5 ${k.holders.includes(node) ? 'text-zinc-600 dark:text-zinc-300' : 'font-semibold text-red-600 line-through dark:text-red-400'}`}
+                    title={`${rank === 0 ? 'primary' : `replica ${rank}`}: ${node}${k.holders.includes(node) ? '' : ' (missing)'}`}
+                  >
+                    <span className="size-2 rounded-full" style={{ background: color(node) }} aria-hidden />
+                    {node}
+                  </span>
+                ))}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+// One node: identity, status, vnodes, key counts and memcached's own statistics, with its failure-drill and membership buttons.
+import { useState } from 'react';
+import type { SnapshotNode } from '@/lib/cluster/snapshot';
+import { MAX_VNODES } from '@/lib/validate';
+import { formatBytes, formatCount, formatPercent, formatUptime, hitRatio } from '../format';
+import { StatusBadge } from './status-badge';
+
+interface Props {
+  node: SnapshotNode;
+  color: string;
+  disabled: boolean;
+  lastNode: boolean;
+  onHover: (id: string | null) => void;
+  onRemove: () => void;
+  onKill: () => void;
+  onRevive: () => void;
+  onVnodes: (vnodes: number) => void;
+}
+
+function Figure({ label, value, name }: { label: string; value: string; name?: string }) {
+  return (
+    <div>
+      <dt className="text-xs text-zinc-500 dark:text-zinc-400">{label}</dt>
+      <dd className="font-medium tabular-nums" data-count={name}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, onKill, onRevive, onVnodes }: Props) {
+  const [vnodes, setVnodes] = useState(String(node.vnodes));
+  const { stats, keys } = node;
+  const inputId = `vnodes-${node.id}`;
+  const canKill = node.local && !node.killed && node.status !== 'down';
+  const canRevive = node.local && (node.killed || node.status === 'down');
+  return (
+    <li
+      className="space-y-2 rounded-md border border-zinc-200 p-3 dark:border-zinc-800"
+      style={{ borderLeft: `6px solid ${color}` }}
+      data-node-card={node.id}
+      onMouseEnter={() => onHover(node.id)}
+      onMouseLeave={() => onHover(null)}
+    >
+      <div className="flex flex-wrap items-center gap-2">
+        <h3 className="font-semibold">{node.id}</h3>
+        <StatusBadge status={node.status} />
+        <span className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{node.address}</span>
+        {node.local && <span className="text-xs text-zinc-500">local{node.pid ? ` · pid ${node.pid}` : ''}</span>}
+        {node.suspectKeys > 0 && <span className="text-xs text-amber-700 dark:text-amber-400">{formatCount(node.suspectKeys)} suspect</span>}
+      </div>
+      <dl className="grid grid-cols-3 gap-x-3 gap-y-1 text-sm sm:grid-cols-5">
+        <Figure label="Vnodes" value={formatCount(node.vnodes)} name="vnodes" />
+        <Figure label="Ring share" value={formatPercent(node.share)} />
+        <Figure label="Primary" value={keys ? formatCount(keys.primary) : '—'} name="primary" />
+        <Figure label="Replica" value={keys ? formatCount(keys.replica) : '—'} name="replica" />
+        <Figure label="Items" value={stats ? formatCount(stats.items) : '—'} />
+        <Figure label="Bytes" value={stats ? formatBytes(stats.bytes) : '—'} />
+        <Figure label="Hit ratio" value={stats ? hitRatio(stats.hits, stats.misses) : '—'} />
+        <Figure label="Evictions" value={stats ? formatCount(stats.evictions) : '—'} />
+        <Figure label="Uptime" value={stats ? formatUptime(stats.uptime) : '—'} />
+        {keys && keys.misplaced > 0 && <Figure label="Misplaced" value={formatCount(keys.misplaced)} />}
+      </dl>
+      <div className="flex flex-wrap items-center gap-2">
+        <button type="button" className="btn" onClick={onRemove} disabled={disabled || lastNode}>
+          Remove<span className="sr-only"> {node.id}</span>
+        </button>
+        <button type="button" className="btn" onClick={onKill} disabled={disabled || !canKill}>
+          Kill<span className="sr-only"> {node.id}</span>
+        </button>
+        <button type="button" className="btn" onClick={onRevive} disabled={disabled || !canRevive}>
+          Revive<span className="sr-only"> {node.id}</span>
+        </button>
+        <form
+          className="ml-auto flex items-center gap-1.5"
+          onSubmit={(event) => {
+            event.preventDefault();
+            onVnodes(Number(vnodes));
+          }}
+        >
+          <label htmlFor={inputId} className="text-sm font-medium text-zinc-700 dark:text-zinc-300">
+            Vnodes
+          </label>
+          <input id={inputId} className="input w-16" type="number" min={1} max={MAX_VNODES} required value={vnodes} onChange={(e) => setVnodes(e.target.value)} />
+          <button type="submit" className="btn" disabled={disabled || Number(vnodes) === node.vnodes}>
+            Set<span className="sr-only"> vnodes of {node.id}</span>
+          </button>
+        </form>
+      </div>
+    </li>
+  );
+}

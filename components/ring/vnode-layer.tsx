@@ -1,0 +1,30 @@
+// Every vnode as its own path (its owned arc and a tick at its position), in its node's colour, faded while its node is down.
+import { memo, useMemo } from 'react';
+import { vnodeArcs, vnodePath, type VnodePoint } from '@/lib/geometry';
+import { RADIUS } from './dimensions';
+
+interface Props {
+  vnodes: readonly VnodePoint[];
+  color: (id: string) => string;
+  /** Ids of nodes that are down, space-separated (a string, so the memo compares by value): their arcs fade. */
+  down: string;
+}
+
+export const VnodeLayer = memo(function VnodeLayer({ vnodes, color, down }: Props) {
+  const arcs = useMemo(() => vnodeArcs(vnodes), [vnodes]);
+  const downIds = new Set(down.split(' '));
+  return (
+    <g>
+      {arcs.map((a) => (
+        <path
+          key={a.id}
+          d={vnodePath(a, RADIUS.vnodeInner, RADIUS.vnodeOuter, RADIUS.tickOuter)}
+          fill={color(a.node)}
+          fillOpacity={downIds.has(a.node) ? 0.25 : undefined}
+          data-node={a.node}
+          data-vnode={a.index}
+        />
+      ))}
+    </g>
+  );
+});

@@ -1,0 +1,214 @@
+// Journeys through the dashboard, in order on one cluster of real local memcached: the ring, keys, a rebalance, a failure drill, two tabs.
+import { expect, test } from '@playwright/test';
+import { clusterSnapshot, count, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
+
+test.describe.configure({ mode: 'serial' });
+
+test.afterEach(({ page }) => {
+  expect(pageErrors(page), 'errors logged by the page').toEqual([]);
+});
+
+test('the ring shows 3 nodes of 160 vnodes, and 200 generated keys as 200 marks', async ({ page, request }) => {
+  await openDashboard(page);
+  await expect(page).toHaveTitle('Ringside');
+  const cluster = await clusterSnapshot(request);
+  expect(cluster.nodes.map((n) => n.id)).toHaveLength(3);
+  expect(await vnodeCounts(page)).toEqual(Object.fromEntries(cluster.nodes.map((n) => [n.id, 160])));
+  await expect(ring(page).locator('[data-key]')).toHaveCount(0);
+
+  await page.getByLabel('Count', { exact: true }).fill('200');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.locator('[data-generate-result]')).toContainText('Wrote 200 fake keys');
+  await expect(ring(page).locator('[data-key]')).toHaveCount(200);
+  expect((await clusterSnapshot(request)).keyCount).toBe(200);
+  await shoot(page, 'a-ring-with-200-keys');
+});
+
+test('a key put through the form can be read back, with its replicas drawn and the serving replica marked', async ({ page, request }) => {
+  await openDashboard(page);
+  const key = `greeting:{e2e}:${Date.now()}`;
+  await page.getByLabel('Key', { exact: true }).fill(key);
+  await page.getByLabel('Value', { exact: true }).fill('hello from the ring');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  const result = page.locator('[data-key-result]');
+  await expect(result).toContainText('on 3 of 3 replicas');
+  await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(1);
+
+  // Selected after the put: a line to the primary and to each replica, each really holding the key.
+  const placement = (await clusterSnapshot(request)).keys.find((k) => k.key === key)!;
+  expect(placement.holders.sort()).toEqual([...placement.preference].sort());
+  const replicas = ring(page).locator('[data-replica]');
+  await expect(replicas).toHaveCount(3);
+  expect(await replicas.evaluateAll((marks) => marks.map((m) => m.getAttribute('data-replica')))).toEqual(placement.preference);
+  await expect(ring(page).locator('[data-replica][data-holds="true"]')).toHaveCount(3);
+  await expect(ring(page).locator(`[data-replica="${placement.preference[0]}"]`)).toHaveAttribute('data-role', 'primary');
+
+  await page.getByRole('button', { name: 'Get', exact: true }).click();
+  await expect(result.locator('[data-value]')).toHaveText('hello from the ring');
+  await expect(result.locator('[data-served-by]')).toHaveAttribute('data-served-by', placement.preference[0]);
+  await expect(ring(page).locator(`[data-replica="${placement.preference[0]}"][data-served="true"]`)).toHaveCount(1);
+  await expect(page.locator(`[data-replica-row="${placement.preference[0]}"]`)).toContainText('served the last read');
+  await shoot(page, 'b-key-with-replicas');
+});
+
+test('adding a node previews the move, then its 160 vnodes appear and keys travel to it; counts match the cluster', async ({ page, request }) => {
+  // The page's clock, so the travel can be held still for its screenshot.
+  await page.clock.install();
+  await openDashboard(page);
+  const before = await clusterSnapshot(request);
+  await shoot(page, 'ring-before', true);
+
+  await page.getByRole('button', { name: 'Add node' }).click();
+  const preview = page.locator('[data-preview]');
+  await expect(preview).toContainText(`of ${count(before.keyCount)} keys would change primary`);
+  await expect(preview).toContainText('consistent hashing predicts');
+  await shoot(page, 'c-add-node-preview');
+
+  // Keys travel for about a second once the new ring arrives. The page's clock is stepped by hand from here,
+  // so the travel cannot finish unseen while this test waits on a loaded machine: count the travellers, and catch a frame.
+  await watchTravellers(page);
+  await watchProgress(page);
+  const animating = () => page.evaluate(() => document.querySelector('svg[aria-label="Hash ring"]')?.getAttribute('data-animating') === 'true');
+  await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 50);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  for (let step = 0; step < 600 && !(await animating()); step++) await page.clock.runFor(50);
+  expect(await animating()).toBe(true);
+  await page.clock.runFor(300);
+  expect(await page.locator('[data-travel]').count()).toBeGreaterThan(0);
+  await shoot(page, 'ring-during', true);
+  await page.clock.resume();
+
+  // The progress bar counted every copy; the summary says what moved against the minimum the ring change needs.
+  const summary = page.locator('[data-move-summary]');
+  await expect(summary).toContainText('against a minimum of');
+  const copied = Number(await summary.locator('[data-copied]').getAttribute('data-copied'));
+  expect(copied).toBeGreaterThan(0);
+  await expect(summary).toContainText(`Copied ${count(copied)} against a minimum of ${count(copied)}`);
+  expect(await progressSeen(page)).toEqual({ done: copied, total: copied });
+  const after = await clusterSnapshot(request);
+  // Exactly the keys whose primary changed travelled, each onto the new node.
+  const moved = after.keys.filter((k) => before.keys.find((b) => b.key === k.key)!.preference[0] !== k.preference[0]);
+  expect(moved.length).toBeGreaterThan(0);
+  expect(await travellers(page)).toEqual(moved.map((k) => k.key).sort());
+  const added = after.nodes.find((n) => !before.nodes.some((m) => m.id === n.id))!;
+  expect(added).toBeDefined();
+  expect(moved.every((k) => k.preference[0] === added.id)).toBe(true);
+  await expect.poll(() => vnodeCounts(page)).toEqual(Object.fromEntries(after.nodes.map((n) => [n.id, 160])));
+  await expect(ring(page).locator('[data-key]')).toHaveCount(before.keyCount);
+  await expect(ring(page)).not.toHaveAttribute('data-animating', 'true');
+
+  const total = after.nodes.reduce((sum, n) => sum + (n.keys?.primary ?? 0), 0);
+  expect(total).toBe(after.keyCount);
+  expect(after.nodes.find((n) => n.id === added.id)!.keys!.primary).toBeGreaterThan(0);
+  for (const node of after.nodes) {
+    await expect(nodeCard(page, node.id).locator('[data-count="primary"]')).toHaveText(count(node.keys!.primary));
+    await expect(nodeCard(page, node.id).locator('[data-count="replica"]')).toHaveText(count(node.keys!.replica));
+  }
+  await shoot(page, 'ring-after', true);
+});
+
+test('a killed node loses no key; once revived, the under-replicated marks disappear', async ({ page, request }) => {
+  await openDashboard(page);
+  const before = await clusterSnapshot(request);
+  const victim = before.nodes[1].id;
+  const holdersOfVictim = before.keys.filter((k) => k.preference.includes(victim)).length;
+
+  await nodeCard(page, victim).getByRole('button', { name: 'Kill' }).click();
+  await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('down');
+  await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(holdersOfVictim);
+  await shoot(page, 'd-node-killed');
+
+  await page.getByRole('button', { name: 'Read all' }).click();
+  await expect(page.locator('[data-generate-result]')).toContainText(`Read ${count(before.keyCount)} of ${count(before.keyCount)} keys`);
+  const orphan = before.keys.find((k) => k.preference[0] === victim)!;
+  await page.getByLabel('Key', { exact: true }).fill(orphan.key);
+  await page.getByRole('button', { name: 'Get', exact: true }).click();
+  const servedBy = page.locator('[data-key-result] [data-served-by]');
+  await expect(servedBy).toHaveAttribute('data-served-by', orphan.preference[1]);
+  await expect(ring(page).locator(`[data-replica="${victim}"]`)).toHaveAttribute('data-holds', 'false');
+
+  await nodeCard(page, victim).getByRole('button', { name: 'Revive' }).click();
+  await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('up');
+  await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(0, { timeout: 15_000 });
+  await expect(ring(page).locator(`[data-replica="${victim}"]`)).toHaveAttribute('data-holds', 'true');
+  const repaired = await clusterSnapshot(request);
+  expect(repaired.keys.every((k) => k.missing.length === 0)).toBe(true);
+  await shoot(page, 'd-node-revived');
+});
+
+test('removing a node moves its keys away and takes its vnodes off the ring; with reduced motion nothing travels', async ({ page, request }) => {
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await openDashboard(page);
+  await watchTravellers(page);
+  const before = await clusterSnapshot(request);
+  const leaving = before.nodes[before.nodes.length - 1].id;
+
+  await nodeCard(page, leaving).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.locator('[data-preview]')).toContainText('keys would change primary');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('[data-move-summary]')).toContainText(`Remove ${leaving}: done.`);
+  await expect(nodeCard(page, leaving)).toHaveCount(0);
+  await expect.poll(() => vnodeCounts(page)).toEqual(Object.fromEntries(before.nodes.filter((n) => n.id !== leaving).map((n) => [n.id, 160])));
+  await expect(ring(page).locator('[data-key]')).toHaveCount(before.keyCount);
+  await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(0);
+  const after = await clusterSnapshot(request);
+  expect(after.keyCount).toBe(before.keyCount);
+  expect(after.keys.every((k) => !k.holders.includes(leaving) && k.missing.length === 0)).toBe(true);
+  expect(await travellers(page)).toEqual([]);
+  await shoot(page, 'e-node-removed');
+});
+
+test('two tabs stay in sync: a put in one shows as a key mark in the other within a second', async ({ page, context }) => {
+  const other = await context.newPage();
+  await openDashboard(page);
+  await openDashboard(other);
+  const key = `sync:{tabs}:${Date.now()}`;
+
+  await page.getByLabel('Key', { exact: true }).fill(key);
+  await page.getByLabel('Value', { exact: true }).fill('seen everywhere');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(page.locator('[data-key-result]')).toContainText('Stored');
+  await expect(ring(other).locator(`[data-key="${key}"]`)).toHaveCount(1, { timeout: 1_000 });
+
+  // And back: a delete in the other tab removes the mark here.
+  await other.getByLabel('Key', { exact: true }).fill(key);
+  await other.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(other.locator('[data-key-result]')).toContainText('Deleted');
+  await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(0, { timeout: 1_000 });
+  await shoot(other, 'f-second-tab');
+  expect(pageErrors(other), 'errors logged by the second tab').toEqual([]);
+});
+
+test('on a phone, in the dark, from the keyboard alone: panels stack and a key can be put', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await openDashboard(page);
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await background()).not.toBe(light);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const ringBox = (await ring(page).boundingBox())!;
+  const nodesBox = (await page.getByRole('region', { name: 'Nodes' }).boundingBox())!;
+  expect(nodesBox.y).toBeGreaterThan(ringBox.y + ringBox.height);
+
+  const key = `phone:{kbd}:${Date.now()}`;
+  await page.getByLabel('Key', { exact: true }).focus();
+  await page.keyboard.type(key);
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('TTL')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Value', { exact: true })).toBeFocused();
+  await page.keyboard.type('typed, not clicked');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Put', exact: true })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-key-result]')).toContainText('on 3 of 3 replicas');
+  await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(1);
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('button', { name: 'Get', exact: true })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('[data-key-result] [data-value]')).toHaveText('typed, not clicked');
+  await page.getByRole('region', { name: 'Ring' }).screenshot({ path: 'test-results/journeys/g-phone-dark-ring.png' });
+  await shoot(page, 'g-phone-dark');
+});
