@@ -10,7 +10,7 @@ export function AddNodeForm({ disabled, onPropose }: { disabled: boolean; onProp
   const vnodesId = useId();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onPropose({ type: 'add', vnodes: Number(vnodes), address: address.trim() || undefined });
+    if (!disabled) onPropose({ type: 'add', vnodes: Number(vnodes), address: address.trim() || undefined });
   };
   return (
     <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
@@ -26,7 +26,8 @@ export function AddNodeForm({ disabled, onPropose }: { disabled: boolean; onProp
         </label>
         <input id={vnodesId} className="input w-20" type="number" min={1} max={MAX_VNODES} required value={vnodes} onChange={(e) => setVnodes(e.target.value)} />
       </div>
-      <button type="submit" className="btn btn-primary" disabled={disabled}>
+      {/* aria-disabled, not disabled: the button keeps focus while its preview shows, and Tab reaches Apply next. */}
+      <button type="submit" className="btn btn-primary" aria-disabled={disabled}>
         Add node
       </button>
     </form>

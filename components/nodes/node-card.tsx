@@ -28,6 +28,14 @@ function Figure({ label, value, name }: { label: string; value: string; name?: s
   );
 }
 
+/**
+ * aria-disabled rather than disabled: a button that disables itself once pressed (Kill, then the node is down)
+ * would throw keyboard focus back to the top of the page.
+ */
+function when(enabled: boolean, action: () => void) {
+  return { 'aria-disabled': !enabled, onClick: () => enabled && action() };
+}
+
 export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, onKill, onRevive, onVnodes }: Props) {
   const [vnodes, setVnodes] = useState(String(node.vnodes));
   const { stats, keys } = node;
@@ -62,27 +70,27 @@ export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, o
         {keys && keys.misplaced > 0 && <Figure label="Misplaced" value={formatCount(keys.misplaced)} />}
       </dl>
       <div className="flex flex-wrap items-center gap-2">
-        <button type="button" className="btn" onClick={onRemove} disabled={disabled || lastNode}>
+        <button type="button" className="btn" {...when(!disabled && !lastNode, onRemove)}>
           Remove<span className="sr-only"> {node.id}</span>
         </button>
-        <button type="button" className="btn" onClick={onKill} disabled={disabled || !canKill}>
+        <button type="button" className="btn" {...when(!disabled && canKill, onKill)}>
           Kill<span className="sr-only"> {node.id}</span>
         </button>
-        <button type="button" className="btn" onClick={onRevive} disabled={disabled || !canRevive}>
+        <button type="button" className="btn" {...when(!disabled && canRevive, onRevive)}>
           Revive<span className="sr-only"> {node.id}</span>
         </button>
         <form
           className="ml-auto flex items-center gap-1.5"
           onSubmit={(event) => {
             event.preventDefault();
-            onVnodes(Number(vnodes));
+            if (!disabled && Number(vnodes) !== node.vnodes) onVnodes(Number(vnodes));
           }}
         >
           <label htmlFor={inputId} className="text-sm font-medium text-zinc-700 dark:text-zinc-300">
             Vnodes
           </label>
           <input id={inputId} className="input w-16" type="number" min={1} max={MAX_VNODES} required value={vnodes} onChange={(e) => setVnodes(e.target.value)} />
-          <button type="submit" className="btn" disabled={disabled || Number(vnodes) === node.vnodes}>
+          <button type="submit" className="btn" aria-disabled={disabled || Number(vnodes) === node.vnodes}>
             Set<span className="sr-only"> vnodes of {node.id}</span>
           </button>
         </form>

@@ -1,4 +1,5 @@
 // The rebalance in three moments: the preview of the plan (apply or cancel), copies counted as they happen, and what moved against the minimum.
+import { useEffect, useRef } from 'react';
 import type { MovePreview } from '@/lib/cluster/views';
 import { formatCount, formatPercent } from '../format';
 import type { MoveState } from '../live/move-state';
@@ -61,6 +62,11 @@ interface Props {
 
 export function RebalanceCard({ pending, applying, outcome, move, onApply, onCancel, onDismiss }: Props) {
   const copying = move?.phase === 'copying';
+  // Apply vanishes with the preview: focus moves to the summary rather than falling back to the page.
+  const summary = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (outcome) summary.current?.focus();
+  }, [outcome]);
   if (!pending && !outcome && !copying && !applying) return null;
   return (
     <div className="space-y-2 rounded-md border border-sky-300 bg-sky-50 p-3 dark:border-sky-800 dark:bg-sky-950/40" aria-live="polite" data-rebalance>
@@ -87,7 +93,7 @@ export function RebalanceCard({ pending, applying, outcome, move, onApply, onCan
       {/* A move of a few hundred keys is over in a blink: the finished bar stays beside its summary. */}
       {move && (copying || outcome) ? <Progress move={move} /> : applying ? <p className="text-sm">Starting the move…</p> : null}
       {outcome && !pending && (
-        <div className="flex items-start justify-between gap-2">
+        <div ref={summary} tabIndex={-1} className="flex items-start justify-between gap-2 outline-none">
           <Summary outcome={outcome} />
           <button type="button" className="btn btn-small" onClick={onDismiss}>
             Dismiss

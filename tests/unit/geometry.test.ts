@@ -1,4 +1,4 @@
-// Ring chart geometry: angles from positions, arcs that cover the circle exactly once, key marks, replica vnodes, travel.
+// Ring chart geometry: angles from positions, arcs that cover the circle exactly once, key marks, replica vnodes, travel; node colours.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,6 +18,7 @@ import {
   vnodeArcs,
   type VnodePoint,
 } from '@/lib/geometry';
+import { ALERT_COLOR, nodeColors } from '@/lib/colors';
 import { keyPosition } from '@/lib/hash';
 import { buildRing, preferenceListAt } from '@/lib/ring';
 
@@ -244,5 +245,17 @@ describe('spreadAngles', () => {
     spreadAngles([0.1, 0.11, 0.12], 0.2).forEach((a, i) => expect(a).toBeCloseTo([0.1, 0.3, 0.5][i], 12));
     const wrapped = spreadAngles([TAU - 0.05, 0.01], 0.2);
     expect(wrapped[1]).toBeCloseTo(TAU - 0.05 + 0.2);
+  });
+});
+
+describe('nodeColors', () => {
+  it('gives each node the same colour whatever order the ids come in, distinct and never the alert red', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `node-${i + 1}`);
+    const a = nodeColors(ids);
+    const b = nodeColors([...ids].reverse());
+    expect(ids.map(a)).toEqual(ids.map(b));
+    expect(new Set(ids.map(a)).size).toBe(10);
+    expect(ids.map(a)).not.toContain(ALERT_COLOR);
+    expect(nodeColors(['x'])('unknown')).toBe('#9ca3af');
   });
 });
