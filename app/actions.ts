@@ -2,6 +2,7 @@
 // The dashboard's server actions: public POST endpoints, so each parses its own input, then makes one call into the cluster.
 import { z } from 'zod';
 import { getCluster } from '@/lib/cluster/instance';
+import { describeValue } from '@/lib/value-text';
 import type { MembershipChange } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
 import { fakeEntries } from '@/lib/fake-data';
@@ -51,20 +52,15 @@ export async function putKey(input: unknown) {
   return (await getCluster()).put(key, value, { ttl });
 }
 
-/** The value comes back as UTF-8 text when it is valid UTF-8, else as base64. */
+/** The value comes back as text when it is printable UTF-8, else as base64 (the same rule as the API and the shell). */
 export async function getKey(input: unknown) {
   const parsed = parse(keyInput, input);
   if (!parsed.ok) return parsed;
   const result = await (await getCluster()).get(parsed.value.key);
   if (!result.ok) return result;
   const { value, ...rest } = result;
-  let text: string | null = null;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(value);
-  } catch {
-    // not text: sent as base64 below
-  }
-  return { ...rest, bytes: value.length, encoding: text === null ? ('base64' as const) : ('utf8' as const), value: text ?? Buffer.from(value).toString('base64') };
+  const { text, encoding } = describeValue(value);
+  return { ...rest, bytes: value.length, encoding, value: text };
 }
 
 export async function deleteKey(input: unknown) {

@@ -5,7 +5,8 @@ import { parseAddress } from '@/lib/validate';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
-import { bytes, describeValue, duration, percent, table } from './format';
+import { describeValue } from '@/lib/value-text';
+import { bytes, duration, percent, table } from './format';
 import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {

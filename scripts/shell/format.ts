@@ -10,13 +10,6 @@ export function table(header: string[], rows: (string | number)[][]): string {
     .join('\n');
 }
 
-/** A value as text when it is printable UTF-8, else as base64 so the terminal is never garbled. */
-export function describeValue(value: Buffer): { text: string; encoding: 'utf8' | 'base64' } {
-  const text = value.toString('utf8');
-  const printable = Buffer.from(text, 'utf8').equals(value) && !/[\p{Cc}]/u.test(text.replace(/[\n\t\r]/g, ''));
-  return printable ? { text, encoding: 'utf8' } : { text: value.toString('base64'), encoding: 'base64' };
-}
-
 export function percent(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }

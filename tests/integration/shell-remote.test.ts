@@ -1,38 +1,21 @@
 // The shell attached to a running dashboard (`--url`): the production build served by `next start`, driven through its REST API.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRingside, type Run } from '../support/run-ringside';
 import type { StampedEvent } from '@/lib/cluster/events';
 import { RemoteCluster } from '@/scripts/shell/remote';
 import { buildDashboard, freePort, removeBuild, startDashboard, type Dashboard } from '../support/next-server';
 
-const root = path.resolve(__dirname, '../..');
 let dashboard: Dashboard;
 let buildDir: string;
 let serverDir: string;
 /** The shell's own data directory: remote commands must never open a cluster in it. */
 let shellDir: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ringside(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      path.join(root, 'node_modules/.bin/tsx'),
-      ['--conditions=react-server', path.join(root, 'scripts/ringside.ts'), ...args],
-      { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: shellDir, RINGSIDE_BOOTSTRAP_NODES: '3' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input ?? '');
-  });
-}
+const ringside = (args: string[], input?: string) => runRingside(shellDir, args, input);
 
 /** A one-shot command on the dashboard, with JSON output. */
 async function remote(...args: string[]): Promise<Run & { json: any }> {

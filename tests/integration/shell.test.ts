@@ -1,32 +1,14 @@
 // The `ringside` command as a user runs it: one-shot commands, JSON output, piped shell input, exit codes.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runRingside } from '../support/run-ringside';
 import { buildRing, preferenceList } from '@/lib/ring';
 
-const root = path.resolve(__dirname, '../..');
 let dataDir: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ringside(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      path.join(root, 'node_modules/.bin/tsx'),
-      ['--conditions=react-server', path.join(root, 'scripts/ringside.ts'), ...args],
-      { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin!.end(input);
-    else child.stdin!.end();
-  });
-}
+const ringside = (args: string[], input?: string) => runRingside(dataDir, args, input);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-shell-'));

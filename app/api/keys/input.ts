@@ -1,7 +1,7 @@
 import 'server-only';
 // Shared by the key routes: the key path segment, and values in and out as exact bytes (UTF-8 text or base64).
 import { z } from 'zod';
-import { describeValue } from '@/scripts/shell/format';
+import { describeValue } from '@/lib/value-text';
 
 /** What Next passes a `[key]` route: the segment, already percent-decoded once (so `a%2Fb` arrives as `a/b`). */
 export interface KeyContext {
