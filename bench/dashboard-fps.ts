@@ -37,24 +37,26 @@ async function waitForServer(url: string, ms: number): Promise<void> {
 
 /** Frames the page paints in `ms`, counted with requestAnimationFrame, while `during` runs. */
 async function framesPerSecond(page: Page, ms: number, during: () => Promise<unknown> = async () => undefined): Promise<number> {
-  await page.evaluate((window_) => {
-    const w = window as unknown as { __frames: number; __counting: boolean };
-    w.__frames = 0;
-    w.__counting = true;
-    const tick = () => {
-      if (!w.__counting) return;
-      w.__frames++;
-      requestAnimationFrame(tick);
-    };
+  // Scripts go to the page as text: tsx's helpers (e.g. __name) do not exist there.
+  await page.evaluate(`(() => {
+    window.__frames = 0;
+    window.__counting = true;
+    const tick = () => { if (!window.__counting) return; window.__frames++; requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
-    setTimeout(() => (w.__counting = false), window_);
-  }, ms);
+    setTimeout(() => { window.__counting = false; }, ${ms});
+  })()`);
   const started = Date.now();
   await during();
   await page.waitForTimeout(Math.max(0, ms - (Date.now() - started)) + 50);
-  const frames = await page.evaluate(() => (window as unknown as { __frames: number }).__frames);
+  const frames = (await page.evaluate('window.__frames')) as number;
   return frames / (ms / 1000);
 }
+
+// A benchmark must end by itself: past this deadline the browser is closed and everything cleaned up.
+const WATCHDOG_MS = 4 * 60_000;
+let watchdog: NodeJS.Timeout | undefined;
+
+const step = (what: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${what}\n`);
 
 async function main() {
   if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) execFileSync('npx', ['next', 'build'], { cwd: root, stdio: 'inherit' });
@@ -71,44 +73,49 @@ async function main() {
     executablePath: existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  // Closing the browser fails whatever step is stuck, and the finally block below cleans up.
+  watchdog = setTimeout(() => {
+    step(`gave up after ${WATCHDOG_MS / 1000} s`);
+    void browser.close();
+  }, WATCHDOG_MS);
   try {
+    step('waiting for the dashboard');
     await waitForServer(`${base}/api/snapshot`, 120_000);
+    step(`generating ${KEYS} keys`);
     const fake = await fetch(`${base}/api/keys/fake`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: KEYS }) });
     if (!fake.ok) throw new Error(`generating keys failed: ${fake.status} ${await fake.text()}`);
 
+    step('opening the page');
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(60_000);
+    page.on('crash', () => console.error('the page crashed'));
     await page.goto(base);
     await page.locator('[data-connection="live"]').waitFor({ timeout: 30_000 });
     await page.locator('svg[aria-label="Hash ring"] [data-key]').first().waitFor({ timeout: 30_000 });
     const marks = await page.locator('svg[aria-label="Hash ring"] [data-key]').count();
 
+    step('measuring idle frames');
     const idle = await framesPerSecond(page, SAMPLE_MS);
+    step('adding a node');
     await page.getByRole('button', { name: 'Add node' }).click();
     await page.getByRole('button', { name: 'Apply' }).waitFor();
     const moving = await framesPerSecond(page, SAMPLE_MS, () => page.getByRole('button', { name: 'Apply' }).click());
     await page.getByText(/done/).first().waitFor({ timeout: 60_000 });
+    step('timing a put');
 
     // Put to visible: from the click on Put to the key's mark in the ring, timed inside the page.
     const key = `bench:visible:${Date.now()}`;
     await page.getByLabel('Key', { exact: true }).fill(key);
     await page.getByLabel('Value', { exact: true }).fill('hello');
-    const visibleMs = await page.evaluate(
-      (k) =>
-        new Promise<number>((resolve) => {
-          const started = performance.now();
-          const selector = `svg[aria-label="Hash ring"] [data-key="${CSS.escape(k)}"]`;
-          const observer = new MutationObserver(() => {
-            if (document.querySelector(selector)) {
-              observer.disconnect();
-              resolve(performance.now() - started);
-            }
-          });
-          observer.observe(document.body, { subtree: true, childList: true, attributes: true });
-          const put = [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Put');
-          put?.click();
-        }),
-      key,
-    );
+    const visibleMs = (await page.evaluate(`new Promise((resolve) => {
+      const selector = 'svg[aria-label="Hash ring"] [data-key="' + CSS.escape(${JSON.stringify('KEY')}) + '"]';
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        if (document.querySelector(selector)) { observer.disconnect(); resolve(performance.now() - started); }
+      });
+      observer.observe(document.body, { subtree: true, childList: true });
+      [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Put').click();
+    })`.replace('"KEY"', JSON.stringify(key)))) as number;
 
     const rows = [
       { measure: 'frames/s, page idle (peer)', value: Math.round(idle * 10) / 10 },
@@ -129,7 +136,9 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .finally(() => clearTimeout(watchdog))
+  .catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
