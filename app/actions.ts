@@ -5,7 +5,7 @@ import { getCluster } from '@/lib/cluster/instance';
 import { describeValue } from '@/lib/value-text';
 import type { MembershipChange } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
-import { fakeEntries } from '@/lib/fake-data';
+import { storeFakeEntries } from '@/lib/fake-data';
 import { MAX_TTL_SECONDS, MAX_VNODES } from '@/lib/validate';
 
 /** A failure as the dashboard shows it: a code for programs, a message for people. */
@@ -20,7 +20,6 @@ const key = z.string().min(1, 'the key is empty').max(1024, 'the key is far long
 const nodeId = z.string().min(1, 'the node id is empty').max(200);
 const vnodes = z.number().int('vnodes must be a whole number').min(1).max(MAX_VNODES);
 const MAX_GENERATE = 10_000;
-const GENERATE_CONCURRENCY = 32;
 const READ_CONCURRENCY = 32;
 
 const putInput = z.object({ key, value: z.string().max(2 * 1024 * 1024), ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional() }).strict();
@@ -75,9 +74,8 @@ export async function generateKeys(input: unknown) {
   if (!parsed.ok) return parsed;
   const cluster = await getCluster();
   const started = Date.now();
-  const results = await mapLimit(fakeEntries(parsed.value.count), GENERATE_CONCURRENCY, ({ key, value }) => cluster.put(key, value));
-  const failures = results.filter((r) => !r.ok);
-  return { ok: true as const, written: results.length - failures.length, failed: failures.length, firstError: failures[0]?.message ?? null, ms: Date.now() - started };
+  const outcome = await storeFakeEntries((key, value, options) => cluster.put(key, value, options), parsed.value.count);
+  return { ok: true as const, written: outcome.stored, failed: outcome.failed, firstError: outcome.failures[0] ?? null, ms: Date.now() - started };
 }
 
 /** Reads every key the nodes hold, through the normal read path: the failure drill's proof that nothing is lost. */

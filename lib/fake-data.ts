@@ -1,5 +1,6 @@
 // Realistic keys and values for demos and load: users, sessions, products and carts kept together by hash tags.
 import { faker } from '@faker-js/faker';
+import { mapLimit } from './concurrency';
 
 export interface FakeEntry {
   key: string;
@@ -38,4 +39,34 @@ export function fakeEntries(count: number, seed?: number): FakeEntry[] {
     entries.set(entry.key, entry);
   }
   return [...entries.values()];
+}
+
+export interface FakeOutcome {
+  stored: number;
+  failed: number;
+  /** The first failures, as `key: message`. */
+  failures: string[];
+  /** A few of the keys, to try a `get` on. */
+  sample: string[];
+}
+
+/** Puts in flight at once: enough to keep every node busy, few enough not to queue past the node deadlines. */
+const FAKE_CONCURRENCY = 64;
+
+/** Generates `count` entries and stores them through `put` (the cluster's), a bounded number at a time. */
+export async function storeFakeEntries(
+  put: (key: string, value: string, options: { ttl: number }) => Promise<{ ok: true } | { ok: false; message: string }>,
+  count: number,
+  ttl = 0,
+): Promise<FakeOutcome> {
+  const entries = fakeEntries(count);
+  const failures: string[] = [];
+  let failed = 0;
+  await mapLimit(entries, FAKE_CONCURRENCY, async ({ key, value }) => {
+    const result = await put(key, value, { ttl });
+    if (result.ok) return;
+    failed++;
+    if (failures.length < 5) failures.push(`${key}: ${result.message}`);
+  });
+  return { stored: count - failed, failed, failures, sample: entries.slice(0, 5).map((e) => e.key) };
 }

@@ -1,6 +1,5 @@
 // The shell's commands: each parses its words, makes one call into the cluster (in process or remote) and renders text or JSON.
-import { fakeEntries } from '@/lib/fake-data';
-import { mapLimit } from '@/lib/concurrency';
+import { storeFakeEntries } from '@/lib/fake-data';
 import { parseAddress } from '@/lib/validate';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { MoveSummary, Result } from '@/lib/cluster/types';
@@ -228,14 +227,9 @@ export const commands: Record<string, Command> = {
       const ttl = intOption(options, 'ttl', 0)!;
       // A remote cluster stores them in one request; in process, puts run 64 at a time.
       if (cluster.fake) return output(await cluster.fake(count, { ttl }), (r) => `stored ${r.stored} of ${count} fake keys`);
-      const entries = fakeEntries(count);
-      const failures: string[] = [];
-      await mapLimit(entries, 64, async ({ key, value }) => {
-        const result = await cluster.put(key, value, { ttl });
-        if (!result.ok) failures.push(`${key}: ${result.message}`);
-      });
-      const json: { ok: boolean } & FakeResult = { ok: failures.length === 0, stored: count - failures.length, failed: failures.length, sample: entries.slice(0, 5).map((e) => e.key) };
-      return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.slice(0, 5).join('\n')}` : ''}` };
+      const { failures, ...outcome } = await storeFakeEntries((key, value, o) => Promise.resolve(cluster.put(key, value, o)), count, ttl);
+      const json: { ok: boolean } & FakeResult = { ok: outcome.failed === 0, ...outcome };
+      return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.join('\n')}` : ''}` };
     },
   },
   events: {

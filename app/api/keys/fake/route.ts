@@ -2,8 +2,7 @@
 import { z } from 'zod';
 import { readJson, respond } from '@/app/api/respond';
 import { getCluster } from '@/lib/cluster/instance';
-import { mapLimit } from '@/lib/concurrency';
-import { fakeEntries } from '@/lib/fake-data';
+import { storeFakeEntries } from '@/lib/fake-data';
 import { fail } from '@/lib/cluster/types';
 import { checkTtl } from '@/lib/validate';
 import * as keyRoute from '../[key]/route';
@@ -12,9 +11,6 @@ export const dynamic = 'force-dynamic';
 
 const body = z.strictObject({ count: z.number().int().min(1).max(100_000), ttl: z.number().optional() });
 
-/** Puts in flight at once: enough to keep every node busy, few enough not to queue past the node deadlines. */
-const CONCURRENCY = 64;
-
 export async function POST(request: Request) {
   const parsed = await readJson(request, body);
   if (!parsed.ok) return parsed.response;
@@ -22,14 +18,8 @@ export async function POST(request: Request) {
   const badTtl = checkTtl(ttl);
   if (badTtl) return respond(fail('invalid_ttl', badTtl));
   const cluster = await getCluster();
-  const entries = fakeEntries(count);
-  const failures: string[] = [];
-  await mapLimit(entries, CONCURRENCY, async ({ key, value }) => {
-    const result = await cluster.put(key, value, { ttl });
-    if (!result.ok) failures.push(`${key}: ${result.message}`);
-  });
-  const outcome = { stored: count - failures.length, failed: failures.length, sample: entries.slice(0, 5).map((e) => e.key) };
-  if (failures.length === 0) return respond({ ok: true, ...outcome }, 201);
+  const { failures, ...outcome } = await storeFakeEntries((key, value, options) => cluster.put(key, value, options), count, ttl);
+  if (outcome.failed === 0) return respond({ ok: true, ...outcome }, 201);
   return Response.json({ ...fail('unavailable', `stored ${outcome.stored} of ${count} fake keys; ${failures.slice(0, 3).join('; ')}`), ...outcome }, { status: 503 });
 }
 
