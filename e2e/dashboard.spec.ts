@@ -1,8 +1,29 @@
 // Journeys through the dashboard, in order on one cluster of real local memcached: the ring, keys, a rebalance, a failure drill, two tabs.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { clusterSnapshot, count, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
 
 test.describe.configure({ mode: 'serial' });
+
+/** The `ringside` command in its own process, as a user types it in a terminal beside the browser. */
+function ringsideShell(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Its own empty data directory: attached with --url, the shell must never open a cluster of its own.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ringside-e2e-shell-'));
+  return new Promise((resolve) => {
+    execFile(
+      path.resolve('node_modules/.bin/tsx'),
+      ['--conditions=react-server', path.resolve('scripts/ringside.ts'), ...args],
+      { env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '0' }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        rmSync(dataDir, { recursive: true, force: true });
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    ).stdin?.end();
+  });
+}
 
 test.afterEach(({ page }) => {
   expect(pageErrors(page), 'errors logged by the page').toEqual([]);
@@ -177,6 +198,19 @@ test('two tabs stay in sync: a put in one shows as a key mark in the other withi
   await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(0, { timeout: 1_000 });
   await shoot(other, 'f-second-tab');
   expect(pageErrors(other), 'errors logged by the second tab').toEqual([]);
+});
+
+test('a key put and deleted from the shell (--url) appears and disappears on the ring', async ({ page, baseURL }) => {
+  await openDashboard(page);
+  const key = `shell:{typed}:${Date.now()}`;
+  const put = await ringsideShell(['put', key, 'typed', 'in', 'a', 'terminal', '--url', baseURL!, '--json']);
+  expect(put.code, put.stderr).toBe(0);
+  expect(JSON.parse(put.stdout).acknowledged).toBe(3);
+  await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(1, { timeout: 2_000 });
+  await shoot(page, 'f-shell-put');
+  const deleted = await ringsideShell(['delete', key, '--url', baseURL!]);
+  expect(deleted.code, deleted.stderr).toBe(0);
+  await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(0, { timeout: 2_000 });
 });
 
 test('on a phone, in the dark, from the keyboard alone: panels stack and a key can be put', async ({ page }) => {
