@@ -355,7 +355,8 @@ export class Cluster {
     if (this.state.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
     const tried: ReplicaOutcome[] = [];
     const missing: string[] = [];
-    for (const node of this.readOrder(key)) {
+    // Reads try the same nodes writes reach: during a move, the new list first, then the old.
+    for (const node of this.writeTargets(key)) {
       if (this.pool.isSuspect(node, key)) {
         tried.push({ node, ok: false, error: 'suspect' });
         continue;
@@ -445,10 +446,6 @@ export class Cluster {
     const current = preferenceList(this.ring, key);
     if (!this.transition) return current;
     return [...new Set([...preferenceList(this.transition.to, key), ...current])];
-  }
-
-  private readOrder(key: string): readonly string[] {
-    return this.writeTargets(key);
   }
 
   /** Gives `missing` nodes the value `source` holds, with its remaining TTL; `add` never overwrites a newer write. */

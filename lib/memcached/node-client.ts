@@ -154,10 +154,6 @@ export class NodeClient {
     );
   }
 
-  async ping(): Promise<string> {
-    return (await this.stats()).version ?? 'unknown';
-  }
-
   async flush(): Promise<void> {
     await this.run((client) => client.flush());
   }
