@@ -3,6 +3,7 @@ import { Cluster } from '@/lib/cluster/cluster';
 import { dataDirFromEnv } from '@/lib/cluster/state';
 import { argvWords, UsageError } from './shell/args';
 import { helpText } from './shell/commands';
+import { drillCommand, drillUsage } from './shell/drill';
 import { offlineLocate, offlineUsage } from './shell/offline-locate';
 import { PortFailure, type ClusterPort } from './shell/port';
 import { parseBaseUrl, RemoteCluster } from './shell/remote';
@@ -11,6 +12,7 @@ import { runShell, runWords } from './shell/repl';
 const USAGE = `usage: npm run ringside [-- shell] [--json] [--url <dashboard>]
        npm run ringside -- <command> [args...] [--json] [--url <dashboard>]
        npm run ringside -- ${offlineUsage}
+       npm run ringside -- ${drillUsage}
 
 With --url (e.g. http://localhost:3000) the shell and commands drive a running dashboard through its
 REST API, so the browser shows what they change; without it they open the cluster in this process.
@@ -41,6 +43,13 @@ async function main(argv: string[]): Promise<number> {
     const result = await offlineLocate(argvWords(rest), readStdin);
     console.log(json ? JSON.stringify(result.json) : result.text);
     return 0;
+  }
+
+  if (command === 'drill') {
+    if (url) throw new UsageError('drill runs on a throwaway local cluster of its own; it takes no --url');
+    const run = await drillCommand(argvWords(rest), (line) => console.error(line));
+    console.log(json ? JSON.stringify(run.reports) : run.text);
+    return run.ok ? 0 : 1;
   }
 
   const dataDir = dataDirFromEnv();

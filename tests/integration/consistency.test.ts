@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
-import { freeze, thaw } from '../support/processes';
+import { freeze, thaw } from '@/lib/drill/faults';
 
 let fixture: Fixture | undefined;
 const frozen: number[] = [];

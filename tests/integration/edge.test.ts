@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
 import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
-import { freeze } from '../support/processes';
+import { freeze } from '@/lib/drill/faults';
 
 const DEADLINE = 400;
 let node: LocalProcess;

@@ -1,6 +1,6 @@
 // Background probes: a node that dies or freezes behind Ringside's back is marked down, and repaired when it returns.
 import { readFileSync } from 'node:fs';
-import { freeze, thaw } from '../support/processes';
+import { freeze, thaw } from '@/lib/drill/faults';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StampedEvent } from '@/lib/cluster/events';
 import { startLocalNode, stopLocalNode } from '@/lib/memcached/local-nodes';

@@ -1,0 +1,123 @@
+// A steady mix of puts, gets and deletes over a key space, at most one operation per key in flight, recorded as a history.
+import type { Op, WriteOutcome } from './history';
+
+/** The part of the cluster the load drives; `Cluster` and the REST client both fit. */
+type Failed = { ok: false; error: string; message: string };
+
+export interface KeyStore {
+  put(key: string, value: string, options?: { ttl?: number }): Promise<{ ok: true } | Failed>;
+  get(key: string): Promise<{ ok: true; value: Uint8Array } | Failed>;
+  delete(key: string): Promise<{ ok: true } | Failed>;
+}
+
+export interface LoadOptions {
+  keys?: number;
+  /** Operations in flight. */
+  concurrency?: number;
+  /** Shares of puts and deletes; the rest are gets. */
+  putShare?: number;
+  deleteShare?: number;
+  /** Every tenth put carries this TTL (seconds), so moves and repairs carry expiring keys too. */
+  ttl?: number;
+  prefix?: string;
+  seed?: number;
+}
+
+export interface RunningLoad {
+  readonly ops: Op[];
+  /** Failures by error code, e.g. `unavailable`, and the first message of each. */
+  readonly errors: Map<string, number>;
+  readonly messages: Map<string, string>;
+  /** Milliseconds since the load began, on the clock the history uses. */
+  now(): number;
+  /** Stops issuing operations and waits for those in flight. */
+  stop(): Promise<void>;
+}
+
+/** Error codes that mean the request was refused before anything was sent. */
+const REFUSED = new Set(['invalid_key', 'invalid_value', 'invalid_ttl', 'no_nodes']);
+
+/** mulberry32: a small seeded generator, so a drill's sequence of operations can be replayed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function startLoad(store: KeyStore, options: LoadOptions = {}): RunningLoad {
+  const { keys = 500, concurrency = 32, putShare = 0.55, deleteShare = 0.1, ttl = 3600, prefix = 'drill:', seed = 1 } = options;
+  const next = random(seed);
+  const names = Array.from({ length: keys }, (_, i) => `${prefix}${i}`);
+  const busy = new Set<number>();
+  const ops: Op[] = [];
+  const errors = new Map<string, number>();
+  const messages = new Map<string, string>();
+  const began = performance.now();
+  const now = () => performance.now() - began;
+  let stopped = false;
+  let written = 0;
+
+  const failed = ({ error, message }: Failed) => {
+    errors.set(error, (errors.get(error) ?? 0) + 1);
+    if (!messages.has(error)) messages.set(error, message);
+  };
+  const outcomeOf = (result: { ok: true } | Failed): WriteOutcome => {
+    if (result.ok) return 'ok';
+    failed(result);
+    return REFUSED.has(result.error) ? 'refused' : 'unknown';
+  };
+
+  async function one(index: number): Promise<void> {
+    const key = names[index];
+    const start = now();
+    const roll = next();
+    if (roll < putShare) {
+      const value = `${key}=${++written}`;
+      const result = await store.put(key, value, written % 10 === 0 ? { ttl } : {});
+      ops.push({ kind: 'put', key, value, outcome: outcomeOf(result), start, end: now() });
+    } else if (roll < putShare + deleteShare) {
+      const result = await store.delete(key);
+      ops.push({ kind: 'delete', key, outcome: outcomeOf(result), start, end: now() });
+    } else {
+      const result = await store.get(key);
+      if (result.ok) ops.push({ kind: 'get', key, value: Buffer.from(result.value).toString('utf8'), outcome: 'ok', start, end: now() });
+      else if (result.error === 'not_found') ops.push({ kind: 'get', key, value: null, outcome: 'ok', start, end: now() });
+      else {
+        failed(result);
+        ops.push({ kind: 'get', key, value: null, outcome: 'failed', start, end: now() });
+      }
+    }
+  }
+
+  async function worker(): Promise<void> {
+    while (!stopped) {
+      let index = Math.floor(next() * keys);
+      while (busy.has(index)) index = (index + 1) % keys;
+      busy.add(index);
+      try {
+        await one(index);
+      } finally {
+        busy.delete(index);
+      }
+      // Yield to timers and sockets even when every call is answered from a fast path.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  const workers = Array.from({ length: Math.min(concurrency, keys) }, worker);
+  return {
+    ops,
+    errors,
+    messages,
+    now,
+    async stop() {
+      stopped = true;
+      await Promise.all(workers);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+// `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
+import { runDrill, SCENARIOS, scenarioNames, type DrillReport } from '@/lib/drill/drills';
+import { intOption, parseOptions, UsageError, type Word } from './args';
+import { table } from './format';
+
+export const drillUsage = `drill [--keys N] [--seconds S] [--deadline MS] [--seed N] [--quiet] <scenario|all>...  (scenarios: ${scenarioNames().join(', ')})`;
+
+export interface DrillRun {
+  ok: boolean;
+  reports: DrillReport[];
+  text: string;
+}
+
+/** Runs the scenarios one after another; `ok` when none lost, staled or invented a value, and replication came back whole. */
+export async function drillCommand(words: Word[], log: (line: string) => void): Promise<DrillRun> {
+  const { options, positionals } = parseOptions(words, { keys: 'value', seconds: 'value', deadline: 'value', seed: 'value', quiet: 'flag', json: 'flag' });
+  const names = positionals.map((w) => w.text).flatMap((name) => (name === 'all' ? scenarioNames() : [name]));
+  if (names.length === 0) throw new UsageError(`usage: ${drillUsage}\n\n${describeScenarios()}`);
+  for (const name of names) if (!SCENARIOS[name]) throw new UsageError(`no drill named ${name}: try ${scenarioNames().join(', ')} or all`);
+  const keys = intOption(options, 'keys', 1000)!;
+  const seconds = intOption(options, 'seconds', 6)!;
+  const deadlineMs = intOption(options, 'deadline', 1000)!;
+  const seed = intOption(options, 'seed', 1)!;
+  if (keys < 1 || keys > 1_000_000) throw new UsageError('--keys must be between 1 and 1000000');
+  if (seconds < 1 || seconds > 3600) throw new UsageError('--seconds must be between 1 and 3600');
+  if (deadlineMs < 50 || deadlineMs > 60_000) throw new UsageError('--deadline must be between 50 and 60000 ms');
+
+  const reports: DrillReport[] = [];
+  for (const name of names) {
+    log(`drill ${name}: ${SCENARIOS[name].description}`);
+    reports.push(await runDrill(name, { keys, durationMs: seconds * 1000, deadlineMs, seed, log: options.quiet ? undefined : (line) => log(`  ${line}`) }));
+  }
+  const ok = reports.every(passed);
+  return { ok, reports, text: `${summaryTable(reports)}\n\n${reports.map(details).join('\n\n')}` };
+}
+
+export function passed(report: DrillReport): boolean {
+  const anomalies = report.lost.length + report.stale.length + report.phantom.length + report.missedReads + report.staleReads;
+  return anomalies === 0 && report.replication.complete;
+}
+
+function describeScenarios(): string {
+  return table(['scenario', 'what happens'], scenarioNames().map((name) => [name, SCENARIOS[name].description]));
+}
+
+function summaryTable(reports: readonly DrillReport[]): string {
+  return table(
+    ['scenario', 'operations', 'acked', 'unknown', 'errors', 'lost', 'stale', 'phantom', 'missed reads', 'slowest call', 'repaired in', 'replication'],
+    reports.map((r) => [
+      r.scenario,
+      String(r.operations),
+      String(r.acknowledged),
+      String(r.unknown),
+      String(Object.values(r.errors).reduce((a, b) => a + b, 0)),
+      String(r.lost.length),
+      String(r.stale.length),
+      String(r.phantom.length),
+      String(r.missedReads),
+      `${r.latency.max} ms`,
+      r.repairMs === null ? '-' : `${r.repairMs} ms`,
+      r.replication.complete ? 'full' : `incomplete (${r.replication.missing} missing, ${r.replication.strays} strays, ${r.replication.divergent} divergent)`,
+    ]),
+  );
+}
+
+function details(r: DrillReport): string {
+  const lines = [
+    `${r.scenario} (${r.nodes} nodes, ${r.keys} keys, ${r.durationMs} ms): ${r.description}`,
+    `  latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; slowest call begun during the fault ${r.faultMaxMs} ms`,
+    `  reads failed ${r.failedReads} (${r.failedReadsOfLiveKeys} of keys that held a value); stale reads ${r.staleReads}`,
+  ];
+  for (const [code, count] of Object.entries(r.errors)) lines.push(`  ${count} x ${code}, e.g. "${r.errorMessages[code]}"`);
+  for (const [name, value] of Object.entries(r.facts)) lines.push(`  ${name}: ${value}`);
+  for (const kind of ['lost', 'stale', 'phantom'] as const) if (r[kind].length) lines.push(`  ${kind}: ${r[kind].slice(0, 10).join(', ')}${r[kind].length > 10 ? ', ...' : ''}`);
+  lines.push(`  ${passed(r) ? 'PASS' : 'FAIL'}`);
+  return lines.join('\n');
+}

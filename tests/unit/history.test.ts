@@ -1,0 +1,57 @@
+// The history check must catch every anomaly it claims to: lost, stale, resurrected, phantom values and bad reads.
+import { describe, expect, it } from 'vitest';
+import { checkHistory, isClean, type Op, type WriteOutcome } from '@/lib/drill/history';
+
+let clock = 0;
+const put = (key: string, value: string, outcome: WriteOutcome = 'ok'): Op => ({ kind: 'put', key, value, outcome, start: clock++, end: clock++ });
+const del = (key: string, outcome: WriteOutcome = 'ok'): Op => ({ kind: 'delete', key, outcome, start: clock++, end: clock++ });
+const get = (key: string, value: string | null, outcome: 'ok' | 'failed' = 'ok'): Op => ({ kind: 'get', key, value, outcome, start: clock++, end: clock++ });
+const final = (entries: Record<string, string | null>) => new Map(Object.entries(entries));
+
+describe('checkHistory', () => {
+  it('passes a history whose end state is its last acknowledged write', () => {
+    const report = checkHistory([put('a', '1'), put('a', '2'), get('a', '2'), put('b', '1'), del('b'), get('b', null)], final({ a: '2', b: null }));
+    expect(isClean(report)).toBe(true);
+    expect(report).toMatchObject({ operations: 6, acknowledged: 4, unknown: 0 });
+  });
+
+  it('finds an acknowledged value that is gone', () => {
+    expect(checkHistory([put('a', '1')], final({ a: null })).lost).toEqual(['a']);
+  });
+
+  it('finds an older value in place of the last acknowledged one', () => {
+    expect(checkHistory([put('a', '1'), put('a', '2')], final({ a: '1' })).stale).toEqual(['a']);
+  });
+
+  it('finds a value back after an acknowledged delete', () => {
+    expect(checkHistory([put('a', '1'), del('a')], final({ a: '1' })).stale).toEqual(['a']);
+  });
+
+  it('finds values and keys nothing ever wrote', () => {
+    const report = checkHistory([put('a', '1')], final({ a: 'x', ghost: 'boo' }));
+    expect(report.phantom.sort()).toEqual(['a', 'ghost']);
+  });
+
+  it('allows either outcome of a write whose result is unknown, but not one before the last acknowledged write', () => {
+    const ops = [put('a', '1'), put('a', '2', 'unknown'), del('a', 'unknown')];
+    for (const end of ['1', '2', null]) expect(isClean(checkHistory(ops, final({ a: end })))).toBe(true);
+    // An unknown write that was followed by an acknowledged one must not win in the end.
+    expect(checkHistory([put('a', '1', 'unknown'), put('a', '2')], final({ a: '1' })).stale).toEqual(['a']);
+  });
+
+  it('never lets a refused write count', () => {
+    expect(checkHistory([put('a', '1'), put('a', '2', 'refused')], final({ a: '2' })).phantom).toEqual(['a']);
+    expect(checkHistory([put('a', '1'), del('a', 'refused')], final({ a: null })).lost).toEqual(['a']);
+  });
+
+  it('judges each read against the writes before it', () => {
+    const report = checkHistory([put('a', '1'), get('a', null), put('a', '2'), get('a', '1'), get('a', '2'), get('a', null, 'failed'), del('a'), get('a', null, 'failed')], final({ a: null }));
+    expect(report).toMatchObject({ missedReads: 1, staleReads: 1, failedReads: 2, failedReadsOfLiveKeys: 1 });
+    expect(isClean(report)).toBe(false);
+  });
+
+  it('allows a key never acknowledged to be absent or hold an unknown write', () => {
+    expect(isClean(checkHistory([put('a', '1', 'unknown')], final({ a: null })))).toBe(true);
+    expect(isClean(checkHistory([put('a', '1', 'unknown')], final({ a: '1' })))).toBe(true);
+  });
+});
