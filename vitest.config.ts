@@ -1,4 +1,4 @@
-// Test projects: fast pure unit tests, and integration tests that start real memcached processes.
+// Test projects: fast pure unit tests, integration tests that start real memcached processes, and tests of the served dashboard.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -20,6 +20,18 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The production dashboard served by `next start`: built once for all files by the global setup.
+          name: 'dashboard',
+          include: ['tests/dashboard/**/*.test.ts'],
+          globalSetup: ['tests/support/dashboard-build.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

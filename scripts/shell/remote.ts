@@ -22,6 +22,8 @@ export interface RemoteOptions {
   timeoutMs?: number;
   /** Deadline of a membership change, a repair or a batch of fake keys, which move data and take longer. */
   changeTimeoutMs?: number;
+  /** The dashboard's access token, when it has one (default: RINGSIDE_TOKEN). */
+  token?: string | null;
 }
 
 /** The API refuses more fake keys than this in one request. */
@@ -55,10 +57,14 @@ export class RemoteCluster implements ClusterPort {
   readonly events: RemoteEvents;
   private readonly timeoutMs: number;
   private readonly changeTimeoutMs: number;
+  /** Sent with every request: the access token, when the dashboard has one. */
+  readonly headers: Record<string, string>;
 
   constructor(readonly url: string, options: RemoteOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.changeTimeoutMs = options.changeTimeoutMs ?? 600_000;
+    const token = options.token === undefined ? process.env.RINGSIDE_TOKEN || null : options.token;
+    this.headers = token ? { authorization: `Bearer ${token}` } : {};
     this.events = new RemoteEvents(this);
   }
 
@@ -68,7 +74,7 @@ export class RemoteCluster implements ClusterPort {
     try {
       response = await fetch(`${this.url}${path}`, {
         method,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        headers: body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -238,7 +244,7 @@ class RemoteEvents {
       controller.signal.addEventListener('abort', abort);
       let idle = setTimeout(abort, EVENTS_IDLE_MS);
       try {
-        const response = await fetch(`${this.remote.url}/api/events`, { signal: attempt.signal, headers: { accept: 'text/event-stream' } });
+        const response = await fetch(`${this.remote.url}/api/events`, { signal: attempt.signal, headers: { ...this.remote.headers, accept: 'text/event-stream' } });
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         const decoder = new TextDecoder();
         let buffered = '';

@@ -60,14 +60,14 @@ export async function removeBuild(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Starts `next start` on a build from `buildDashboard` and waits until the API answers. */
-export async function startDashboard(buildDir: string, dataDir: string, readyTimeoutMs = 60_000): Promise<Dashboard> {
+/** Starts `next start` on a build from `buildDashboard` and waits until the API answers; `extraEnv` such as RINGSIDE_TOKEN. */
+export async function startDashboard(buildDir: string, dataDir: string, extraEnv: Record<string, string> = {}, readyTimeoutMs = 60_000): Promise<Dashboard> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // Its own process group, so stopping it by its pid reaches any worker it forks.
   const child = spawn(process.execPath, [nextBin, 'start', buildDir, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: buildDir,
-    env: { ...env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3' },
+    env: { ...env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3', ...extraEnv },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -91,7 +91,8 @@ export async function startDashboard(buildDir: string, dataDir: string, readyTim
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
-    const answered = await fetch(`${url}/api/ring`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    const headers: Record<string, string> = extraEnv.RINGSIDE_TOKEN ? { authorization: `Bearer ${extraEnv.RINGSIDE_TOKEN}` } : {};
+    const answered = await fetch(`${url}/api/ring`, { headers, signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
     if (answered) return dashboard;
     if (Date.now() > deadline) {
       await dashboard.stop();

@@ -10,12 +10,12 @@ export interface Run {
   stderr: string;
 }
 
-export function runRingside(dataDir: string, args: string[], input = ''): Promise<Run> {
+export function runRingside(dataDir: string, args: string[], input = '', extraEnv: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       path.join(root, 'node_modules/.bin/tsx'),
       ['--conditions=react-server', path.join(root, 'scripts/ringside.ts'), ...args],
-      { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3' }, timeout: 60_000 },
+      { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3', ...extraEnv }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(input);

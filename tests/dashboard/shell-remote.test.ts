@@ -3,14 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside, type Run } from '../support/run-ringside';
 import type { StampedEvent } from '@/lib/cluster/events';
 import { RemoteCluster } from '@/scripts/shell/remote';
-import { buildDashboard, freePort, removeBuild, startDashboard, type Dashboard } from '../support/next-server';
+import { freePort, startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
-let buildDir: string;
 let serverDir: string;
 /** The shell's own data directory: remote commands must never open a cluster in it. */
 let shellDir: string;
@@ -37,14 +36,12 @@ async function api(pathname: string): Promise<{ status: number; body: any }> {
 beforeAll(async () => {
   serverDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-dashboard-'));
   shellDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-remote-shell-'));
-  buildDir = await buildDashboard(300_000);
-  dashboard = await startDashboard(buildDir, serverDir);
-}, 400_000);
+  dashboard = await startDashboard(inject('dashboardBuild'), serverDir);
+});
 
 afterAll(async () => {
   await dashboard?.stop();
   await rm(serverDir, { recursive: true, force: true });
-  if (buildDir) await removeBuild(buildDir);
   await rm(shellDir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,75 @@
+// The request guard: loopback names without a token, same-origin writes only, and the token in its three forms.
+import { describe, expect, it } from 'vitest';
+import { checkRequest, isLoopbackHost } from '@/lib/request-guard';
+
+function request(method: string, url: string, headers: Record<string, string> = {}) {
+  const parsed = new URL(url);
+  return { method, url: parsed, headers: new Headers({ host: parsed.host, ...headers }) };
+}
+
+const open = { token: null };
+const locked = { token: 's3cret-token' };
+
+describe('isLoopbackHost', () => {
+  it('knows loopback names and addresses, and nothing else', () => {
+    for (const host of ['localhost', 'LOCALHOST', 'app.localhost', '127.0.0.1', '127.9.8.7', '[::1]', '::1']) expect(isLoopbackHost(host)).toBe(true);
+    for (const host of ['example.com', 'localhost.example.com', '127.0.0.1.nip.io', '10.0.0.1', '0.0.0.0', '[::ffff:7f00:1]', '1270.0.0.1']) expect(isLoopbackHost(host)).toBe(false);
+  });
+});
+
+describe('without a token', () => {
+  it('serves loopback names', () => {
+    expect(checkRequest(request('GET', 'http://localhost:3000/'), open)).toEqual({ ok: true });
+    expect(checkRequest(request('GET', 'http://127.0.0.1:3000/api/ring'), open)).toEqual({ ok: true });
+  });
+
+  it('refuses any other Host, as a DNS-rebinding page would send', () => {
+    const verdict = checkRequest(request('GET', 'http://attacker.example:3000/api/snapshot'), open);
+    expect(verdict).toMatchObject({ ok: false, status: 403, error: 'host_not_allowed' });
+    expect(checkRequest({ ...request('GET', 'http://localhost:3000/'), headers: new Headers() }, open)).toMatchObject({ ok: false, error: 'host_not_allowed' });
+  });
+
+  it('accepts writes from the same origin and from programs that send no browser headers', () => {
+    expect(checkRequest(request('POST', 'http://localhost:3000/api/nodes', { 'sec-fetch-site': 'same-origin', origin: 'http://localhost:3000' }), open)).toEqual({ ok: true });
+    expect(checkRequest(request('PUT', 'http://localhost:3000/api/keys/a'), open)).toEqual({ ok: true });
+  });
+
+  it('refuses writes from another site or another port of this machine', () => {
+    for (const headers of <Record<string, string>[]>[
+      { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'same-site', origin: 'http://localhost:8080' },
+      { origin: 'http://localhost:8080' },
+      { origin: 'null' },
+    ]) {
+      expect(checkRequest(request('DELETE', 'http://localhost:3000/api/nodes/node-1', headers), open)).toMatchObject({ ok: false, status: 403, error: 'cross_site' });
+    }
+    // Reads are not refused: the browser keeps their answers from another site's script.
+    expect(checkRequest(request('GET', 'http://localhost:3000/api/ring', { 'sec-fetch-site': 'cross-site' }), open)).toEqual({ ok: true });
+  });
+});
+
+describe('with a token', () => {
+  it('serves any Host that presents the token as a bearer or a cookie', () => {
+    expect(checkRequest(request('GET', 'http://ringside.example/api/ring', { authorization: 'Bearer s3cret-token' }), locked)).toEqual({ ok: true });
+    expect(checkRequest(request('GET', 'http://ringside.example/', { cookie: 'theme=dark; ringside_token=s3cret-token' }), locked)).toEqual({ ok: true });
+  });
+
+  it('refuses a missing or wrong token with 401, on loopback too', () => {
+    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer s3cret-tokem' }, { authorization: 'Bearer s3cret' }, { cookie: 'ringside_token=nope' }]) {
+      expect(checkRequest(request('GET', 'http://localhost:3000/api/ring', headers), locked)).toMatchObject({ ok: false, status: 401, error: 'unauthorized' });
+    }
+  });
+
+  it('takes the token once from the address, into an HttpOnly cookie, and sends the browser on without it', () => {
+    const verdict = checkRequest(request('GET', 'http://ringside.example/?token=s3cret-token&x=1'), locked);
+    expect(verdict).toMatchObject({ ok: true, redirect: '/?x=1' });
+    expect((verdict as { cookie: string }).cookie).toMatch(/^ringside_token=s3cret-token; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect((checkRequest(request('GET', 'https://ringside.example/?token=s3cret-token'), locked) as { cookie: string }).cookie).toMatch(/; Secure$/);
+    expect(checkRequest(request('GET', 'http://ringside.example/?token=wrong'), locked)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('still refuses cross-site writes that carry the cookie', () => {
+    const headers = { cookie: 'ringside_token=s3cret-token', 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' };
+    expect(checkRequest(request('POST', 'http://ringside.example/api/repair', headers), locked)).toMatchObject({ ok: false, error: 'cross_site' });
+  });
+});
