@@ -478,9 +478,9 @@ export class Cluster {
     if (request.address !== undefined) {
       const parsed = parseAddress(request.address);
       if (!parsed.ok) return fail('invalid_address', parsed.message);
-      address = parsed.address;
-      const refused = await checkAllowedHost(address.host, this.options.allowedHosts);
-      if (refused) return fail('address_not_allowed', refused);
+      const allowed = await checkAllowedHost(parsed.address.host, this.options.allowedHosts);
+      if (!allowed.ok) return fail('address_not_allowed', allowed.message);
+      address = { host: allowed.host, port: parsed.address.port };
       const taken = this.state.nodes.find((n) => n.host === address!.host && n.port === address!.port);
       if (taken) return fail('node_exists', `${request.address} is already in the ring as ${taken.id}`);
     }
@@ -609,6 +609,7 @@ export class Cluster {
   private async joinExternal(id: string, address: { host: string; port: number }, vnodes: number): Promise<NodeRecord | Failure> {
     const record: NodeRecord = { id, ...address, vnodes };
     const client = new NodeClient(address, { deadlineMs: this.options.deadlineMs });
+    const asked = Date.now();
     try {
       const stats = await client.stats();
       const instance = instanceOf(stats);
@@ -621,7 +622,8 @@ export class Cluster {
       }
       return record;
     } catch {
-      // One message for refused, filtered and silent ports alike: the error must not map the network.
+      // One message, after one delay, for refused, filtered and silent ports alike: the answer must not map the network.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, asked + this.options.deadlineMs - Date.now())));
       return fail('node_unreachable', `no memcached answered at ${formatAddress(address)}`);
     } finally {
       client.close();
