@@ -210,6 +210,8 @@ export class Cluster {
       version: this.state.version,
       checksum: this.ring.checksum,
       replicas: this.state.replicas,
+      /** A membership change or repair is running: another change now would be refused. */
+      busy: this.busy,
       vnodes: this.ring.positions.length,
       nodes: this.ring.nodes.map((n) => ({ id: n.id, vnodes: n.vnodes, share: shares[n.id] })),
       shareSpread: spreadOf(Object.values(shares)),
