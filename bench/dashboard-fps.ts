@@ -1,8 +1,8 @@
 // The dashboard under load, in headless Chromium: 10 nodes x 160 vnodes and 10,000 keys, a node added.
 // Prints frames per second while keys travel (against the same page idle, in the same run) and the time
 // from a put in the form to the key's mark on the ring.
-// Run: npx tsx bench/dashboard-fps.ts [--keys N] [--json]   (builds the dashboard first when needed)
-import { execFileSync, spawn } from 'node:child_process';
+// Run: npx tsx bench/dashboard-fps.ts [--keys N] [--json] [--trace FILE]   (builds the current sources and serves a private copy, as the e2e tests do)
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -16,6 +16,10 @@ const keysArg = process.argv.indexOf('--keys');
 const KEYS = keysArg > 0 ? Number(process.argv[keysArg + 1]) : 10_000;
 const NODES = 10;
 const SAMPLE_MS = 2000;
+const round = (n: number) => Math.round(n * 10) / 10;
+// --trace FILE: a Chromium performance trace (open it in DevTools' Performance panel) from Apply until the keys have settled.
+const traceArg = process.argv.indexOf('--trace');
+const TRACE = traceArg > 0 ? path.resolve(process.argv[traceArg + 1]) : null;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -35,38 +39,76 @@ async function waitForServer(url: string, ms: number): Promise<void> {
   throw new Error(`the dashboard did not answer at ${url}`);
 }
 
-/** Frames the page paints in `ms`, counted with requestAnimationFrame, while `during` runs. */
-async function framesPerSecond(page: Page, ms: number, during: () => Promise<unknown> = async () => undefined): Promise<number> {
+/** Starts recording, inside the page, every frame's time and when the ring is marked `data-animating` (keys travelling). */
+async function recordFrames(page: Page): Promise<void> {
   // Scripts go to the page as text: tsx's helpers (e.g. __name) do not exist there.
   await page.evaluate(`(() => {
-    window.__frames = 0;
-    window.__counting = true;
-    const tick = () => { if (!window.__counting) return; window.__frames++; requestAnimationFrame(tick); };
+    const record = { frames: [], travel: [] };
+    window.__record = record;
+    const tick = () => { record.frames.push(performance.now()); if (!record.stopped) requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
-    setTimeout(() => { window.__counting = false; }, ${ms});
+    const svg = document.querySelector('svg[aria-label="Hash ring"]');
+    new MutationObserver(() => {
+      const on = svg.getAttribute('data-animating') === 'true';
+      const last = record.travel[record.travel.length - 1];
+      if (on && (!last || last.end !== undefined)) record.travel.push({ start: performance.now() });
+      if (!on && last && last.end === undefined) last.end = performance.now();
+    }).observe(svg, { attributes: true, attributeFilter: ['data-animating'] });
+    record.started = performance.now();
   })()`);
-  const started = Date.now();
-  await during();
-  await page.waitForTimeout(Math.max(0, ms - (Date.now() - started)) + 50);
-  const frames = (await page.evaluate('window.__frames')) as number;
-  return frames / (ms / 1000);
+}
+
+interface FrameReport {
+  /** Frames per second over the first `ms` after recording began. */
+  windowFps: number;
+  /** Frames per second while keys travelled (null when they never did), and the travel's length. */
+  travelFps: number | null;
+  travelMs: number | null;
+  /** The longest gap between two frames while keys travelled, and over the whole recording. */
+  travelLongestFrameMs: number | null;
+  longestFrameMs: number;
+}
+
+async function stopFrames(page: Page, ms: number): Promise<FrameReport> {
+  const record = (await page.evaluate('(() => { window.__record.stopped = true; return window.__record; })()')) as {
+    frames: number[];
+    travel: { start: number; end?: number }[];
+    started: number;
+  };
+  const { frames, started } = record;
+  const windowFps = frames.filter((t) => t >= started && t < started + ms).length / (ms / 1000);
+  const gaps = (list: number[]) => list.slice(1).map((t, i) => t - list[i]);
+  const longestFrameMs = Math.max(0, ...gaps(frames));
+  const travel = record.travel.find((t) => t.end !== undefined);
+  if (!travel) return { windowFps, travelFps: null, travelMs: null, travelLongestFrameMs: null, longestFrameMs };
+  const during = frames.filter((t) => t >= travel.start && t <= travel.end!);
+  const travelMs = travel.end! - travel.start;
+  return { windowFps, travelFps: during.length / (travelMs / 1000), travelMs, travelLongestFrameMs: Math.max(0, ...gaps(during)), longestFrameMs };
+}
+
+/** Frames the page paints in `ms`, counted with requestAnimationFrame. */
+async function framesPerSecond(page: Page, ms: number): Promise<number> {
+  await recordFrames(page);
+  await page.waitForTimeout(ms + 50);
+  return (await stopFrames(page, ms)).windowFps;
 }
 
 // A benchmark must end by itself: past this deadline the browser is closed and everything cleaned up.
-const WATCHDOG_MS = 4 * 60_000;
+const WATCHDOG_MS = 10 * 60_000;
 let watchdog: NodeJS.Timeout | undefined;
 
 const step = (what: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${what}\n`);
 
 async function main() {
-  if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) execFileSync('npx', ['next', 'build'], { cwd: root, stdio: 'inherit' });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-fps-'));
+  const buildDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-fps-build-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn('npx', ['next', 'start', '-H', '127.0.0.1', '-p', String(port)], {
+  // The e2e tests' server: `next build`, then `next start` on a private copy, so a build elsewhere cannot change it mid-run.
+  const server = spawn(process.execPath, [path.join(root, 'e2e', 'serve-build.mjs')], {
     cwd: root,
-    env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: String(NODES) },
-    stdio: 'ignore',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', E2E_PORT: String(port), E2E_BUILD_DIR: buildDir, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: String(NODES) },
+    stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
   });
   const browser = await chromium.launch({
@@ -79,8 +121,8 @@ async function main() {
     void browser.close();
   }, WATCHDOG_MS);
   try {
-    step('waiting for the dashboard');
-    await waitForServer(`${base}/api/snapshot`, 120_000);
+    step('building and starting the dashboard');
+    await waitForServer(`${base}/api/snapshot`, 400_000);
     // One key fewer than measured: the put below brings the ring to exactly KEYS, the most it draws one by one.
     step(`generating ${KEYS - 1} keys`);
     const fake = await fetch(`${base}/api/keys/fake`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: KEYS - 1 }) });
@@ -100,8 +142,15 @@ async function main() {
     step('adding a node');
     await page.getByRole('button', { name: 'Add node' }).click();
     await page.getByRole('button', { name: 'Apply' }).waitFor();
-    const moving = await framesPerSecond(page, SAMPLE_MS, () => page.getByRole('button', { name: 'Apply' }).click());
+    if (TRACE) await browser.startTracing(page, { path: TRACE, screenshots: false, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'disabled-by-default-devtools.timeline.invalidationTracking', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
+    await recordFrames(page);
+    await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText(/done/).first().waitFor({ timeout: 60_000 });
+    // Travel begins when the new ring arrives and lasts about 1.2 s: wait until it has ended (or never began).
+    await page.waitForFunction('window.__record.travel.some((t) => t.end !== undefined)', undefined, { timeout: 30_000 }).catch(() => step('no keys seen travelling'));
+    await page.waitForFunction(`performance.now() > window.__record.started + ${SAMPLE_MS + 50}`, undefined, { timeout: 30_000 });
+    const moving = await stopFrames(page, SAMPLE_MS);
+    if (TRACE) await browser.stopTracing();
     step('timing a put');
 
     // Put to visible: from the click on Put to the key's mark in the ring, timed inside the page.
@@ -121,10 +170,13 @@ async function main() {
 
     const rows = [
       { measure: 'frames/s, page idle (peer)', value: Math.round(idle * 10) / 10 },
-      { measure: 'frames/s, node added, keys travelling', value: Math.round(moving * 10) / 10 },
+      { measure: `frames/s, first ${SAMPLE_MS / 1000} s after Apply`, value: round(moving.windowFps) },
+      { measure: 'frames/s, while keys travel', value: moving.travelFps === null ? 'no travel seen' : round(moving.travelFps) },
+      { measure: 'longest frame while keys travel, ms', value: moving.travelLongestFrameMs === null ? '-' : Math.round(moving.travelLongestFrameMs) },
+      { measure: 'longest frame, Apply to settled, ms', value: Math.round(moving.longestFrameMs) },
       { measure: 'put to mark visible, ms', value: Math.round(visibleMs) },
     ];
-    if (wantsJson()) console.log(JSON.stringify({ nodes: NODES, keys: KEYS, marks, idleFps: idle, movingFps: moving, putToVisibleMs: visibleMs }));
+    if (wantsJson()) console.log(JSON.stringify({ nodes: NODES, keys: KEYS, marks, idleFps: idle, ...moving, putToVisibleMs: visibleMs }));
     else {
       console.log(`Dashboard in headless Chromium at 1280x800: ${NODES} nodes x 160 vnodes, ${KEYS.toLocaleString('en-US')} keys (${marks.toLocaleString('en-US')} key marks drawn)\n`);
       console.log(formatTable(rows));
@@ -135,6 +187,7 @@ async function main() {
     for (const node of state.nodes) if (node.local?.pid) process.kill(node.local.pid, 'SIGTERM');
     if (server.pid) process.kill(-server.pid, 'SIGTERM');
     await rm(dataDir, { recursive: true, force: true });
+    await rm(buildDir, { recursive: true, force: true });
   }
 }
 
