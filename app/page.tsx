@@ -14,12 +14,15 @@ import { RingLegend } from '@/components/ring/ring-legend';
 import { SelectionDetails } from '@/components/ring/selection-details';
 import { getCluster } from '@/lib/cluster/instance';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
+import { rememberSnapshot } from '@/lib/cluster/snapshot-history';
 
 export const dynamic = 'force-dynamic';
 
-async function loadSnapshot(): Promise<{ ok: true; snapshot: ClusterSnapshot } | { ok: false; message: string }> {
+async function loadSnapshot(): Promise<{ ok: true; snapshot: ClusterSnapshot; id: string } | { ok: false; message: string }> {
   try {
-    return { ok: true, snapshot: await (await getCluster()).snapshot() };
+    // Remembered by id, so the page's first refetch is a delta of it.
+    const snapshot = await (await getCluster()).snapshot();
+    return { ok: true, snapshot, id: rememberSnapshot(snapshot) };
   } catch (error) {
     console.error('dashboard: could not open the cluster', error);
     return { ok: false, message: (error as Error).message };
@@ -38,7 +41,7 @@ export default async function DashboardPage() {
     );
   }
   return (
-    <LiveProvider initial={loaded.snapshot}>
+    <LiveProvider initial={loaded.snapshot} initialId={loaded.id}>
       <header className="flex flex-wrap items-center justify-between gap-x-6 gap-y-1 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
         <div className="flex items-baseline gap-3">
           <h1 className="text-xl font-bold tracking-tight">Ringside</h1>

@@ -1,6 +1,6 @@
 'use client';
 // The cluster's story, newest first: membership changes, nodes down and up, moves, repairs and errors.
-import { useLive } from './live/live-provider';
+import { useEvents } from './live/live-provider';
 import { describeEvent, formatClock, toneOf, type EventTone } from './format';
 
 const TONES: Record<EventTone, string> = {
@@ -11,7 +11,7 @@ const TONES: Record<EventTone, string> = {
 };
 
 export function EventLog() {
-  const { events } = useLive();
+  const events = useEvents();
   const shown = events.filter((e) => e.type !== 'move-progress' && e.type !== 'ring-changed').slice(-100).reverse();
   if (shown.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing has happened yet.</p>;
   return (

@@ -1,37 +1,27 @@
 // Keeps unchanged parts of a refetched snapshot identical by reference, so memoised marks skip re-rendering.
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
-import type { KeyPlacement } from '@/lib/cluster/views';
+import { diffKeys, applyKeyChanges, snapshotFrom, type SnapshotMessage } from '@/lib/cluster/snapshot-diff';
 
 const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-function samePlacement(a: KeyPlacement, b: KeyPlacement): boolean {
-  return a.position === b.position && sameList(a.preference, b.preference) && sameList(a.holders, b.holders) && sameList(a.missing, b.missing);
-}
-
-function mergeKeys(previous: KeyPlacement[], next: KeyPlacement[]): KeyPlacement[] {
-  const byKey = new Map(previous.map((p) => [p.key, p]));
-  let changed = previous.length !== next.length;
-  const merged = next.map((placement, i) => {
-    const old = byKey.get(placement.key);
-    if (old && samePlacement(old, placement)) {
-      if (previous[i] !== old) changed = true;
-      return old;
-    }
-    changed = true;
-    return placement;
-  });
-  return changed ? merged : previous;
-}
 
 export function mergeSnapshot(previous: ClusterSnapshot, next: ClusterSnapshot): ClusterSnapshot {
   const sameRing = previous.checksum === next.checksum && previous.vnodes.length === next.vnodes.length;
   return {
     ...next,
     vnodes: sameRing ? previous.vnodes : next.vnodes,
-    keys: mergeKeys(previous.keys, next.keys),
+    keys: applyKeyChanges(previous.keys, diffKeys(previous.keys, next.keys)),
     density: sameList(previous.density, next.density) ? previous.density : next.density,
   };
+}
+
+/** The snapshot after `message`, or null when it is a delta of a snapshot other than `previousId` (refetch it whole). */
+export function applySnapshotMessage(previous: ClusterSnapshot, previousId: string | null, message: SnapshotMessage): ClusterSnapshot | null {
+  const next = snapshotFrom(previous, previousId, message);
+  if (next === null) return null;
+  if (message.kind === 'full') return mergeSnapshot(previous, next);
+  // A delta already kept every unchanged placement, and the vnodes when the ring did not change.
+  return { ...next, density: sameList(previous.density, next.density) ? previous.density : next.density };
 }
 
 const EVENT_LIMIT = 200;

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { killNode, reviveNode } from '@/app/actions';
 import { callAction } from '../live/call-action';
-import { useLive } from '../live/live-provider';
+import { useLive, useMove } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 import { formatCount } from '../format';
@@ -18,7 +18,8 @@ interface Notice {
 }
 
 export function NodesPanel() {
-  const { snapshot, move, refresh } = useLive();
+  const { snapshot, refresh } = useLive();
+  const move = useMove();
   const { hoverNode } = useSelection();
   const color = useNodeColors();
   const rebalance = useRebalance();

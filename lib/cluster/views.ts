@@ -22,6 +22,11 @@ export interface NodeKeyCounts {
   misplaced: number;
 }
 
+/** The order of keys in placements and snapshots: by UTF-16 code units, the same in every process. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Every key found on the nodes, sorted, with its list and holders; only one node's keys when `nodeId` is given. */
 export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string): KeyPlacement[] {
   const placements: KeyPlacement[] = [];
@@ -31,7 +36,7 @@ export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string):
     const preference = [...preferenceListAt(ring, position)];
     placements.push({ key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) });
   }
-  return placements.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return placements.sort((a, b) => compareKeys(a.key, b.key));
 }
 
 /** Per node, keys held as primary, as a further replica, and outside their list; null for a node not listed. */
