@@ -258,4 +258,12 @@ describe('nodeColors', () => {
     expect(ids.map(a)).not.toContain(ALERT_COLOR);
     expect(nodeColors(['x'])('unknown')).toBe('#9ca3af');
   });
+
+  it('keeps every node its colour when the next node (node-11 after node-10) joins', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `node-${i + 1}`);
+    const before = nodeColors(ids);
+    const after = nodeColors([...ids, 'node-11']);
+    expect(ids.map(after)).toEqual(ids.map(before));
+    expect(ids.map(before)).not.toContain(after('node-11'));
+  });
 });
