@@ -1,12 +1,12 @@
 'use server';
 // The dashboard's server actions: public POST endpoints, so each parses its own input, then makes one call into the cluster.
 import { z } from 'zod';
+import { actionRefusal } from '@/app/guard';
 import { getCluster } from '@/lib/cluster/instance';
 import { describeValue } from '@/lib/value-text';
 import type { MembershipChange } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
 import { storeFakeEntries } from '@/lib/fake-data';
-import { MAX_TTL_SECONDS, MAX_VNODES } from '@/lib/validate';
 
 /** A failure as the dashboard shows it: a code for programs, a message for people. */
 export interface ActionFailure {
@@ -16,18 +16,19 @@ export interface ActionFailure {
 }
 
 // Shapes only: the cluster applies its own rules (key bytes, value limit, allowed addresses) and explains them.
-const key = z.string().min(1, 'the key is empty').max(1024, 'the key is far longer than memcached allows (250 bytes)');
-const nodeId = z.string().min(1, 'the node id is empty').max(200);
-const vnodes = z.number().int('vnodes must be a whole number').min(1).max(MAX_VNODES);
+const key = z.string({ error: 'the key must be text' }).min(1, 'the key is empty').max(1024, 'the key is far longer than memcached allows (250 bytes)');
+const nodeId = z.string({ error: 'the node id must be text' }).min(1, 'the node id is empty').max(200);
+const vnodes = z.number({ error: 'vnodes must be a number' });
 const MAX_GENERATE = 10_000;
 const READ_CONCURRENCY = 32;
 
-const putInput = z.object({ key, value: z.string().max(2 * 1024 * 1024), ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).optional() }).strict();
+const putInput = z.object({ key, value: z.string({ error: 'the value must be text' }).max(2 * 1024 * 1024, 'the value is far larger than a node stores (1 MiB)'), ttl: z.number({ error: 'the TTL must be a number of seconds' }).optional() }).strict();
 const keyInput = z.object({ key }).strict();
 const nodeInput = z.object({ id: nodeId }).strict();
 const addInput = z.object({ address: z.string().max(300).optional(), vnodes: vnodes.optional() }).strict();
 const vnodesInput = z.object({ id: nodeId, vnodes }).strict();
-const generateInput = z.object({ count: z.number().int('the count must be a whole number').min(1).max(MAX_GENERATE) }).strict();
+const generateCount = `the count must be a whole number from 1 to ${MAX_GENERATE}`;
+const generateInput = z.object({ count: z.number({ error: generateCount }).int(generateCount).min(1, generateCount).max(MAX_GENERATE, generateCount) }).strict();
 const previewInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('add'), vnodes: vnodes.optional() }).strict(),
   z.object({ type: z.literal('remove'), id: nodeId }).strict(),
@@ -36,7 +37,10 @@ const previewInput = z.discriminatedUnion('type', [
 
 const FIELD_ERRORS: Record<string, string> = { key: 'invalid_key', value: 'invalid_value', ttl: 'invalid_ttl', id: 'invalid_id', vnodes: 'invalid_vnodes', address: 'invalid_address', count: 'invalid_count' };
 
-function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } | ActionFailure {
+/** Passes the request guard (the access token, loopback names), then parses the input. */
+async function accept<T>(schema: z.ZodType<T>, input: unknown): Promise<{ ok: true; value: T } | ActionFailure> {
+  const refused = await actionRefusal();
+  if (refused) return refused;
   const parsed = schema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
@@ -45,7 +49,7 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): { ok: true; value: T } 
 }
 
 export async function putKey(input: unknown) {
-  const parsed = parse(putInput, input);
+  const parsed = await accept(putInput, input);
   if (!parsed.ok) return parsed;
   const { key, value, ttl } = parsed.value;
   return (await getCluster()).put(key, value, { ttl });
@@ -53,7 +57,7 @@ export async function putKey(input: unknown) {
 
 /** The value comes back as text when it is printable UTF-8, else as base64 (the same rule as the API and the shell). */
 export async function getKey(input: unknown) {
-  const parsed = parse(keyInput, input);
+  const parsed = await accept(keyInput, input);
   if (!parsed.ok) return parsed;
   const result = await (await getCluster()).get(parsed.value.key);
   if (!result.ok) return result;
@@ -63,14 +67,14 @@ export async function getKey(input: unknown) {
 }
 
 export async function deleteKey(input: unknown) {
-  const parsed = parse(keyInput, input);
+  const parsed = await accept(keyInput, input);
   if (!parsed.ok) return parsed;
   return (await getCluster()).delete(parsed.value.key);
 }
 
 /** Writes `count` fake entries (users, carts, sessions, products, pages) with a bounded number in flight. */
 export async function generateKeys(input: unknown) {
-  const parsed = parse(generateInput, input);
+  const parsed = await accept(generateInput, input);
   if (!parsed.ok) return parsed;
   const cluster = await getCluster();
   const started = Date.now();
@@ -80,7 +84,7 @@ export async function generateKeys(input: unknown) {
 
 /** Reads every key the nodes hold, through the normal read path: the failure drill's proof that nothing is lost. */
 export async function readAllKeys(input: unknown) {
-  const parsed = parse(z.object({}).strict(), input ?? {});
+  const parsed = await accept(z.object({}).strict(), input ?? {});
   if (!parsed.ok) return parsed;
   const cluster = await getCluster();
   const listed = await cluster.keys();
@@ -94,39 +98,39 @@ export async function readAllKeys(input: unknown) {
 
 /** Adds a node: a new local memcached process, or the memcached at `address` (which must be allowed). */
 export async function addNode(input: unknown) {
-  const parsed = parse(addInput, input);
+  const parsed = await accept(addInput, input);
   if (!parsed.ok) return parsed;
   const address = parsed.value.address?.trim() || undefined;
   return (await getCluster()).addNode({ address, vnodes: parsed.value.vnodes });
 }
 
 export async function removeNode(input: unknown) {
-  const parsed = parse(nodeInput, input);
+  const parsed = await accept(nodeInput, input);
   if (!parsed.ok) return parsed;
   return (await getCluster()).removeNode(parsed.value.id);
 }
 
 export async function killNode(input: unknown) {
-  const parsed = parse(nodeInput, input);
+  const parsed = await accept(nodeInput, input);
   if (!parsed.ok) return parsed;
   return (await getCluster()).killNode(parsed.value.id);
 }
 
 export async function reviveNode(input: unknown) {
-  const parsed = parse(nodeInput, input);
+  const parsed = await accept(nodeInput, input);
   if (!parsed.ok) return parsed;
   return (await getCluster()).reviveNode(parsed.value.id);
 }
 
 export async function setVnodes(input: unknown) {
-  const parsed = parse(vnodesInput, input);
+  const parsed = await accept(vnodesInput, input);
   if (!parsed.ok) return parsed;
   return (await getCluster()).setVnodes(parsed.value.id, parsed.value.vnodes);
 }
 
 /** What a membership change would move, from what the nodes hold now; nothing changes. */
 export async function previewChange(input: unknown) {
-  const parsed = parse(previewInput, input);
+  const parsed = await accept(previewInput, input);
   if (!parsed.ok) return parsed;
   const change: MembershipChange = parsed.value;
   return (await getCluster()).preview(change);

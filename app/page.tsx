@@ -12,6 +12,8 @@ import { KeyFinder } from '@/components/ring/key-finder';
 import { RingChart } from '@/components/ring/ring-chart';
 import { RingLegend } from '@/components/ring/ring-legend';
 import { SelectionDetails } from '@/components/ring/selection-details';
+import { pageRefusal } from '@/app/guard';
+import { SignIn } from '@/components/sign-in';
 import { getCluster } from '@/lib/cluster/instance';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
 import { rememberSnapshot } from '@/lib/cluster/snapshot-history';
@@ -30,6 +32,8 @@ async function loadSnapshot(): Promise<{ ok: true; snapshot: ClusterSnapshot; id
 }
 
 export default async function DashboardPage() {
+  const refused = await pageRefusal();
+  if (refused) return <SignIn refusal={refused} />;
   const loaded = await loadSnapshot();
   if (!loaded.ok) {
     return (

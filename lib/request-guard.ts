@@ -13,7 +13,7 @@ export interface GuardRequest {
 
 export type Verdict =
   | { ok: true }
-  /** The token arrived in the address: keep it in a cookie and load the same address without it. */
+  /** The token arrived in the address (a sign-in): keep it in a cookie and load the same address without it. */
   | { ok: true; redirect: string; cookie: string }
   | { ok: false; status: 401 | 403; error: 'unauthorized' | 'host_not_allowed' | 'cross_site'; message: string };
 
@@ -59,7 +59,8 @@ function cookieValue(headers: Headers, name: string): string | null {
  * form or script cannot forge; programs such as curl and the shell send neither.
  */
 export function checkRequest(request: GuardRequest, config: GuardConfig): Verdict {
-  const host = request.headers.get('host');
+  // Code in this process builds Requests without a Host header; over the network HTTP/1.1 always sends one.
+  const host = request.headers.get('host') ?? request.url.host;
   const hostname = hostnameOf(host);
   if (config.token === null && (hostname === null || !isLoopbackHost(hostname))) {
     return {
@@ -92,7 +93,7 @@ export function checkRequest(request: GuardRequest, config: GuardConfig): Verdic
     ok: false,
     status: 401,
     error: 'unauthorized',
-    message: 'this dashboard needs its access token: open it once as /?token=<token>, send "Authorization: Bearer <token>", or set RINGSIDE_TOKEN for the shell',
+    message: 'this dashboard needs its access token: sign in with it here (or open /api/session?token=<token>), send "Authorization: Bearer <token>", or set RINGSIDE_TOKEN for the shell',
   };
 }
 

@@ -68,8 +68,9 @@ describe('without an access token', () => {
     expect(rebound.json).toMatchObject({ ok: false, error: 'host_not_allowed' });
     expect(rebound.body).not.toMatch(/127\.0\.0\.1:\d+/); // no node address
     const page = await send(open.url, 'GET', '/', { host: `attacker.example:${port}` });
-    expect(page.status).toBe(403);
+    expect(page.body).toContain('answers only on loopback names');
     expect(page.body).not.toContain('Hash ring');
+    expect(page.body).not.toMatch(/127\.0\.0\.1:\d+/);
   });
 
   it('refuses writes from another site, and changes nothing', async () => {
@@ -79,8 +80,6 @@ describe('without an access token', () => {
       send(open.url, 'PUT', '/api/keys/csrf', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }, JSON.stringify({ value: 'x' })),
       send(open.url, 'POST', '/api/keys/fake', { origin: 'http://localhost:8080' }, JSON.stringify({ count: 5 })),
       send(open.url, 'POST', '/api/nodes', { 'sec-fetch-site': 'same-site', origin: 'http://127.0.0.1:1' }, '{}'),
-      // A server action is a POST to the page.
-      send(open.url, 'POST', '/', { origin: 'https://evil.example', 'next-action': 'x' }, '[]'),
     ];
     for (const answer of await Promise.all(attempts)) {
       expect(answer.status).toBe(403);
@@ -110,10 +109,12 @@ describe('with an access token', () => {
 
   it('asks a browser for the token, keeps it in an HttpOnly cookie, and serves the page with it', async () => {
     const asked = await send(locked.url, 'GET', '/');
-    expect(asked.status).toBe(401);
-    expect(asked.body).toContain('<input name="token"');
+    expect(asked.body).toMatch(/<input[^>]*name="token"/);
+    expect(asked.body).toContain('action="/api/session"');
     expect(asked.body).not.toContain('Hash ring');
-    const signedIn = await send(locked.url, 'GET', `/?token=${TOKEN}`);
+    expect(asked.body).not.toMatch(/127\.0\.0\.1:\d+/);
+    expect((await send(locked.url, 'GET', '/api/session?token=wrong')).status).toBe(401);
+    const signedIn = await send(locked.url, 'GET', `/api/session?token=${TOKEN}`);
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.location).toMatch(/\/$/);
     const cookie = String(signedIn.headers['set-cookie']);
@@ -131,6 +132,30 @@ describe('with an access token', () => {
     const withToken = await runRingside(shellDir, ['nodes', '--url', locked.url, '--json'], '', { RINGSIDE_TOKEN: TOKEN });
     expect(withToken.code).toBe(0);
     expect(JSON.parse(withToken.stdout).nodes).toHaveLength(3);
+  });
+});
+
+describe('an oversized body', () => {
+  it('is refused with 413 while it is still arriving, not after being read whole', async () => {
+    const url = new URL('/api/keys/big', open.url);
+    // 4 MiB of a body that never ends: only a server that decides before reading it all can answer.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(url, { method: 'PUT', headers: { 'content-type': 'application/json' } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode!, body });
+          request.destroy();
+        });
+      });
+      request.on('error', () => undefined);
+      request.write(`{"value":"${'a'.repeat(4 * 1024 * 1024)}`);
+      setTimeout(() => reject(new Error('no answer while the body was still open')), 10_000);
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ ok: false, error: 'too_large' });
+    expect((await send(open.url, 'GET', '/api/keys/big')).status).toBe(404);
   });
 });
 

@@ -1,4 +1,5 @@
 // GET /api/events: server-sent events. `cluster` carries each cluster event; `changed` (at most every 100 ms) says the snapshot moved on.
+import { guarded } from '@/app/guard';
 import { getCluster } from '@/lib/cluster/instance';
 
 export const dynamic = 'force-dynamic';
@@ -6,7 +7,7 @@ export const dynamic = 'force-dynamic';
 const CHANGE_INTERVAL_MS = 100;
 const HEARTBEAT_MS = 15_000;
 
-export async function GET(request: Request) {
+export const GET = guarded(async (request: Request) => {
   const cluster = await getCluster();
   const encoder = new TextEncoder();
   let stop = () => undefined as void;
@@ -52,4 +53,4 @@ export async function GET(request: Request) {
   return new Response(stream, {
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' },
   });
-}
+});

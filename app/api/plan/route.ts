@@ -1,4 +1,5 @@
 // POST /api/plan: a dry run of a membership change, saying what it would move; nothing changes.
+import { guarded } from '@/app/guard';
 import { z } from 'zod';
 import { readJson, respond } from '@/app/api/respond';
 import { getCluster } from '@/lib/cluster/instance';
@@ -11,8 +12,8 @@ const change = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('vnodes'), id: z.string(), vnodes: z.number() }),
 ]);
 
-export async function POST(request: Request) {
+export const POST = guarded(async (request: Request) => {
   const body = await readJson(request, change);
   if (!body.ok) return body.response;
   return respond(await (await getCluster()).preview(body.value));
-}
+});

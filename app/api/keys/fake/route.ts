@@ -1,4 +1,5 @@
 // POST /api/keys/fake {count, ttl?}: stores realistic fake keys; the key named `fake` itself is served as any other.
+import { guarded } from '@/app/guard';
 import { z } from 'zod';
 import { readJson, respond } from '@/app/api/respond';
 import { getCluster } from '@/lib/cluster/instance';
@@ -11,7 +12,7 @@ export const dynamic = 'force-dynamic';
 
 const body = z.strictObject({ count: z.number().int().min(1).max(100_000), ttl: z.number().optional() });
 
-export async function POST(request: Request) {
+export const POST = guarded(async (request: Request) => {
   const parsed = await readJson(request, body);
   if (!parsed.ok) return parsed.response;
   const { count, ttl = 0 } = parsed.value;
@@ -21,7 +22,7 @@ export async function POST(request: Request) {
   const { failures, ...outcome } = await storeFakeEntries((key, value, options) => cluster.put(key, value, options), count, ttl);
   if (outcome.failed === 0) return respond({ ok: true, ...outcome }, 201);
   return Response.json({ ...fail('unavailable', `stored ${outcome.stored} of ${count} fake keys; ${failures.slice(0, 3).join('; ')}`), ...outcome }, { status: 503 });
-}
+});
 
 // Without these, the static `fake` segment would hide a key named "fake" from /api/keys/{key}.
 const named = { params: Promise.resolve({ key: 'fake' }) };
