@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'drill') {
     if (url) throw new UsageError('drill runs on a throwaway local cluster of its own; it takes no --url');
     const run = await drillCommand(argvWords(rest), (line) => console.error(line));
-    console.log(json ? JSON.stringify(run.reports) : run.text);
+    console.log(json ? JSON.stringify({ ok: run.ok, settling: run.settling, drills: run.reports }) : run.text);
     return run.ok ? 0 : 1;
   }
 

@@ -19,6 +19,8 @@ export interface LocalNodeOptions {
   memoryMb?: number;
   /** Largest item (memcached's -I). */
   maxItemSize?: string;
+  /** Simultaneous connections (memcached's -c). */
+  maxConnections?: number;
 }
 
 const HOST = '127.0.0.1';
@@ -55,7 +57,7 @@ export function freePort(): Promise<number> {
  * when memory is full instead of evicting, because a DHT must never lose a key silently.
  */
 function memcachedArgs(port: number, options: LocalNodeOptions): string[] {
-  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64), '-M', '-I', options.maxItemSize ?? '1m', '-c', '1024'];
+  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64), '-M', '-I', options.maxItemSize ?? '1m', '-c', String(options.maxConnections ?? 1024)];
   if (process.getuid?.() === 0) args.push('-u', 'root');
   return args;
 }

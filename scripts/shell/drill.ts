@@ -1,21 +1,26 @@
 // `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
 import { runDrill, SCENARIOS, scenarioNames, type DrillReport } from '@/lib/drill/drills';
+import { measureSettling, type SettleFigure } from '@/lib/drill/misbehaving';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { table } from './format';
 
-export const drillUsage = `drill [--keys N] [--seconds S] [--deadline MS] [--seed N] [--quiet] <scenario|all>...  (scenarios: ${scenarioNames().join(', ')})`;
+export const drillUsage = `drill [--keys N] [--seconds S] [--deadline MS] [--seed N] [--quiet] <scenario|all|settle>...  (scenarios: ${scenarioNames().join(', ')})`;
 
 export interface DrillRun {
   ok: boolean;
   reports: DrillReport[];
+  /** How long calls took to settle against each server fault, when `settle` was asked for. */
+  settling: SettleFigure[] | null;
   text: string;
 }
 
 /** Runs the scenarios one after another; `ok` when none lost, staled or invented a value, and replication came back whole. */
 export async function drillCommand(words: Word[], log: (line: string) => void): Promise<DrillRun> {
   const { options, positionals } = parseOptions(words, { keys: 'value', seconds: 'value', deadline: 'value', seed: 'value', quiet: 'flag', json: 'flag' });
-  const names = positionals.map((w) => w.text).flatMap((name) => (name === 'all' ? scenarioNames() : [name]));
-  if (names.length === 0) throw new UsageError(`usage: ${drillUsage}\n\n${describeScenarios()}`);
+  const asked = positionals.map((w) => w.text);
+  const settle = asked.includes('settle') || asked.includes('all');
+  const names = asked.filter((name) => name !== 'settle').flatMap((name) => (name === 'all' ? scenarioNames() : [name]));
+  if (asked.length === 0) throw new UsageError(`usage: ${drillUsage}\n\n${describeScenarios()}`);
   for (const name of names) if (!SCENARIOS[name]) throw new UsageError(`no drill named ${name}: try ${scenarioNames().join(', ')} or all`);
   const keys = intOption(options, 'keys', 1000)!;
   const seconds = intOption(options, 'seconds', 6)!;
@@ -25,13 +30,20 @@ export async function drillCommand(words: Word[], log: (line: string) => void): 
   if (seconds < 1 || seconds > 3600) throw new UsageError('--seconds must be between 1 and 3600');
   if (deadlineMs < 50 || deadlineMs > 60_000) throw new UsageError('--deadline must be between 50 and 60000 ms');
 
+  let settling: SettleFigure[] | null = null;
+  if (settle) {
+    log(`drill settle: every call to a misbehaving server settles within its ${deadlineMs} ms deadline`);
+    settling = await measureSettling(deadlineMs);
+  }
   const reports: DrillReport[] = [];
   for (const name of names) {
     log(`drill ${name}: ${SCENARIOS[name].description}`);
     reports.push(await runDrill(name, { keys, durationMs: seconds * 1000, deadlineMs, seed, log: options.quiet ? undefined : (line) => log(`  ${line}`) }));
   }
-  const ok = reports.every(passed);
-  return { ok, reports, text: `${summaryTable(reports)}\n\n${reports.map(details).join('\n\n')}` };
+  const settledInTime = (settling ?? []).every((f) => f.maxMs <= deadlineMs + 200 && !f.errors.includes('none'));
+  const ok = reports.every(passed) && settledInTime;
+  const parts = [settling ? settleTable(settling) : '', reports.length ? `${summaryTable(reports)}\n\n${reports.map(details).join('\n\n')}` : ''];
+  return { ok, reports, settling, text: parts.filter(Boolean).join('\n\n') };
 }
 
 export function passed(report: DrillReport): boolean {
@@ -40,7 +52,11 @@ export function passed(report: DrillReport): boolean {
 }
 
 function describeScenarios(): string {
-  return table(['scenario', 'what happens'], scenarioNames().map((name) => [name, SCENARIOS[name].description]));
+  return table(['scenario', 'what happens'], [...scenarioNames().map((name) => [name, SCENARIOS[name].description]), ['settle', 'get, set, stats and a key listing against misbehaving servers: each settles within its deadline']]);
+}
+
+function settleTable(figures: readonly SettleFigure[]): string {
+  return table(['server fault', 'slowest call settled in', 'settled with'], figures.map((f) => [f.fault, `${f.maxMs} ms`, f.errors.join(', ')]));
 }
 
 function summaryTable(reports: readonly DrillReport[]): string {

@@ -1,9 +1,9 @@
 // The memcached edge against real memcached and misbehaving fake servers: every call settles within its deadline.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
 import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
 import { freeze } from '@/lib/drill/faults';
+import { BEHAVIOURS, measureSettling } from '@/lib/drill/misbehaving';
 
 const DEADLINE = 400;
 let node: LocalProcess;
@@ -153,36 +153,12 @@ describe('under faults', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  const fakes: net.Server[] = [];
-  afterAll(() => fakes.forEach((server) => server.close()));
-
-  async function fakeServer(onConnection: (socket: net.Socket) => void): Promise<{ host: string; port: number }> {
-    const server = net.createServer((socket) => {
-      socket.on('error', () => undefined); // the client hanging up on a misbehaving server is the point
-      onConnection(socket);
-    });
-    fakes.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
-  }
-
-  it.each([
-    ['accepts and never answers', (_socket: net.Socket) => undefined],
-    ['answers an ASCII error line', (socket: net.Socket) => socket.on('data', () => socket.write('ERROR\r\n'))],
-    ['closes at once', (socket: net.Socket) => socket.destroy()],
-    ['answers garbage', (socket: net.Socket) => socket.on('data', () => socket.write(Buffer.alloc(64, 0x41)))],
-    ['trickles a byte at a time', (socket: net.Socket) => {
-      const timer = setInterval(() => socket.writable && socket.write(Buffer.from([0x81])), 50);
-      socket.on('close', () => clearInterval(timer));
-    }],
-  ])('settles within the deadline when a server %s', async (_name, behaviour) => {
-    const address = await fakeServer(behaviour);
-    const c = new NodeClient(address, { deadlineMs: DEADLINE, inventoryDeadlineMs: DEADLINE });
-    for (const call of [() => c.get('k'), () => c.set('k', Buffer.from('v')), () => c.stats(), () => c.inventory()]) {
-      const { ms, error } = await settle(call());
-      expect(error).toBeInstanceOf(NodeError);
-      expect(ms).toBeLessThan(DEADLINE + 300);
+  it('settles every call within its deadline, with an error, whatever the server does', async () => {
+    const figures = await measureSettling(DEADLINE);
+    expect(figures.map((f) => f.fault)).toEqual([...Object.keys(BEHAVIOURS), 'memcached killed (connection refused)', 'memcached frozen (SIGSTOP)', 'memcached at its connection limit']);
+    for (const figure of figures) {
+      expect(figure.maxMs, figure.fault).toBeLessThan(DEADLINE + 300);
+      expect(figure.errors, figure.fault).not.toContain('none');
     }
-    c.close();
   });
 });
