@@ -18,6 +18,8 @@ export interface Fixture {
   rawGet(nodeId: string, key: string): Promise<Buffer | null>;
   /** Deletes a key from one node behind the cluster's back. */
   rawDelete(nodeId: string, key: string): Promise<boolean>;
+  /** A key's remaining lifetime on one node, read directly: seconds, -1 for never, null when absent. */
+  rawTtl(nodeId: string, key: string): Promise<number | null>;
   /** For every key: the nodes its preference list names, sorted, by node id. */
   expected(keys: Iterable<string>): Record<string, string[]>;
   teardown(): Promise<void>;
@@ -51,6 +53,7 @@ export async function openFixture(nodes = 3, options: Partial<ClusterOptions> = 
     },
     rawGet: (nodeId, key) => withNode(nodeId, async (client) => (await client.get(key))?.value ?? null),
     rawDelete: (nodeId, key) => withNode(nodeId, (client) => client.delete(key)),
+    rawTtl: (nodeId, key) => withNode(nodeId, (client) => client.ttl(key)),
     expected(keys) {
       const ring = fixture.cluster.currentRing;
       const result: Record<string, string[]> = Object.fromEntries(ring.nodes.map((n) => [n.id, [] as string[]]));
