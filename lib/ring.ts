@@ -23,6 +23,12 @@ export interface Ring {
   readonly vnodeIndexes: Uint32Array;
   /** Preference list starting at each vnode, shared and frozen so lookups allocate nothing. */
   readonly preferences: readonly (readonly string[])[];
+  /**
+   * A radix index over the top bits of a position: `buckets[b]` is the first vnode at a position >= b << bucketShift,
+   * so a lookup searches one bucket (a vnode or two) instead of the whole ring.
+   */
+  readonly buckets: Uint32Array;
+  readonly bucketShift: number;
   readonly checksum: string;
 }
 
@@ -66,6 +72,7 @@ export function buildRing(nodes: readonly RingNode[], replicas = DEFAULT_REPLICA
 
   const ids = sorted.map((node) => node.id);
   const preferences = buildPreferences(owners, ids, Math.min(replicas, sorted.length));
+  const { buckets, bucketShift } = buildBuckets(positions);
   return {
     nodes: sorted.map((node) => ({ ...node })),
     replicas,
@@ -73,8 +80,26 @@ export function buildRing(nodes: readonly RingNode[], replicas = DEFAULT_REPLICA
     owners,
     vnodeIndexes,
     preferences,
+    buckets,
+    bucketShift,
     checksum: ringChecksum(sorted, replicas, positions),
   };
+}
+
+/** About four buckets per vnode (at most 2^16): most buckets then hold no vnode or one. */
+function buildBuckets(positions: Uint32Array): { buckets: Uint32Array; bucketShift: number } {
+  const bits = Math.min(16, Math.max(1, Math.ceil(Math.log2(Math.max(1, positions.length))) + 2));
+  const bucketShift = 32 - bits;
+  const count = 2 ** bits;
+  const buckets = new Uint32Array(count + 1);
+  let v = 0;
+  for (let b = 0; b < count; b++) {
+    const start = b * 2 ** bucketShift;
+    while (v < positions.length && positions[v] < start) v++;
+    buckets[b] = v;
+  }
+  buckets[count] = positions.length;
+  return { buckets, bucketShift };
 }
 
 /**
@@ -115,8 +140,10 @@ export function ownerVnode(ring: Ring, position: number): number {
   const positions = ring.positions;
   const total = positions.length;
   if (total === 0) return -1;
-  let lo = 0;
-  let hi = total;
+  // The answer lies in [buckets[b], buckets[b + 1]]: the first vnode of the next bucket when none in b is >= position.
+  const b = position >>> ring.bucketShift;
+  let lo = ring.buckets[b];
+  let hi = ring.buckets[b + 1];
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (positions[mid] < position) lo = mid + 1;

@@ -68,6 +68,23 @@ describe('preference lists', () => {
     );
   });
 
+  it('find the owner vnode through the bucket index exactly as a linear scan would, at and around every vnode', () => {
+    const linear = (ring: Ring, at: number) => {
+      const v = ring.positions.findIndex((p) => p >= at);
+      return v < 0 ? 0 : v;
+    };
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.record({ id: nodeId, vnodes: fc.integer({ min: 1, max: 400 }) }), { selector: (n) => n.id, minLength: 1, maxLength: 6 }), fc.array(position, { maxLength: 50 }), (nodes, extra) => {
+        const ring = buildRing(nodes);
+        const probes = [...extra, 0, 0xffffffff];
+        for (const p of ring.positions) probes.push(p, Math.max(0, p - 1), Math.min(0xffffffff, p + 1));
+        for (let b = 0; b < ring.buckets.length - 1; b++) probes.push(b * 2 ** ring.bucketShift, Math.max(0, b * 2 ** ring.bucketShift - 1));
+        for (const at of probes) expect(ownerVnode(ring, at)).toBe(linear(ring, at));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('start at the first vnode at or after the key, wrapping past the last', () => {
     const ring = buildRing(['a', 'b', 'c'].map((id) => ({ id, vnodes: 8 })));
     const { positions } = ring;
