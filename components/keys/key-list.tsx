@@ -1,12 +1,41 @@
 'use client';
 // The keys with their placement: primary and replicas, and which are missing; filtered, and capped so it stays quick.
-import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useId, useMemo, useState } from 'react';
+import type { KeyPlacement } from '@/lib/cluster/views';
 import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 import { formatCount } from '../format';
 
 const ROWS = 200;
+
+/** One row; memoised, because a snapshot usually changes a handful of the rows shown, if any. */
+const KeyRow = memo(function KeyRow({ placement: k, selected, color, onSelect }: { placement: KeyPlacement; selected: boolean; color: (id: string) => string; onSelect: (key: string) => void }) {
+  return (
+    <li>
+      <button
+        type="button"
+        className={`flex w-full items-center gap-2 px-2 py-1 text-left text-xs hover:bg-zinc-50 focus-visible:bg-zinc-100 dark:hover:bg-zinc-800/60 dark:focus-visible:bg-zinc-800 ${selected ? 'bg-sky-50 dark:bg-sky-950/50' : ''}`}
+        aria-current={selected ? 'true' : undefined}
+        onClick={() => onSelect(k.key)}
+      >
+        <span className="min-w-0 flex-1 truncate font-mono">{k.key}</span>
+        <span className="flex shrink-0 gap-1">
+          {k.preference.map((node, rank) => (
+            <span
+              key={node}
+              className={`inline-flex items-center gap-0.5 ${k.holders.includes(node) ? 'text-zinc-600 dark:text-zinc-300' : 'font-semibold text-red-600 line-through dark:text-red-400'}`}
+              title={`${rank === 0 ? 'primary' : `replica ${rank}`}: ${node}${k.holders.includes(node) ? '' : ' (missing)'}`}
+            >
+              <span className="size-2 rounded-full" style={{ background: color(node) }} aria-hidden />
+              {node}
+            </span>
+          ))}
+        </span>
+      </button>
+    </li>
+  );
+});
 
 export function KeyList() {
   const { snapshot } = useLive();
@@ -32,28 +61,7 @@ export function KeyList() {
       </p>
       <ul className="max-h-80 divide-y divide-zinc-100 overflow-auto rounded border border-zinc-200 dark:divide-zinc-800 dark:border-zinc-800" aria-label="Keys and their placement">
         {rows.map((k) => (
-          <li key={k.key}>
-            <button
-              type="button"
-              className={`flex w-full items-center gap-2 px-2 py-1 text-left text-xs hover:bg-zinc-50 focus-visible:bg-zinc-100 dark:hover:bg-zinc-800/60 dark:focus-visible:bg-zinc-800 ${selectedKey === k.key ? 'bg-sky-50 dark:bg-sky-950/50' : ''}`}
-              aria-current={selectedKey === k.key ? 'true' : undefined}
-              onClick={() => selectKey(k.key)}
-            >
-              <span className="min-w-0 flex-1 truncate font-mono">{k.key}</span>
-              <span className="flex shrink-0 gap-1">
-                {k.preference.map((node, rank) => (
-                  <span
-                    key={node}
-                    className={`inline-flex items-center gap-0.5 ${k.holders.includes(node) ? 'text-zinc-600 dark:text-zinc-300' : 'font-semibold text-red-600 line-through dark:text-red-400'}`}
-                    title={`${rank === 0 ? 'primary' : `replica ${rank}`}: ${node}${k.holders.includes(node) ? '' : ' (missing)'}`}
-                  >
-                    <span className="size-2 rounded-full" style={{ background: color(node) }} aria-hidden />
-                    {node}
-                  </span>
-                ))}
-              </span>
-            </button>
-          </li>
+          <KeyRow key={k.key} placement={k} selected={selectedKey === k.key} color={color} onSelect={selectKey} />
         ))}
       </ul>
     </div>

@@ -1,45 +1,83 @@
 // Every key as a small circle at its hash position, in its primary's colour; under-replicated keys drawn last, ringed in red.
-import { memo } from 'react';
+import { memo, useLayoutEffect, useRef } from 'react';
 import { ALERT_COLOR } from '@/lib/colors';
 import type { KeyPlacement } from '@/lib/cluster/views';
 import { keyMark } from '@/lib/geometry';
 import { RADIUS } from './dimensions';
 
-const KeyMark = memo(function KeyMark({ placement, color }: { placement: KeyPlacement; color: string }) {
-  const { x, y } = keyMark(placement.position, RADIUS.keyInner, RADIUS.keyOuter);
-  const under = placement.missing.length > 0;
-  return (
-    <circle
-      cx={x.toFixed(2)}
-      cy={y.toFixed(2)}
-      r={under ? 3.4 : 2.4}
-      fill={color}
-      stroke={under ? ALERT_COLOR : undefined}
-      strokeWidth={under ? 1.8 : undefined}
-      className={under ? 'key-under' : undefined}
-      data-key={placement.key}
-      data-holders={placement.holders.join(' ')}
-      data-under={under ? 'true' : undefined}
-    />
-  );
-});
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
+interface Mark {
+  element: SVGCircleElement;
+  placement: KeyPlacement | null;
+  fill: string;
+  under: boolean;
+  seen: number;
+}
+
+function draw(mark: Mark, placement: KeyPlacement, fill: string, groups: { healthy: SVGGElement; under: SVGGElement }): void {
+  const { element } = mark;
+  const under = placement.missing.length > 0;
+  if (mark.placement?.position !== placement.position) {
+    const { x, y } = keyMark(placement.position, RADIUS.keyInner, RADIUS.keyOuter);
+    element.setAttribute('cx', x.toFixed(2));
+    element.setAttribute('cy', y.toFixed(2));
+  }
+  if (mark.fill !== fill) element.setAttribute('fill', fill);
+  const holders = placement.holders.join(' ');
+  if (mark.placement?.holders.join(' ') !== holders) element.setAttribute('data-holders', holders);
+  if (mark.placement === null || mark.under !== under) {
+    element.setAttribute('r', under ? '3.4' : '2.4');
+    for (const [name, value] of [['stroke', ALERT_COLOR], ['stroke-width', '1.8'], ['class', 'key-under'], ['data-under', 'true']] as const) {
+      if (under) element.setAttribute(name, value);
+      else element.removeAttribute(name);
+    }
+    // Under-replicated keys go to the upper group, drawn over the rest.
+    (under ? groups.under : groups.healthy).appendChild(element);
+  }
+  mark.placement = placement;
+  mark.fill = fill;
+  mark.under = under;
+}
+
+/**
+ * The marks live outside React, one per key, in two groups React leaves empty: snapshots arrive as deltas, and
+ * touching only the marks whose placement (compared by reference) or colour changed keeps a frame for the ring,
+ * where re-rendering 10,000 children would take several.
+ */
 export const KeyLayer = memo(function KeyLayer({ keys, color }: { keys: readonly KeyPlacement[]; color: (id: string) => string }) {
-  const healthy: KeyPlacement[] = [];
-  const under: KeyPlacement[] = [];
-  for (const placement of keys) (placement.missing.length > 0 ? under : healthy).push(placement);
+  const healthy = useRef<SVGGElement>(null);
+  const under = useRef<SVGGElement>(null);
+  const marks = useRef(new Map<string, Mark>());
+  const pass = useRef(0);
+
+  // Before paint, so a key appears in the same frame as everything else the snapshot changed.
+  useLayoutEffect(() => {
+    const groups = { healthy: healthy.current!, under: under.current! };
+    const seen = ++pass.current;
+    for (const placement of keys) {
+      let mark = marks.current.get(placement.key);
+      if (!mark) {
+        const element = document.createElementNS(SVG_NS, 'circle');
+        element.setAttribute('data-key', placement.key);
+        mark = { element, placement: null, fill: '', under: false, seen };
+        marks.current.set(placement.key, mark);
+      }
+      const fill = color(placement.preference[0] ?? '');
+      if (mark.placement !== placement || mark.fill !== fill) draw(mark, placement, fill, groups);
+      mark.seen = seen;
+    }
+    for (const [key, mark] of marks.current) {
+      if (mark.seen === seen) continue;
+      mark.element.remove();
+      marks.current.delete(key);
+    }
+  }, [keys, color]);
+
   return (
     <g className="key-layer cursor-pointer">
-      <g>
-        {healthy.map((p) => (
-          <KeyMark key={p.key} placement={p} color={color(p.preference[0] ?? '')} />
-        ))}
-      </g>
-      <g>
-        {under.map((p) => (
-          <KeyMark key={p.key} placement={p} color={color(p.preference[0] ?? '')} />
-        ))}
-      </g>
+      <g ref={healthy} />
+      <g ref={under} />
     </g>
   );
 });

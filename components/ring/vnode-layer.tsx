@@ -11,14 +11,15 @@ interface Props {
 }
 
 export const VnodeLayer = memo(function VnodeLayer({ vnodes, color, down }: Props) {
-  const arcs = useMemo(() => vnodeArcs(vnodes), [vnodes]);
+  // Paths depend on the ring alone: a node joining changes the colour scale, and must not rebuild 1,600 path strings.
+  const arcs = useMemo(() => vnodeArcs(vnodes).map((a) => ({ ...a, d: vnodePath(a, RADIUS.vnodeInner, RADIUS.vnodeOuter, RADIUS.tickOuter) })), [vnodes]);
   const downIds = new Set(down.split(' '));
   return (
     <g>
       {arcs.map((a) => (
         <path
           key={a.id}
-          d={vnodePath(a, RADIUS.vnodeInner, RADIUS.vnodeOuter, RADIUS.tickOuter)}
+          d={a.d}
           fill={color(a.node)}
           fillOpacity={downIds.has(a.node) ? 0.25 : undefined}
           data-node={a.node}
