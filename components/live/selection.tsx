@@ -1,15 +1,27 @@
 'use client';
-// What the user is looking at, shared by the ring and the panels: the selected key, the hovered node, the last read.
-import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+// What the user is looking at, shared by the ring and the panels: the selected key and its placement, the hovered node, the last read.
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { placementFromLocate, type KeyPlacement } from '@/lib/cluster/views';
+import type { LocateResult } from '@/lib/cluster/types';
+import { useLive } from './live-provider';
 
 export interface LastRead {
   key: string;
   servedBy: string;
 }
 
+/**
+ * Where the selected key's placement comes from: the snapshot; the server, asked because the snapshot does not carry
+ * it (beyond the first 10,000 keys, or written since); or nowhere yet (asking), or nowhere at all (no replica holds it).
+ */
+export type Lookup = { state: 'snapshot' } | { state: 'asking' } | { state: 'server' } | { state: 'absent'; message: string };
+
 interface Selection {
   selectedKey: string | null;
   selectKey: (key: string | null) => void;
+  /** The selected key's placement, from the snapshot or else from the server; null while unknown or absent. */
+  selected: KeyPlacement | null;
+  lookup: Lookup | null;
   hoveredNode: string | null;
   hoverNode: (node: string | null) => void;
   lastRead: LastRead | null;
@@ -18,11 +30,53 @@ interface Selection {
 
 const SelectionContext = createContext<Selection | null>(null);
 
+type Located = { key: string; placement: KeyPlacement | null; message: string };
+
+/** Asks GET /api/keys/{key}/locate, which reads the key on each replica of its list. */
+async function locate(key: string, signal: AbortSignal): Promise<{ placement: KeyPlacement | null; message: string }> {
+  const response = await fetch(`/api/keys/${encodeURIComponent(key)}/locate`, { cache: 'no-store', signal });
+  const body = (await response.json()) as ({ ok: true } & LocateResult) | { ok: false; message: string };
+  if (!body.ok) return { placement: null, message: body.message };
+  const placement = placementFromLocate(body);
+  return placement.holders.length > 0 ? { placement, message: '' } : { placement: null, message: 'none of its replicas holds it' };
+}
+
 export function SelectionProvider({ children }: { children: ReactNode }) {
+  const { snapshot } = useLive();
   const [selectedKey, selectKey] = useState<string | null>(null);
   const [hoveredNode, hoverNode] = useState<string | null>(null);
   const [lastRead, setLastRead] = useState<LastRead | null>(null);
-  const value = useMemo(() => ({ selectedKey, selectKey, hoveredNode, hoverNode, lastRead, setLastRead }), [selectedKey, hoveredNode, lastRead]);
+  const [located, setLocated] = useState<Located | null>(null);
+
+  const inSnapshot = useMemo(() => (selectedKey === null ? null : (snapshot.keys.find((k) => k.key === selectedKey) ?? null)), [selectedKey, snapshot.keys]);
+  const missing = selectedKey !== null && inSnapshot === null;
+
+  // Not in the snapshot: ask the server, again whenever the snapshot moves on (a move or a crash changes the answer).
+  useEffect(() => {
+    if (!missing || selectedKey === null) return;
+    const controller = new AbortController();
+    locate(selectedKey, controller.signal).then(
+      (answer) => setLocated({ key: selectedKey, ...answer }),
+      (error: unknown) => {
+        if (!controller.signal.aborted) setLocated({ key: selectedKey, placement: null, message: `Could not ask the server: ${(error as Error).message}` });
+      },
+    );
+    return () => controller.abort();
+  }, [missing, selectedKey, snapshot]);
+
+  const answer = located?.key === selectedKey ? located : null;
+  const selected = inSnapshot ?? answer?.placement ?? null;
+  const lookup = useMemo((): Lookup | null => {
+    if (selectedKey === null) return null;
+    if (inSnapshot) return { state: 'snapshot' };
+    if (!answer) return { state: 'asking' };
+    return answer.placement ? { state: 'server' } : { state: 'absent', message: answer.message };
+  }, [selectedKey, inSnapshot, answer]);
+
+  const value = useMemo(
+    () => ({ selectedKey, selectKey, selected, lookup, hoveredNode, hoverNode, lastRead, setLastRead }),
+    [selectedKey, selected, lookup, hoveredNode, lastRead],
+  );
   return <SelectionContext.Provider value={value}>{children}</SelectionContext.Provider>;
 }
 

@@ -1,14 +1,15 @@
 'use client';
-// Find a key by name (exact, else the first that starts with the text) and select it on the ring.
+// Find a key by name (exact, else the first that starts with the text) and select it on the ring; a key the page's
+// snapshot does not carry (over 10,000 keys it holds only the first) is looked up on the server.
 import { useId, useState, type FormEvent } from 'react';
 import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 
 export function KeyFinder() {
   const { snapshot } = useLive();
-  const { selectKey } = useSelection();
+  const { selectKey, selectedKey, lookup } = useSelection();
   const [text, setText] = useState('');
-  const [message, setMessage] = useState<string | null>(null);
+  const [searched, setSearched] = useState<string | null>(null);
   const id = useId();
 
   const find = (event: FormEvent) => {
@@ -16,9 +17,13 @@ export function KeyFinder() {
     const wanted = text.trim();
     if (!wanted) return;
     const match = snapshot.keys.find((k) => k.key === wanted) ?? snapshot.keys.find((k) => k.key.startsWith(wanted));
-    selectKey(match?.key ?? null);
-    setMessage(match ? null : `No key “${wanted}” on the ring${snapshot.keyCount > snapshot.keys.length ? ' (only the first keys are searchable)' : ''}.`);
+    // No match here: select the exact text anyway, and the selection asks the server where it lives.
+    selectKey(match?.key ?? wanted);
+    setSearched(match ? null : wanted);
   };
+
+  const pending = searched !== null && selectedKey === searched ? lookup : null;
+  const message = pending?.state === 'absent' ? `No key “${searched}” on the ring (${pending.message.replace(/\.$/, '')}).` : pending?.state === 'asking' ? `Looking up “${searched}” on the server…` : null;
 
   return (
     <form onSubmit={find} className="space-y-1" role="search">
@@ -31,7 +36,9 @@ export function KeyFinder() {
           Show
         </button>
       </div>
-      {message && <p className="text-sm text-amber-700 dark:text-amber-400">{message}</p>}
+      <p className="text-sm text-amber-800 empty:hidden dark:text-amber-300" role="status" data-find-message>
+        {message}
+      </p>
     </form>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
 // The hash ring: vnodes, keys (or their density), the selected key's replicas and keys travelling during a rebalance.
 import { useMemo, useRef, type MouseEvent } from 'react';
+import { applyKeyChanges } from '@/lib/cluster/snapshot-diff';
 import { layoutOf } from '@/lib/geometry';
 import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
@@ -23,7 +24,7 @@ function highlightRule(node: string): string {
 
 export function RingChart() {
   const { snapshot } = useLive();
-  const { selectedKey, selectKey, hoveredNode, hoverNode, lastRead } = useSelection();
+  const { selected, lookup, selectKey, hoveredNode, hoverNode, lastRead } = useSelection();
   const color = useNodeColors();
   const reduced = useReducedMotion();
   const svg = useRef<SVGSVGElement>(null);
@@ -32,7 +33,11 @@ export function RingChart() {
 
   const layout = useMemo(() => layoutOf(snapshot.vnodes), [snapshot.vnodes]);
   const dense = snapshot.keyCount > snapshot.keys.length;
-  const selected = useMemo(() => (selectedKey === null ? null : (snapshot.keys.find((k) => k.key === selectedKey) ?? null)), [selectedKey, snapshot.keys]);
+  // A selected key the snapshot does not carry yet (just written, say) is drawn from the server's answer until it does.
+  const keys = useMemo(
+    () => (lookup?.state === 'server' && selected && !dense ? applyKeyChanges(snapshot.keys, { upserts: [selected], removals: [] }) : snapshot.keys),
+    [lookup, selected, dense, snapshot.keys],
+  );
   const under = useMemo(() => snapshot.keys.filter((k) => k.missing.length > 0).length, [snapshot.keys]);
   const down = snapshot.nodes
     .filter((n) => n.status === 'down')
@@ -58,8 +63,6 @@ export function RingChart() {
         aria-describedby="ring-summary"
         viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`}
         className="block size-full select-none"
-        // A layer of its own: a change elsewhere on the page (a progress bar, a count) then repaints without re-recording thousands of marks.
-        style={{ willChange: 'transform' }}
         data-highlight={hoveredNode ?? undefined}
         data-dense={dense ? 'true' : undefined}
         onMouseOver={onMouseOver}
@@ -70,7 +73,7 @@ export function RingChart() {
         <circle r={RADIUS.vnodeInner - 4} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} />
         <circle r={RADIUS.keyInner - 6} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} strokeDasharray="2 4" />
         <VnodeLayer vnodes={snapshot.vnodes} color={color} down={down} />
-        {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={snapshot.keys} color={color} />}
+        {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={keys} color={color} />}
         {selected && <SelectionLayer placement={selected} layout={layout} color={color} servedBy={lastRead?.key === selected.key ? lastRead.servedBy : null} />}
         <g pointerEvents="none" textAnchor="middle" className="fill-zinc-700 dark:fill-zinc-200">
           <text y={-26} className="text-[30px] font-semibold">

@@ -1,18 +1,18 @@
 'use client';
 // The selected key in words: its position, its primary and replicas, whether each really holds it, who served the last read.
 import { angleOf } from '@/lib/geometry';
+import { formatCount } from '../format';
 import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 
 export function SelectionDetails() {
   const { snapshot } = useLive();
-  const { selectedKey, selectKey, lastRead } = useSelection();
+  const { selectedKey, selectKey, selected: placement, lookup, lastRead } = useSelection();
   const color = useNodeColors();
   if (selectedKey === null) {
     return <p className="text-sm text-zinc-500 dark:text-zinc-400">Click a key on the ring, or find one, to see its primary and replicas.</p>;
   }
-  const placement = snapshot.keys.find((k) => k.key === selectedKey);
   return (
     <div className="space-y-2 text-sm" data-selection={selectedKey}>
       <div className="flex items-start justify-between gap-2">
@@ -22,9 +22,14 @@ export function SelectionDetails() {
         </button>
       </div>
       {!placement ? (
-        <p className="text-zinc-500 dark:text-zinc-400">Not on the ring (yet, or any more).</p>
+        <p className="text-zinc-600 dark:text-zinc-400">{lookup?.state === 'asking' ? 'Asking the replicas…' : 'Not on the ring (yet, or any more).'}</p>
       ) : (
         <>
+          {lookup?.state === 'server' && snapshot.keyCount > snapshot.keys.length && (
+            <p className="text-zinc-600 dark:text-zinc-400" data-located="server">
+              Not among the first {formatCount(snapshot.keys.length)} keys this page holds: its replicas were asked directly.
+            </p>
+          )}
           <p className="text-zinc-600 dark:text-zinc-400">
             hash {placement.position.toString(16).padStart(8, '0')} · {((angleOf(placement.position) * 180) / Math.PI).toFixed(1)}°
           </p>

@@ -3,6 +3,7 @@ import { ringShares } from '../balance';
 import { keyPosition } from '../hash';
 import { holdingsOf, minimumCopies, planMoves, type Inventory } from '../plan';
 import { preferenceListAt, type Ring } from '../ring';
+import type { LocateResult } from './types';
 
 export interface KeyPlacement {
   key: string;
@@ -37,6 +38,16 @@ export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string):
     placements.push({ key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) });
   }
   return placements.sort((a, b) => compareKeys(a.key, b.key));
+}
+
+/**
+ * A key's placement from a lookup on the server (its preference list, each replica asked): for a key the dashboard's
+ * snapshot does not carry. Only the list is asked, so copies outside it do not show; an unreachable replica counts as missing.
+ */
+export function placementFromLocate(located: Pick<LocateResult, 'key' | 'position' | 'replicas'>): KeyPlacement {
+  const preference = located.replicas.map((r) => r.node);
+  const holders = located.replicas.filter((r) => r.holds === true).map((r) => r.node);
+  return { key: located.key, position: located.position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
 }
 
 /** Per node, keys held as primary, as a further replica, and outside their list; null for a node not listed. */
