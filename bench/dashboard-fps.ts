@@ -142,7 +142,7 @@ async function main() {
     step('adding a node');
     await page.getByRole('button', { name: 'Add node' }).click();
     await page.getByRole('button', { name: 'Apply' }).waitFor();
-    if (TRACE) await browser.startTracing(page, { path: TRACE, screenshots: false, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'disabled-by-default-devtools.timeline.invalidationTracking', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
+    if (TRACE) await browser.startTracing(page, { path: TRACE, screenshots: false, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
     await recordFrames(page);
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText(/done/).first().waitFor({ timeout: 60_000 });
@@ -157,16 +157,27 @@ async function main() {
     const key = `bench:visible:${Date.now()}`;
     await page.getByLabel('Key', { exact: true }).fill(key);
     await page.getByLabel('Value', { exact: true }).fill('hello');
-    const visibleMs = (await page.evaluate(`new Promise((resolve) => {
+    // Where the time goes (resource timing): the server action's round trip, and the requests that brought the key
+    // before it showed (the lookup of the selected key, or a snapshot), '-' for one that did not finish in time.
+    const put = (await page.evaluate(`new Promise((resolve) => {
       const selector = 'svg[aria-label="Hash ring"] [data-key="' + CSS.escape(${JSON.stringify('KEY')}) + '"]';
       const started = performance.now();
+      const done = (visible) => {
+        const requests = performance.getEntriesByType('resource').filter((e) => e.startTime >= started && e.responseEnd <= started + visible);
+        const action = requests.find((e) => !e.name.includes('/api/'));
+        const last = (part) => requests.filter((e) => e.name.includes(part)).at(-1);
+        const took = (e) => (e ? e.responseEnd - e.startTime : null);
+        resolve({ visible, actionMs: took(action), locateMs: took(last('/locate')), snapshotMs: took(last('/api/snapshot')) });
+      };
       const observer = new MutationObserver(() => {
-        if (document.querySelector(selector)) { observer.disconnect(); resolve(performance.now() - started); }
+        if (document.querySelector(selector)) { observer.disconnect(); done(performance.now() - started); }
       });
       observer.observe(document.body, { subtree: true, childList: true });
-      setTimeout(() => { observer.disconnect(); resolve(-1); }, 20000);
+      setTimeout(() => { observer.disconnect(); resolve({ visible: -1, actionMs: null, locateMs: null, snapshotMs: null }); }, 20000);
       [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Put').click();
-    })`.replace('"KEY"', JSON.stringify(key)))) as number;
+    })`.replace('"KEY"', JSON.stringify(key)))) as { visible: number; actionMs: number | null; locateMs: number | null; snapshotMs: number | null };
+    const visibleMs = put.visible;
+    const ms = (value: number | null) => (value === null ? '-' : Math.round(value));
 
     const rows = [
       { measure: 'frames/s, page idle (peer)', value: Math.round(idle * 10) / 10 },
@@ -175,8 +186,11 @@ async function main() {
       { measure: 'longest frame while keys travel, ms', value: moving.travelLongestFrameMs === null ? '-' : Math.round(moving.travelLongestFrameMs) },
       { measure: 'longest frame, Apply to settled, ms', value: Math.round(moving.longestFrameMs) },
       { measure: 'put to mark visible, ms', value: Math.round(visibleMs) },
+      { measure: '  of which the put (server action), ms', value: ms(put.actionMs) },
+      { measure: '  the lookup of the selected key, ms', value: ms(put.locateMs) },
+      { measure: '  a snapshot request, ms', value: ms(put.snapshotMs) },
     ];
-    if (wantsJson()) console.log(JSON.stringify({ nodes: NODES, keys: KEYS, marks, idleFps: idle, ...moving, putToVisibleMs: visibleMs }));
+    if (wantsJson()) console.log(JSON.stringify({ nodes: NODES, keys: KEYS, marks, idleFps: idle, ...moving, putToVisibleMs: visibleMs, putActionMs: put.actionMs, putLocateMs: put.locateMs, putSnapshotMs: put.snapshotMs }));
     else {
       console.log(`Dashboard in headless Chromium at 1280x800: ${NODES} nodes x 160 vnodes, ${KEYS.toLocaleString('en-US')} keys (${marks.toLocaleString('en-US')} key marks drawn)\n`);
       console.log(formatTable(rows));
