@@ -1,0 +1,99 @@
+// Scale on this machine: 64 local memcached nodes and a million keys (3 replicas). Ring build, key inventory,
+// move plan (time and memory), rebalance when a 65th node joins, and the dashboard's snapshot at that size.
+// Run: NODE_OPTIONS=--expose-gc npx tsx --conditions=react-server bench/scale.ts [--nodes N] [--keys N] [--json]
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Cluster } from '../lib/cluster/cluster';
+import { mapLimit } from '../lib/concurrency';
+import { planMoves } from '../lib/plan';
+import { buildRing } from '../lib/ring';
+import { formatTable, medianNs, ms, wantsJson } from './timing';
+
+const option = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const NODES = option('nodes', 64);
+const KEYS = option('keys', 1_000_000);
+const VALUE = Buffer.alloc(32, 'v');
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapMb = () => {
+  gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+/** Wall time of one async step, in ms, and the heap it left allocated (MiB, after a collection when --expose-gc). */
+async function measure<T>(step: () => Promise<T>): Promise<{ value: T; ms: number; heapMb: number }> {
+  const before = heapMb();
+  const started = performance.now();
+  const value = await step();
+  const elapsed = performance.now() - started;
+  return { value, ms: elapsed, heapMb: heapMb() - before };
+}
+
+async function main() {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-scale-'));
+  const rows: { step: string; ms: number; detail: string }[] = [];
+  const note = (step: string, took: number, detail = '') => {
+    rows.push({ step, ms: Math.round(took), detail });
+    if (!wantsJson()) console.error(`${step}: ${Math.round(took)} ms ${detail}`);
+  };
+  // Each node needs room for its share of 3 million items of ~100 bytes, and memcached's slab pages.
+  const memoryMb = Math.max(16, Math.ceil(((KEYS * 3) / NODES) * 200 / 2 ** 20) + 8);
+  const opened = await measure(() => Cluster.open({ dataDir, probeIntervalMs: false, bootstrapLocalNodes: NODES, localMemoryMb: memoryMb }));
+  const cluster = opened.value;
+  note(`start ${NODES} local memcached nodes`, opened.ms, `(-m ${memoryMb} each)`);
+  try {
+    const ids = cluster.nodes().map((n) => n.id);
+    const buildNs = medianNs(21, () => void buildRing(ids.map((id) => ({ id, vnodes: 160 }))));
+    note('ring build', ms(buildNs), `(${ids.length} nodes x 160 vnodes = ${ids.length * 160} vnodes)`);
+
+    const keys = Array.from({ length: KEYS }, (_, i) => `scale:${i}`);
+    const load = await measure(() =>
+      mapLimit(keys, 128, async (key) => {
+        const put = await cluster.put(key, VALUE);
+        if (!put.ok || put.acknowledged !== 3) throw new Error(`put ${key} failed: ${JSON.stringify(put)}`);
+      }),
+    );
+    note('load keys (3 replicas, 128 in flight)', load.ms, `(${Math.round(KEYS / (load.ms / 1000)).toLocaleString('en-US')} puts/s)`);
+
+    const inventory = await measure(() => cluster.inventory());
+    const items = Object.values(inventory.value.inventory).reduce((n, list) => n + list.length, 0);
+    note('key inventory (metadump of every node)', inventory.ms, `(${items.toLocaleString('en-US')} items, ${inventory.heapMb.toFixed(0)} MiB held)`);
+
+    const from = cluster.currentRing;
+    const to = buildRing([...from.nodes, { id: 'node-new', vnodes: 160 }]);
+    const plan = await measure(async () => planMoves(from, to, inventory.value.inventory));
+    note('move plan for a node added', plan.ms, `(${plan.value.copies.length.toLocaleString('en-US')} copies, ${plan.heapMb.toFixed(0)} MiB held)`);
+
+    const snapshot = await measure(() => cluster.snapshot());
+    const bytes = Buffer.byteLength(JSON.stringify(snapshot.value));
+    note('dashboard snapshot', snapshot.ms, `(${snapshot.value.keyCount.toLocaleString('en-US')} keys, ${snapshot.value.keys.length.toLocaleString('en-US')} drawn, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
+
+    const preview = await measure(() => cluster.preview({ type: 'add' }));
+    note('dashboard preview of an add', preview.ms);
+
+    const added = await measure(() => cluster.addNode({}));
+    if (!added.value.ok) throw new Error(added.value.message);
+    const result = added.value;
+    note('rebalance: a node added', added.ms, `(${result.copied.toLocaleString('en-US')} copies of ${result.planned.toLocaleString('en-US')} planned, ${Math.round(result.copied / (added.ms / 1000)).toLocaleString('en-US')} copies/s, ${result.failed} failed)`);
+
+    const summary = { nodes: NODES, keys: KEYS, items, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), rows };
+    if (wantsJson()) console.log(JSON.stringify(summary));
+    else {
+      console.log(`\nScale: ${NODES} local memcached nodes, ${KEYS.toLocaleString('en-US')} keys x 3 replicas (process RSS ${summary.rssMb} MiB at the end)\n`);
+      console.log(formatTable(rows.map((r) => ({ step: r.step, ms: r.ms, detail: r.detail }))));
+    }
+  } finally {
+    await cluster.stopLocalNodes();
+    await cluster.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
