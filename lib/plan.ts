@@ -1,5 +1,6 @@
 // The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
 import { keyPosition } from './hash';
+import { Holdings } from './holdings';
 import { preferenceListAt, type Ring } from './ring';
 
 /** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
@@ -45,21 +46,12 @@ interface Holding {
   holders: string[];
 }
 
-/** Merges per-node inventories into one record per key. */
+/** Merges per-node inventories into one record per key (a Map, for callers that want one; planning uses Holdings). */
 export function holdingsOf(inventory: Inventory): Map<string, Holding> {
-  const holdings = new Map<string, Holding>();
-  for (const [node, entries] of Object.entries(inventory)) {
-    for (const { key, exp } of entries) {
-      const holding = holdings.get(key);
-      if (!holding) holdings.set(key, { exp, holders: [node] });
-      else {
-        holding.holders.push(node);
-        // A key that never expires on one holder must not gain an expiry by moving.
-        holding.exp = holding.exp === -1 || exp === -1 ? -1 : Math.max(holding.exp, exp);
-      }
-    }
-  }
-  return holdings;
+  const holdings = new Holdings(inventory);
+  const merged = new Map<string, Holding>();
+  for (let k = 0; k < holdings.size; k++) merged.set(holdings.keys[k], { exp: holdings.exp(k), holders: holdings.holders(k) });
+  return merged;
 }
 
 /**
@@ -71,22 +63,35 @@ export function holdingsOf(inventory: Inventory): Map<string, Holding> {
 export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
   const unavailable = options.unavailable ?? new Set<string>();
   const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0 };
-  for (const [key, { exp, holders }] of holdingsOf(inventory)) {
+  const holdings = new Holdings(inventory);
+  const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
+  const holds = (k: number, node: string) => {
+    const n = nodeIndex.get(node);
+    return n !== undefined && holdings.holds(k, n);
+  };
+  for (let k = 0; k < holdings.size; k++) {
+    const key = holdings.keys[k];
     plan.keys++;
     const position = keyPosition(key);
     const old = preferenceListAt(before, position);
     const target = preferenceListAt(after, position);
     if (old[0] !== target[0]) plan.primariesMoved++;
+    // Most keys already sit exactly on their target list: nothing to copy, nothing to delete.
+    if (holdings.count(k) === target.length && target.every((node) => holds(k, node))) continue;
 
-    const sources = rankSources(holders.filter((node) => !unavailable.has(node)), old);
+    const holders = holdings.holders(k);
+    const exp = holdings.exp(k);
+    let sources: string[] | null = null;
     let deferred = false;
     for (const node of target) {
       if (holders.includes(node)) continue;
       if (unavailable.has(node)) {
         deferred = true;
         plan.deferred++;
+      } else {
+        sources ??= rankSources(holders.filter((holder) => !unavailable.has(holder)), old);
+        plan.copies.push({ key, to: node, sources, exp });
       }
-      else plan.copies.push({ key, to: node, sources, exp });
     }
     // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.
     if (deferred) continue;

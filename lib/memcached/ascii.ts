@@ -40,6 +40,12 @@ export function asciiCommand(target: AsciiTarget, command: string, complete: (re
 /** Percent-escapes back to the key's UTF-8 text (memcached URL-encodes keys in metadump). */
 export function decodeKey(encoded: string): string {
   if (!encoded.includes('%')) return encoded;
+  try {
+    // The fast path: memcached escapes whole UTF-8 sequences, which is what decodeURIComponent reads back.
+    return decodeURIComponent(encoded);
+  } catch {
+    // A stray % or a byte sequence that is not UTF-8: decode byte by byte below.
+  }
   const bytes: number[] = [];
   for (let at = 0; at < encoded.length; at++) {
     if (encoded[at] === '%' && /^[0-9a-f]{2}$/i.test(encoded.slice(at + 1, at + 3))) {
