@@ -53,7 +53,8 @@ export function SelectionProvider({ children }: { children: ReactNode }) {
 
   // Not in the snapshot: ask the server, again whenever the snapshot moves on (a move or a crash changes the answer).
   useEffect(() => {
-    if (!missing || selectedKey === null) return;
+    // Once the snapshot carries the key, an earlier answer is stale: were the key deleted, it must not come back from it.
+    if (!missing || selectedKey === null) return setLocated(null);
     const controller = new AbortController();
     locate(selectedKey, controller.signal).then(
       (answer) => setLocated({ key: selectedKey, ...answer }),
