@@ -49,7 +49,7 @@ export default async function DashboardPage() {
       <header className="flex flex-wrap items-center justify-between gap-x-6 gap-y-1 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
         <div className="flex items-baseline gap-3">
           <h1 className="text-xl font-bold tracking-tight">Ringside</h1>
-          <p className="hidden text-sm text-zinc-500 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
+          <p className="hidden text-sm text-zinc-600 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
         </div>
         <ClusterStatus />
       </header>
@@ -87,7 +87,7 @@ export default async function DashboardPage() {
           </Panel>
         </div>
       </main>
-      <footer className="px-4 pb-6 text-sm text-zinc-500 dark:text-zinc-400">
+      <footer className="px-4 pb-6 text-sm text-zinc-600 dark:text-zinc-400">
         Every open tab shows the same cluster. Drive it from a terminal too: <code>npm run ringside -- shell</code>.
       </footer>
     </LiveProvider>

@@ -17,7 +17,7 @@ export function BalanceChart() {
     const onRing = new Set(snapshot.vnodes.map((v) => v.node));
     return snapshot.nodes.filter((n) => onRing.has(n.id)).map((n) => ({ id: n.id, primary: n.keys?.primary ?? 0, share: n.share, known: n.keys !== null }));
   }, [snapshot.nodes, snapshot.vnodes]);
-  if (rows.length === 0) return <p className="text-sm text-zinc-500">No nodes on the ring.</p>;
+  if (rows.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No nodes on the ring.</p>;
 
   // A node that does not answer has no count: the mean is over the nodes that do.
   const counted = rows.filter((r) => r.known);

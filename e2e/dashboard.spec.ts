@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { clusterSnapshot, count, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
 
@@ -245,4 +246,52 @@ test('on a phone, in the dark, from the keyboard alone: panels stack and a key c
   await expect(page.locator('[data-key-result] [data-value]')).toHaveText('typed, not clicked');
   await page.getByRole('region', { name: 'Ring' }).screenshot({ path: 'test-results/journeys/g-phone-dark-ring.png' });
   await shoot(page, 'g-phone-dark');
+});
+
+test('in light and in dark, with a key selected and a change previewed, axe finds no accessibility violation', async ({ page }) => {
+  await openDashboard(page);
+  const key = `a11y:{contrast}:${Date.now()}`;
+  await page.getByLabel('Key', { exact: true }).fill(key);
+  await page.getByLabel('Value', { exact: true }).fill('read me');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(page.locator('[data-key-result]')).toContainText('on 3 of 3 replicas');
+  await page.getByRole('button', { name: 'Add node' }).click();
+  await expect(page.locator('[data-preview]')).toContainText('would change primary');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+    const found = results.violations.map((v) => ({ rule: v.id, impact: v.impact, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ')}`) }));
+    expect(found, `axe in ${colorScheme}`).toEqual([]);
+    await shoot(page, `h-axe-${colorScheme}`);
+  }
+  await page.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('over 10,000 keys the ring shows density, and Find key still finds a key beyond the first 10,000', async ({ page, request }) => {
+  await openDashboard(page);
+  await page.getByLabel('Count', { exact: true }).fill('10000');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.locator('[data-generate-result]')).toContainText('Wrote 10,000 fake keys', { timeout: 60_000 });
+  // Sorted last of all, so the snapshot (the first 10,000 keys) cannot carry it.
+  const key = `~far:{beyond}:${Date.now()}`;
+  const put = await request.put(`/api/keys/${encodeURIComponent(key)}`, { data: { value: 'found anyway' } });
+  expect(put.ok()).toBe(true);
+  await expect(ring(page)).toHaveAttribute('data-dense', 'true');
+  const cluster = await clusterSnapshot(request);
+  expect(cluster.keyCount).toBeGreaterThan(cluster.keys.length);
+  expect(cluster.keys.some((k) => k.key === key)).toBe(false);
+
+  await page.getByLabel('Find key').fill(key);
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  const located = await (await request.get(`/api/keys/${encodeURIComponent(key)}/locate`)).json();
+  const preference: string[] = located.replicas.map((r: { node: string }) => r.node);
+  const drawn = ring(page).locator(`[data-selected-key="${key}"]`);
+  await expect(drawn).toHaveCount(1);
+  for (const node of preference) await expect(page.locator(`[data-replica-row="${node}"]`)).toContainText('holds it');
+  await expect(page.locator('[data-located="server"]')).toBeVisible();
+  await shoot(page, 'i-find-beyond-snapshot');
+
+  await page.getByLabel('Find key').fill('~no-such-key-anywhere');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await expect(page.locator('[data-find-message]')).toContainText('No key “~no-such-key-anywhere” on the ring');
 });

@@ -108,7 +108,7 @@ export function KeyForm() {
         </div>
         <div>
           <label htmlFor={ids.ttl} className="field-label">
-            TTL <span className="font-normal text-zinc-500">(s)</span>
+            TTL <span className="font-normal text-zinc-600 dark:text-zinc-400">(s)</span>
           </label>
           <input id={ids.ttl} className="input w-full" type="number" min={0} max={2592000} value={ttl} onChange={(e) => setTtl(e.target.value)} />
         </div>

@@ -24,7 +24,7 @@ const KeyRow = memo(function KeyRow({ placement: k, selected, color, onSelect }:
           {k.preference.map((node, rank) => (
             <span
               key={node}
-              className={`inline-flex items-center gap-0.5 ${k.holders.includes(node) ? 'text-zinc-600 dark:text-zinc-300' : 'font-semibold text-red-600 line-through dark:text-red-400'}`}
+              className={`inline-flex items-center gap-0.5 ${k.holders.includes(node) ? 'text-zinc-600 dark:text-zinc-300' : 'font-semibold text-red-700 line-through dark:text-red-400'}`}
               title={`${rank === 0 ? 'primary' : `replica ${rank}`}: ${node}${k.holders.includes(node) ? '' : ' (missing)'}`}
             >
               <span className="size-2 rounded-full" style={{ background: color(node) }} aria-hidden />
@@ -55,7 +55,7 @@ export function KeyList() {
         </label>
         <input id={id} className="input w-full font-mono" value={filter} onChange={(e) => setFilter(e.target.value)} autoComplete="off" spellCheck={false} placeholder="session:" />
       </div>
-      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Showing {formatCount(rows.length)} of {formatCount(matches.length)}
         {deferred ? ' matching' : ''} keys{snapshot.keyCount > snapshot.keys.length ? ` (${formatCount(snapshot.keyCount)} in the cluster; the first ${formatCount(snapshot.keys.length)} are listed)` : ''}.
       </p>

@@ -16,7 +16,7 @@ export function AddNodeForm({ disabled, onPropose }: { disabled: boolean; onProp
     <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
       <div className="min-w-40 flex-1">
         <label htmlFor={addressId} className="field-label">
-          Address <span className="font-normal text-zinc-500">(optional)</span>
+          Address <span className="font-normal text-zinc-600 dark:text-zinc-400">(optional)</span>
         </label>
         <input id={addressId} className="input w-full font-mono" value={address} onChange={(e) => setAddress(e.target.value)} placeholder="empty: new local memcached" autoComplete="off" spellCheck={false} />
       </div>

@@ -20,7 +20,7 @@ interface Props {
 function Figure({ label, value, name }: { label: string; value: string; name?: string }) {
   return (
     <div>
-      <dt className="text-xs text-zinc-500 dark:text-zinc-400">{label}</dt>
+      <dt className="text-xs text-zinc-600 dark:text-zinc-400">{label}</dt>
       <dd className="font-medium tabular-nums" data-count={name}>
         {value}
       </dd>
@@ -54,7 +54,7 @@ export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, o
         <h3 className="font-semibold">{node.id}</h3>
         <StatusBadge status={node.status} />
         <span className="font-mono text-xs text-zinc-600 dark:text-zinc-400">{node.address}</span>
-        {node.local && <span className="text-xs text-zinc-500">local{node.pid ? ` · pid ${node.pid}` : ''}</span>}
+        {node.local && <span className="text-xs text-zinc-600 dark:text-zinc-400">local{node.pid ? ` · pid ${node.pid}` : ''}</span>}
         {node.suspectKeys > 0 && <span className="text-xs text-amber-700 dark:text-amber-400">{formatCount(node.suspectKeys)} suspect</span>}
       </div>
       <dl className="grid grid-cols-3 gap-x-3 gap-y-1 text-sm sm:grid-cols-5">

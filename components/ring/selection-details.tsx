@@ -11,7 +11,7 @@ export function SelectionDetails() {
   const { selectedKey, selectKey, selected: placement, lookup, lastRead } = useSelection();
   const color = useNodeColors();
   if (selectedKey === null) {
-    return <p className="text-sm text-zinc-500 dark:text-zinc-400">Click a key on the ring, or find one, to see its primary and replicas.</p>;
+    return <p className="text-sm text-zinc-600 dark:text-zinc-400">Click a key on the ring, or find one, to see its primary and replicas.</p>;
   }
   return (
     <div className="space-y-2 text-sm" data-selection={selectedKey}>
@@ -41,7 +41,7 @@ export function SelectionDetails() {
                 <li key={node} className="flex flex-wrap items-center gap-x-2" data-replica-row={node}>
                   <span className="size-3 shrink-0 rounded-full" style={{ background: color(node) }} aria-hidden />
                   <span className="font-medium">{node}</span>
-                  <span className="text-xs text-zinc-500 dark:text-zinc-400">{rank === 0 ? 'primary' : `replica ${rank}`}</span>
+                  <span className="text-xs text-zinc-600 dark:text-zinc-400">{rank === 0 ? 'primary' : `replica ${rank}`}</span>
                   <span className={`ml-auto ${holds ? 'text-emerald-700 dark:text-emerald-400' : 'font-semibold text-red-600 dark:text-red-400'}`}>{holds ? 'holds it' : 'missing'}</span>
                   {served && <span className="w-full pl-5 text-xs text-sky-700 dark:text-sky-300">served the last read</span>}
                 </li>
