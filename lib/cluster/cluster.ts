@@ -11,7 +11,7 @@ import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
-import { countsOf, placementsOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
+import { countsOf, keyViewOf, placementsOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { claimDataDir, loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
@@ -107,7 +107,11 @@ export class Cluster {
     return () => this.changeListeners.delete(listener);
   }
 
+  /** Counts changes, so a snapshot knows whether it still shows the latest. */
+  private changeSeq = 0;
+
   private changed(): void {
+    this.changeSeq++;
     for (const listener of this.changeListeners) listener();
   }
 
@@ -246,14 +250,48 @@ export class Cluster {
     return countsOf(this.ring, this.records().map((n) => n.id), inventory);
   }
 
-  /** Everything the dashboard draws, as plain data: ring, nodes with counts and stats, keys with placement, recent events. */
-  async snapshot(keyLimit = 10_000): Promise<ClusterSnapshot> {
+  private snapshotJob: { seq: number; promise: Promise<ClusterSnapshot>; done: boolean; finishedAt: number; tookMs: number } | null = null;
+
+  /**
+   * Everything the dashboard draws, as plain data: ring, nodes with counts and stats, keys with placement,
+   * recent events. Every open tab asks after every change, so callers share one computation, reused until
+   * something changes; and since at a million keys one takes seconds (a listing of every node), the next
+   * starts no sooner than the last one took after it ended: the server spends at most half its time on them.
+   */
+  async snapshot(): Promise<ClusterSnapshot> {
+    for (;;) {
+      const job = this.snapshotJob;
+      if (job && job.seq === this.changeSeq) return job.promise;
+      if (job && !job.done) {
+        await job.promise.catch(() => undefined);
+        continue;
+      }
+      const delay = job ? Math.max(0, job.finishedAt + job.tookMs - Date.now()) : 0;
+      const next = { seq: this.changeSeq, done: false, finishedAt: 0, tookMs: 0 } as NonNullable<typeof this.snapshotJob>;
+      next.promise = (async () => {
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        next.seq = this.changeSeq;
+        const started = Date.now();
+        try {
+          return await this.computeSnapshot();
+        } catch (error) {
+          next.seq = -1; // never reused: the next caller tries again
+          throw error;
+        } finally {
+          Object.assign(next, { done: true, finishedAt: Date.now(), tookMs: Date.now() - started });
+        }
+      })();
+      this.snapshotJob = next;
+    }
+  }
+
+  private async computeSnapshot(keyLimit = 10_000): Promise<ClusterSnapshot> {
     const ids = this.records().map((n) => n.id);
     const [{ inventory }, stats] = await Promise.all([this.inventory(ids), this.stats()]);
-    const placements = placementsOf(this.ring, inventory);
-    const counts = countsOf(this.ring, ids, inventory);
-    const shares = ringShares(this.ring);
     const ring = this.ring;
+    const view = keyViewOf(ring, ids, inventory, keyLimit);
+    const counts = view.counts;
+    const shares = ringShares(ring);
     return {
       version: this.state.version,
       checksum: ring.checksum,
@@ -262,9 +300,9 @@ export class Cluster {
       valueLimit: this.valueLimit(),
       nodes: this.nodes().map((node) => ({ ...node, share: shares[node.id] ?? 0, keys: counts[node.id] ?? null, stats: summariseStats(stats[node.id]) })),
       vnodes: Array.from(ring.positions, (position, v) => ({ node: ring.nodes[ring.owners[v]].id, index: ring.vnodeIndexes[v], position })),
-      keys: placements.slice(0, keyLimit),
-      keyCount: placements.length,
-      density: densityOf(placements.map((p) => p.position)),
+      keys: view.placements,
+      keyCount: view.keyCount,
+      density: densityOf(view.positions),
       events: this.events.recent().slice(-100),
     };
   }
@@ -590,12 +628,15 @@ export class Cluster {
 
   /** Brings every key back to its full preference list and removes copies that do not belong. */
   async repair(): Promise<Result<{ repair: MoveSummary }>> {
-    return { ok: true, repair: await this.membership.run(() => this.runRepair()) };
+    const repair = await this.membership.run(() => this.runRepair()).finally(() => this.changed());
+    return { ok: true, repair };
   }
 
   private exclusive<T extends object>(work: () => Promise<Result<T>>): Promise<Result<T>> {
     const running = this.membership.tryRun(work);
-    return running ?? Promise.resolve(fail('busy', 'another membership change is running; try again when it has finished'));
+    if (!running) return Promise.resolve(fail('busy', 'another membership change is running; try again when it has finished'));
+    // The end of a change is a change too: snapshots show whether one is running.
+    return running.finally(() => this.changed());
   }
 
   private async startLocal(id: string, vnodes: number): Promise<NodeRecord | Failure> {
@@ -744,7 +785,7 @@ export class Cluster {
     } finally {
       this.probing = false;
     }
-    if (repairNeeded && !this.closed) await this.membership.run(() => this.runRepair()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
+    if (repairNeeded && !this.closed) await this.membership.run(() => this.runRepair()).finally(() => this.changed()).catch((error) => this.events.emit({ type: 'error', message: `repair failed: ${(error as Error).message}` }));
   }
 
   /** A local node whose process is gone (not killed on purpose) is started again on its port. */

@@ -41,9 +41,9 @@ export interface ClusterSnapshot {
 
 export const DENSITY_BINS = 360;
 
-export function densityOf(positions: readonly number[], bins = DENSITY_BINS): number[] {
+export function densityOf(positions: ArrayLike<number>, bins = DENSITY_BINS): number[] {
   const counts = new Array<number>(bins).fill(0);
-  for (const position of positions) counts[Math.min(bins - 1, Math.floor((position / 2 ** 32) * bins))]++;
+  for (let i = 0; i < positions.length; i++) counts[Math.min(bins - 1, Math.floor((positions[i] / 2 ** 32) * bins))]++;
   return counts;
 }
 

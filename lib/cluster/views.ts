@@ -1,7 +1,8 @@
 // What the adapters show, computed from a ring and what the nodes hold: key placements, per-node counts, move previews.
 import { ringShares } from '../balance';
 import { keyPosition } from '../hash';
-import { holdingsOf, minimumCopies, planMoves, type Inventory } from '../plan';
+import { Holdings } from '../holdings';
+import { minimumCopies, planMoves, type Inventory } from '../plan';
 import { preferenceListAt, type Ring } from '../ring';
 import type { LocateResult } from './types';
 
@@ -28,16 +29,95 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function placementOf(ring: Ring, key: string, position: number, holders: string[]): KeyPlacement {
+  const preference = [...preferenceListAt(ring, position)];
+  return { key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
+}
+
 /** Every key found on the nodes, sorted, with its list and holders; only one node's keys when `nodeId` is given. */
 export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string): KeyPlacement[] {
+  const holdings = new Holdings(inventory);
+  const only = nodeId === undefined ? -1 : holdings.nodes.indexOf(nodeId);
   const placements: KeyPlacement[] = [];
-  for (const [key, { holders }] of holdingsOf(inventory)) {
-    if (nodeId !== undefined && !holders.includes(nodeId)) continue;
-    const position = keyPosition(key);
-    const preference = [...preferenceListAt(ring, position)];
-    placements.push({ key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) });
+  for (let k = 0; k < holdings.size; k++) {
+    if (nodeId !== undefined && (only < 0 || !holdings.holds(k, only))) continue;
+    const key = holdings.keys[k];
+    placements.push(placementOf(ring, key, keyPosition(key), holdings.holders(k)));
   }
   return placements.sort((a, b) => compareKeys(a.key, b.key));
+}
+
+export interface KeyView {
+  /** Distinct keys on the nodes. */
+  keyCount: number;
+  /** The first `limit` keys in key order, with placement. */
+  placements: KeyPlacement[];
+  /** Every key's ring position, for drawing density. */
+  positions: Float64Array;
+  counts: Record<string, NodeKeyCounts | null>;
+}
+
+/**
+ * What the dashboard shows of the keys, in one pass that hashes each key once: counts per node, every
+ * position, and placements for only the first `limit` keys, so a million keys cost no million objects.
+ */
+export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Inventory, limit: number): KeyView {
+  const holdings = new Holdings(inventory);
+  const positions = new Float64Array(holdings.size);
+  const tallies = holdings.nodes.map(() => ({ primary: 0, replica: 0, misplaced: 0 }));
+  const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
+  for (let k = 0; k < holdings.size; k++) {
+    const position = keyPosition(holdings.keys[k]);
+    positions[k] = position;
+    const preference = preferenceListAt(ring, position);
+    let listed = 0;
+    preference.forEach((node, rank) => {
+      const n = nodeIndex.get(node);
+      if (n === undefined || !holdings.holds(k, n)) return;
+      listed++;
+      if (rank === 0) tallies[n].primary++;
+      else tallies[n].replica++;
+    });
+    if (listed < holdings.count(k)) for (const node of holdings.holders(k)) if (!preference.includes(node)) tallies[nodeIndex.get(node)!].misplaced++;
+  }
+  const first = smallestKeys(holdings.keys.map((_, k) => k), limit, (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]));
+  const counts: Record<string, NodeKeyCounts | null> = {};
+  for (const id of ids) counts[id] = nodeIndex.has(id) ? tallies[nodeIndex.get(id)!] : null;
+  return {
+    keyCount: holdings.size,
+    placements: first.map((k) => placementOf(ring, holdings.keys[k], positions[k], holdings.holders(k))),
+    positions,
+    counts,
+  };
+}
+
+/** The `limit` smallest items in order: a quickselect first when there are many more, so a million are never fully sorted. */
+function smallestKeys(items: number[], limit: number, compare: (a: number, b: number) => number): number[] {
+  if (items.length <= limit * 2) return items.sort(compare).slice(0, limit);
+  const target = limit - 1;
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo < hi) {
+    // Hoare partition round a middle pivot: afterwards [lo, j] <= pivot <= [i, hi].
+    const pivot = items[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (compare(items[i], pivot) < 0) i++;
+      while (compare(items[j], pivot) > 0) j--;
+      if (i <= j) {
+        const swap = items[i];
+        items[i] = items[j];
+        items[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return items.slice(0, limit).sort(compare);
 }
 
 /**
@@ -86,7 +166,7 @@ export interface MovePreview {
 /** What a change from `from` to `to` would move, without moving anything. */
 export function previewOf(from: Ring, to: Ring, inventory: Inventory): MovePreview {
   const plan = planMoves(from, to, inventory);
-  const keys = [...holdingsOf(inventory).keys()];
+  const keys = new Holdings(inventory).keys;
   const before = ringShares(from);
   const after = ringShares(to);
   // The hash space whose owner changes: half the total variation between the two share tables.

@@ -1,9 +1,10 @@
 // Placements as adapters show them: a key looked up on the server reads like the same key in a snapshot.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inventoryOf } from '@/lib/plan';
 import { keyPosition } from '@/lib/hash';
 import { buildRing, preferenceListAt } from '@/lib/ring';
-import { placementFromLocate, placementsOf } from '@/lib/cluster/views';
+import { countsOf, keyViewOf, placementFromLocate, placementsOf } from '@/lib/cluster/views';
 
 describe('placementFromLocate', () => {
   const ring = buildRing(['node-1', 'node-2', 'node-3', 'node-4'].map((id) => ({ id, vnodes: 40 })));
@@ -26,5 +27,32 @@ describe('placementFromLocate', () => {
     expect(located.preference).toEqual([...preference]);
     expect(located.holders).toEqual([preference[0]]);
     expect(located.missing).toEqual([preference[1], preference[2]]);
+  });
+});
+
+describe('keyViewOf', () => {
+  const ring = buildRing(['node-1', 'node-2', 'node-3', 'node-4', 'node-5'].map((id) => ({ id, vnodes: 20 })));
+  const ids = ['node-1', 'node-2', 'node-3', 'node-4', 'node-5', 'node-6'];
+
+  it('shows what placementsOf and countsOf show, for the first keys only, whatever the limit', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 80 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...ids)), { maxLength: 20 }), (keys, limit, strays) => {
+        const inventory = inventoryOf(ring, keys);
+        for (const [k, node] of strays) {
+          if (keys.length === 0) break;
+          const key = keys[k % keys.length];
+          const entries = (inventory[node] ??= []);
+          if (!entries.some((e) => e.key === key)) entries.push({ key, exp: -1 });
+        }
+        delete inventory['node-5']; // a node that did not answer
+        const view = keyViewOf(ring, ids, inventory, limit);
+        const all = placementsOf(ring, inventory);
+        expect(view.keyCount).toBe(all.length);
+        expect(view.placements).toEqual(all.slice(0, limit));
+        expect(view.counts).toEqual(countsOf(ring, ids, inventory));
+        expect([...view.positions].sort((a, b) => a - b)).toEqual(all.map((p) => p.position).sort((a, b) => a - b));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
