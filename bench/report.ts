@@ -1,0 +1,242 @@
+// Every benchmark in one command: runs each script (the quick ones several times, taking medians) and writes
+// docs/benchmarks.md with its tables, the goals met or missed, and SVG plots in docs/benchmarks/.
+// Run: npm run bench [-- --quick] [--skip name,...]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard)
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { barChart, type Bar } from './svg';
+
+const root = path.resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const skipAt = process.argv.indexOf('--skip');
+const skipped = new Set(skipAt > 0 ? process.argv[skipAt + 1].split(',') : []);
+
+interface Bench {
+  script: string;
+  /** Runs whose median is reported: the scripts time their own rounds too. */
+  runs: number;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+const BENCHES: Record<string, Bench> = {
+  lookup: { script: 'bench/lookup.ts', runs: 3 },
+  throughput: { script: 'bench/throughput.ts', runs: 1, args: quick ? ['--keys', '5000', '--rounds', '3'] : [] },
+  balance: { script: 'bench/balance.ts', runs: 1 },
+  movement: { script: 'bench/movement.ts', runs: 3 },
+  rebalance: { script: 'bench/rebalance.ts', runs: quick ? 1 : 3, args: quick ? ['--keys', '20000'] : [] },
+  scale: { script: 'bench/scale.ts', runs: 1, args: quick ? ['--nodes', '16', '--keys', '100000'] : [], env: { NODE_OPTIONS: '--expose-gc' } },
+  dashboard: { script: 'bench/dashboard-fps.ts', runs: 1, args: quick ? ['--keys', '2000'] : [] },
+};
+
+function run(name: string, bench: Bench): Promise<unknown> {
+  const tsx = path.join(root, 'node_modules/.bin/tsx');
+  return new Promise((resolve, reject) => {
+    execFile(
+      tsx,
+      ['--conditions=react-server', bench.script, '--json', ...(bench.args ?? [])],
+      { cwd: root, env: { ...process.env, ...bench.env }, maxBuffer: 64 * 1024 * 1024, timeout: 45 * 60_000 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${name} failed: ${error.message}\n${stderr.slice(-2000)}`));
+        // Some scripts print their JSON pretty, others on one line after progress lines.
+        for (const text of [stdout, stdout.trim().split('\n').at(-1) ?? '']) {
+          try {
+            return resolve(JSON.parse(text));
+          } catch {
+            // try the next reading
+          }
+        }
+        reject(new Error(`${name} printed no JSON:\n${stdout.slice(-2000)}`));
+      },
+    );
+  });
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const x = (ratio: number) => `${ratio.toFixed(2)}x`;
+const table = (header: string[], rows: (string | number)[][]) =>
+  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+// The scripts' JSON is read where it is rendered, hence the `any`s below.
+type Section = { markdown: string; plots: Record<string, string>; goals: Goal[] };
+
+function lookupSection(runs: any[]): Section {
+  const ops = runs[0].lookups.map((row: any, i: number) => ({
+    operation: row.operation,
+    ringside: median(runs.map((r) => r.lookups[i].ringsideOps)),
+    hashring: median(runs.map((r) => r.lookups[i].hashringOps)),
+    ratio: median(runs.map((r) => r.lookups[i].ratio)),
+  }));
+  const targets = [12, 10];
+  const goals = ops.map((o: any, i: number) => ({ goal: `lookups, ${o.operation}: at least ${targets[i]}x hashring`, measured: x(o.ratio), met: o.ratio >= targets[i] }));
+  const bars: Bar[] = ops.flatMap((o: any) => [
+    { label: `ringside, ${o.operation}`, value: o.ringside, ours: true },
+    { label: `hashring, ${o.operation}`, value: o.hashring },
+  ]);
+  return {
+    markdown: [
+      `## Lookups`,
+      `${runs[0].nodes} nodes x ${runs[0].vnodesPerNode} vnodes, ${n(runs[0].keys)} distinct keys, median of ${runs.length} runs (each the median of ${runs[0].rounds} rounds). The peer is the npm \`hashring\` package (ketama, md5): \`get\` for the primary, \`range(key, 3)\` for the preference list.`,
+      table(['operation', 'ringside ops/s', 'hashring ops/s', 'ratio'], ops.map((o: any) => [o.operation, n(o.ringside), n(o.hashring), x(o.ratio)])),
+      `![lookups](benchmarks/lookups.svg)`,
+    ].join('\n\n'),
+    plots: { 'lookups.svg': barChart({ title: 'Ring lookups per second (higher is better)', unit: 'lookups per second', bars }) },
+    goals,
+  };
+}
+
+function throughputSection(data: any): Section {
+  const goals = data.goals.map((g: any) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: g.ratio === null ? 'n/a' : x(g.ratio), met: g.met === true }));
+  const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r: any) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
+  return {
+    markdown: [
+      `## Put/get throughput`,
+      `${data.nodes} local memcached nodes, ${n(data.keys)} keys of ${data.valueBytes} bytes, ${data.inFlight} operations in flight, median of ${data.rounds} rounds after a warm-up, every system in the same run. twemproxy is Debian's \`nutcracker\` with ketama over the same five servers; "memcached client" is the npm \`memcached\` package hashing over them itself; one memjs socket is a single server's ceiling for this client library.`,
+      table(
+        ['system', 'set ops/s', 'get ops/s', 'set CPU µs/op', 'get CPU µs/op'],
+        data.results.map((r: any) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
+      ),
+      table(['goal', 'ratio', 'target', 'met'], data.goals.map((g: any) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no'])),
+      `![set throughput](benchmarks/throughput-set.svg)\n![get throughput](benchmarks/throughput-get.svg)`,
+    ].join('\n\n'),
+    plots: {
+      'throughput-set.svg': barChart({ title: 'Sets per second, 64 in flight (higher is better)', unit: 'sets per second', bars: bars('set') }),
+      'throughput-get.svg': barChart({ title: 'Gets per second, 64 in flight (higher is better)', unit: 'gets per second', bars: bars('get') }),
+    },
+    goals,
+  };
+}
+
+function balanceSection(data: any): Section {
+  const bars: Bar[] = data.rows.map((r: any) => ({ label: `${r.nodes} nodes, ${r.placement.split(' (')[0]}`, value: r.maxOverMean, text: r.maxOverMean.toFixed(3), ours: r.placement.startsWith('ringside') }));
+  return {
+    markdown: [
+      `## Balance`,
+      `Primaries of ${n(data.keys)} keys per node. "chance" throws the same keys at exactly equal shares with a uniform generator: the spread no ring can beat, only sampling noise.`,
+      table(['nodes', 'placement', 'max / mean', 'std dev / mean', 'min keys', 'max keys'], data.rows.map((r: any) => [r.nodes, r.placement, r.maxOverMean.toFixed(3), r.relativeDeviation.toFixed(3), n(r.min), n(r.max)])),
+      `![balance](benchmarks/balance.svg)`,
+    ].join('\n\n'),
+    plots: { 'balance.svg': barChart({ title: 'Largest node over the mean (1 is perfectly even; lower is better)', unit: 'max / mean keys per node', bars, marker: { value: 1, label: 'even' } }) },
+    goals: [],
+  };
+}
+
+function movementSection(runs: any[]): Section {
+  const data = runs[0];
+  const rows = data.scenarios.map((s: any, i: number) => ({ ...s, planMs: median(runs.map((r) => r.scenarios[i].planMs ?? NaN)) }));
+  const ours = rows.filter((r: any) => r.scenario.startsWith('ringside'));
+  const goals = ours.map((r: any) => ({ goal: `movement, ${r.scenario}: copies planned equal the minimum`, measured: `${n(r.copies)} of ${n(r.minimum)}`, met: r.copies === r.minimum }));
+  const bars: Bar[] = rows.map((r: any) => ({ label: r.scenario.replace(/ \(.*\)$/, ''), value: r.copies / data.keys, text: `${(r.copies / data.keys).toFixed(3)} copies/key`, ours: r.scenario.startsWith('ringside') }));
+  return {
+    markdown: [
+      `## Movement`,
+      `${n(data.keys)} keys, ${data.replicas} replicas, ${data.vnodesPerNode} vnodes per node. A sixth node must take a sixth of the primaries and, being new to ${data.replicas}/6 of the preference lists, ${data.ideal.copiesPerKey} new copies per key. "minimum" is the copies the ring change itself requires; Ringside's planner emits exactly those.`,
+      table(
+        ['scenario', 'primaries moved', 'share (ideal 0.167)', 'copies', 'minimum', 'copies per key', 'deletes', 'plan ms'],
+        rows.map((r: any) => [r.scenario, n(r.primariesMoved), (r.primariesMoved / data.keys).toFixed(3), n(r.copies), n(r.minimum), (r.copies / data.keys).toFixed(3), n(r.deletes), Number.isNaN(r.planMs) ? '-' : n(r.planMs, 1)]),
+      ),
+      `![movement](benchmarks/movement.svg)`,
+    ].join('\n\n'),
+    plots: { 'movement.svg': barChart({ title: 'Copies per key when a sixth node joins or one of six leaves (lower is better)', unit: 'copies per key', bars, marker: { value: data.ideal.copiesPerKey, label: 'ideal 0.5' } }) },
+    goals,
+  };
+}
+
+function rebalanceSection(runs: any[]): Section {
+  const rows = runs[0].rows.map((row: any, i: number) => ({ ...row, ms: median(runs.map((r) => r.rows[i]['total ms'])), rate: median(runs.map((r) => r.rows[i]['copies/s'])) }));
+  const goals = rows.map((r: any) => ({ goal: `rebalance, ${r.change}: copies executed equal the minimum`, measured: `${n(r['copies executed'])} of ${n(r['minimum copies'])}`, met: r['copies executed'] === r['minimum copies'] && r.failed === 0 }));
+  return {
+    markdown: [
+      `## Rebalance on real memcached`,
+      `5 local memcached nodes holding ${n(runs[0].keys)} keys x 3 replicas; a sixth added, then removed again. Median of ${runs.length} runs.`,
+      table(
+        ['change', 'keys', 'primaries moved', 'copies executed', 'minimum', 'deletes', 'failed', 'time', 'copies/s'],
+        rows.map((r: any) => [r.change, n(r.keys), n(r['primaries moved']), n(r['copies executed']), n(r['minimum copies']), n(r.deletes), r.failed, `${n(r.ms / 1000, 2)} s`, n(r.rate)]),
+      ),
+    ].join('\n\n'),
+    plots: {},
+    goals,
+  };
+}
+
+function scaleSection(data: any): Section {
+  const bars: Bar[] = data.rows.filter((r: any) => !r.step.startsWith('load')).map((r: any) => ({ label: r.step.replace(/ \(.*$/, ''), value: r.ms / 1000, text: `${n(r.ms / 1000, 2)} s`, ours: true }));
+  return {
+    markdown: [
+      `## Scale`,
+      `${data.nodes} local memcached nodes and ${n(data.keys)} keys x 3 replicas (${n(data.items)} items) on this machine; the process's resident memory at the end was ${n(data.rssMb)} MiB.`,
+      table(['step', 'time', 'detail'], data.rows.map((r: any) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail])),
+      `![scale](benchmarks/scale.svg)`,
+    ].join('\n\n'),
+    plots: { 'scale.svg': barChart({ title: `${data.nodes} nodes, ${n(data.keys)} keys: time per step (lower is better)`, unit: 'seconds', bars }) },
+    goals: [],
+  };
+}
+
+function dashboardSection(data: any): Section {
+  const rows = Object.entries(data).filter(([, v]) => typeof v === 'number') as [string, number][];
+  return {
+    markdown: [
+      `## Dashboard`,
+      `Headless Chromium at 1280x800, ${data.nodes} nodes x 160 vnodes, ${n(data.keys)} keys, a node added while frames are counted (bench/dashboard-fps.ts). The peer is the same page idle, in the same run.`,
+      table(['figure', 'value'], rows.map(([k, v]) => [k, n(v, 1)])),
+    ].join('\n\n'),
+    plots: {},
+    goals: [],
+  };
+}
+
+async function main() {
+  const sections: Section[] = [];
+  const failures: string[] = [];
+  const collect = async (name: string, render: (runs: any[]) => Section) => {
+    if (skipped.has(name)) return;
+    const bench = BENCHES[name];
+    console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
+    try {
+      const runs: any[] = [];
+      for (let i = 0; i < bench.runs; i++) runs.push(await run(name, bench));
+      sections.push(render(runs));
+    } catch (error) {
+      failures.push((error as Error).message);
+      console.error((error as Error).message);
+    }
+  };
+  await collect('lookup', lookupSection);
+  await collect('throughput', (runs) => throughputSection(runs[0]));
+  await collect('balance', (runs) => balanceSection(runs[0]));
+  await collect('movement', movementSection);
+  await collect('rebalance', rebalanceSection);
+  await collect('scale', (runs) => scaleSection(runs[0]));
+  await collect('dashboard', (runs) => dashboardSection(runs[0]));
+
+  const goals = sections.flatMap((s) => s.goals);
+  const cpu = os.cpus();
+  const markdown = [
+    `# Benchmarks`,
+    `Generated by \`npm run bench\`${quick ? ' (--quick)' : ''} on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${n(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Every figure compares against a peer measured in the same run on the same machine. Where time goes: [profiles.md](profiles.md).`,
+    `## Goals`,
+    table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : '**no**'])),
+    ...sections.map((s) => s.markdown),
+    ...(failures.length ? [`## Not measured in this run`, failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')] : []),
+  ].join('\n\n');
+  await mkdir(path.join(root, 'docs/benchmarks'), { recursive: true });
+  for (const section of sections) for (const [file, svg] of Object.entries(section.plots)) await writeFile(path.join(root, 'docs/benchmarks', file), `${svg}\n`);
+  await writeFile(path.join(root, 'docs/benchmarks.md'), `${markdown}\n`);
+  console.error(`bench: wrote docs/benchmarks.md (${goals.filter((g) => g.met).length} of ${goals.length} goals met${failures.length ? `, ${failures.length} benchmarks failed` : ''})`);
+  if (failures.length) process.exitCode = 1;
+}
+
+void main();
