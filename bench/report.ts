@@ -1,14 +1,17 @@
 // Every benchmark in one command: runs each script (the quick ones several times, taking medians) and writes
 // docs/benchmarks.md with its tables, the goals met or missed, and SVG plots in docs/benchmarks/.
-// Run: npm run bench [-- --quick] [--skip name,...]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard)
+// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard)
+// --render rewrites the page from the last run's figures (docs/benchmarks/results.json) without measuring again.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { barChart, type Bar } from './svg';
 
 const root = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
+const renderOnly = process.argv.includes('--render');
+const resultsFile = path.join(root, 'docs/benchmarks/results.json');
 const skipAt = process.argv.indexOf('--skip');
 const skipped = new Set(skipAt > 0 ? process.argv[skipAt + 1].split(',') : []);
 
@@ -99,6 +102,10 @@ function lookupSection(runs: any[]): Section {
 
 function throughputSection(data: any): Section {
   const goals = data.goals.map((g: any) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: g.ratio === null ? 'n/a' : x(g.ratio), met: g.met === true }));
+  const of = (system: string) => data.results.find((r: any) => r.system === system);
+  const rf1 = of('ringside RF=1');
+  const viaClient = of('twemproxy, npm memcached');
+  const alsoAgainst = rf1 && viaClient ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.set / viaClient.set)} on sets and ${x(rf1.get / viaClient.get)} on gets. ` : '';
   const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r: any) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
   return {
     markdown: [
@@ -109,6 +116,7 @@ function throughputSection(data: any): Section {
         data.results.map((r: any) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
       ),
       table(['goal', 'ratio', 'target', 'met'], data.goals.map((g: any) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no'])),
+      `The goals take the stronger twemproxy driver, the pipelined text client. ${alsoAgainst}Why RF=1 sets fall short of twemproxy with a lean client: [profiles.md](profiles.md).`,
       `![set throughput](benchmarks/throughput-set.svg)\n![get throughput](benchmarks/throughput-get.svg)`,
     ].join('\n\n'),
     plots: {
@@ -185,15 +193,33 @@ function scaleSection(data: any): Section {
   };
 }
 
+const DASHBOARD_FIGURES: Record<string, string> = {
+  idleFps: 'frames per second, idle (the peer)',
+  windowFps: 'frames per second, the 2 s after "Apply"',
+  travelFps: 'frames per second while keys travel',
+  travelMs: 'travel, ms',
+  travelLongestFrameMs: 'longest frame while keys travel, ms',
+  longestFrameMs: 'longest frame from "Apply" to settled, ms',
+  putToVisibleMs: 'from "Put" to the key\'s mark on the ring, ms',
+  putActionMs: '... of which the server action, ms',
+  putLocateMs: '... the lookup of the selected key, ms',
+  putSnapshotMs: '... the snapshot request, ms',
+};
+
 function dashboardSection(data: any): Section {
-  const rows = Object.entries(data).filter(([, v]) => typeof v === 'number') as [string, number][];
+  const rows = Object.entries(DASHBOARD_FIGURES).filter(([key]) => typeof data[key] === 'number');
+  const bars: Bar[] = [
+    { label: 'idle', value: data.idleFps, text: `${data.idleFps.toFixed(1)} fps` },
+    { label: 'while keys travel', value: data.travelFps, text: `${data.travelFps.toFixed(1)} fps`, ours: true },
+  ];
   return {
     markdown: [
       `## Dashboard`,
-      `Headless Chromium at 1280x800, ${data.nodes} nodes x 160 vnodes, ${n(data.keys)} keys, a node added while frames are counted (bench/dashboard-fps.ts). The peer is the same page idle, in the same run.`,
-      table(['figure', 'value'], rows.map(([k, v]) => [k, n(v, 1)])),
+      `Headless Chromium at 1280x800, ${data.nodes} nodes x 160 vnodes, ${n(data.keys)} keys (${n(data.marks)} marks drawn), a node added while frames are counted (bench/dashboard-fps.ts). The peer is the same page idle, in the same run.`,
+      table(['figure', 'value'], rows.map(([key, label]) => [label, n(data[key], 1)])),
+      `![dashboard frame rate](benchmarks/dashboard.svg)`,
     ].join('\n\n'),
-    plots: {},
+    plots: { 'dashboard.svg': barChart({ title: 'Dashboard frames per second, 10,000 keys (higher is better)', unit: 'frames per second', bars, marker: { value: 60, label: '60 fps' } }) },
     goals: [],
   };
 }
@@ -201,13 +227,16 @@ function dashboardSection(data: any): Section {
 async function main() {
   const sections: Section[] = [];
   const failures: string[] = [];
+  const previous: Record<string, any[]> = renderOnly ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
+  const results: Record<string, any[]> = {};
   const collect = async (name: string, render: (runs: any[]) => Section) => {
-    if (skipped.has(name)) return;
+    if (skipped.has(name) || (renderOnly && !previous[name])) return;
     const bench = BENCHES[name];
-    console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
+    if (!renderOnly) console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
     try {
-      const runs: any[] = [];
-      for (let i = 0; i < bench.runs; i++) runs.push(await run(name, bench));
+      const runs: any[] = renderOnly ? previous[name] : [];
+      for (let i = runs.length; i < bench.runs && !renderOnly; i++) runs.push(await run(name, bench));
+      results[name] = runs;
       sections.push(render(runs));
     } catch (error) {
       failures.push((error as Error).message);
@@ -235,6 +264,7 @@ async function main() {
   await mkdir(path.join(root, 'docs/benchmarks'), { recursive: true });
   for (const section of sections) for (const [file, svg] of Object.entries(section.plots)) await writeFile(path.join(root, 'docs/benchmarks', file), `${svg}\n`);
   await writeFile(path.join(root, 'docs/benchmarks.md'), `${markdown}\n`);
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 1)}\n`);
   console.error(`bench: wrote docs/benchmarks.md (${goals.filter((g) => g.met).length} of ${goals.length} goals met${failures.length ? `, ${failures.length} benchmarks failed` : ''})`);
   if (failures.length) process.exitCode = 1;
 }

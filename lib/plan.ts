@@ -34,6 +34,8 @@ export interface MovePlan {
   primariesMoved: number;
   /** Copies owed to nodes that could not be reached; they are made when the node returns. */
   deferred: number;
+  /** Copies the ring change itself requires for these keys (new list less old list), whatever they hold. */
+  minimumCopies: number;
 }
 
 export interface PlanOptions {
@@ -62,7 +64,7 @@ export function holdingsOf(inventory: Inventory): Map<string, Holding> {
  */
 export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
   const unavailable = options.unavailable ?? new Set<string>();
-  const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0 };
+  const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0, minimumCopies: 0 };
   const holdings = new Holdings(inventory);
   const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
   const holds = (k: number, node: string) => {
@@ -76,6 +78,7 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
     const old = preferenceListAt(before, position);
     const target = preferenceListAt(after, position);
     if (old[0] !== target[0]) plan.primariesMoved++;
+    if (old !== target) for (const node of target) if (!old.includes(node)) plan.minimumCopies++;
     // Most keys already sit exactly on their target list: nothing to copy, nothing to delete.
     if (holdings.count(k) === target.length && target.every((node) => holds(k, node))) continue;
 

@@ -2,7 +2,7 @@
 import { ringShares } from '../balance';
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
-import { minimumCopies, planMoves, type Inventory } from '../plan';
+import { planMoves, type Inventory } from '../plan';
 import { preferenceListAt, type Ring } from '../ring';
 import type { LocateResult } from './types';
 
@@ -166,7 +166,6 @@ export interface MovePreview {
 /** What a change from `from` to `to` would move, without moving anything. */
 export function previewOf(from: Ring, to: Ring, inventory: Inventory): MovePreview {
   const plan = planMoves(from, to, inventory);
-  const keys = new Holdings(inventory).keys;
   const before = ringShares(from);
   const after = ringShares(to);
   // The hash space whose owner changes: half the total variation between the two share tables.
@@ -178,7 +177,7 @@ export function previewOf(from: Ring, to: Ring, inventory: Inventory): MovePrevi
     primariesMoved: plan.primariesMoved,
     copies: plan.copies.length,
     deletes: plan.deletes.length,
-    minimumCopies: minimumCopies(from, to, keys),
+    minimumCopies: plan.minimumCopies,
     movedShare: plan.keys === 0 ? 0 : plan.primariesMoved / plan.keys,
     theoreticalShare: variation / 2,
   };

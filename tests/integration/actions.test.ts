@@ -1,14 +1,11 @@
 // The dashboard's server actions are public POST endpoints: every bad argument gets a clear error, and nothing reaches memcached.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as actions from '@/app/actions';
 import { getCluster } from '@/lib/cluster/instance';
+import { useProcessCluster } from '../support/process-cluster';
 
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ringside-actions-'));
-process.env.RINGSIDE_DATA_DIR = dataDir;
-process.env.RINGSIDE_BOOTSTRAP_NODES = '3';
+// Before anything opens the process's cluster: a data directory of this file's own.
+const closeCluster = useProcessCluster('actions');
 
 /** Requests memcached has served, summed over the nodes: a refused input must leave it unchanged. */
 async function requestsServed(): Promise<number> {
@@ -26,13 +23,7 @@ beforeAll(async () => {
   expect((await actions.putKey({ key: 'kept', value: 'original' })).ok).toBe(true);
 });
 
-afterAll(async () => {
-  const cluster = await getCluster();
-  await cluster.stopLocalNodes();
-  await cluster.close();
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for('ringside.cluster')];
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeCluster());
 
 const long = 'k'.repeat(251);
 const wide = 'ключ'.repeat(32); // 128 characters, 256 bytes

@@ -1,7 +1,4 @@
 // The REST API's route handlers, called as Next calls them, on the process's cluster of real local memcached nodes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as keyRoute from '@/app/api/keys/[key]/route';
 import * as locateRoute from '@/app/api/keys/[key]/locate/route';
@@ -17,13 +14,12 @@ import * as repairRoute from '@/app/api/repair/route';
 import * as ringRoute from '@/app/api/ring/route';
 import * as statsRoute from '@/app/api/stats/route';
 import { getCluster } from '@/lib/cluster/instance';
+import { useProcessCluster } from '../support/process-cluster';
 import { NodeClient } from '@/lib/memcached/node-client';
 import { parseAddress } from '@/lib/validate';
 
-// Read when the cluster first opens, which is after this line: a data directory of this file's own.
-const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ringside-api-'));
-process.env.RINGSIDE_DATA_DIR = dataDir;
-process.env.RINGSIDE_BOOTSTRAP_NODES = '3';
+// Before anything opens the process's cluster: a data directory of this file's own.
+const closeCluster = useProcessCluster('api');
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -70,14 +66,7 @@ beforeAll(async () => {
   expect((await getCluster()).nodes().map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
 });
 
-afterAll(async () => {
-  const cluster = await getCluster();
-  await cluster.stopLocalNodes();
-  await cluster.close();
-  // A later test file in this worker must open its own cluster, not find this closed one.
-  delete (globalThis as Record<symbol, unknown>)[Symbol.for('ringside.cluster')];
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => closeCluster());
 
 describe('keys', () => {
   it('puts UTF-8 text and gets back the same bytes, from the primary', async () => {

@@ -59,11 +59,12 @@ describe('planning a ring change from a matching inventory', () => {
       deletes: [],
       primariesMoved: 0,
       deferred: 0,
+      minimumCopies: 0,
     });
   });
 
   it('is empty for an empty inventory', () => {
-    expect(planMoves(five, six, {})).toEqual({ keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0 });
+    expect(planMoves(five, six, {})).toEqual({ keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0, minimumCopies: 0 });
   });
 });
 
@@ -169,6 +170,7 @@ describe('planner properties', () => {
         const plan = planMoves(before, after, inventoryOf(before, ks));
         expect(plan.keys).toBe(ks.length);
         expect(plan.copies.length).toBe(minimumCopies(before, after, ks));
+        expect(plan.minimumCopies).toBe(plan.copies.length);
         const leavingPairs = ks.flatMap((k) => leaving(before, after, k).map((from) => ({ key: k, from })));
         expect(pairsOf(plan.deletes)).toEqual(pairsOf(leavingPairs));
         for (const copy of plan.copies) {
@@ -226,6 +228,7 @@ describe('planner properties', () => {
         const stillHeld = new Set(ks.filter((k) => Object.values(inventory).some((entries) => entries.some((e) => e.key === k))));
         const target = [...stillHeld].flatMap((k) => preferenceList(after, k).map((node) => `${k}\n${node}`));
         expect([...held].sort()).toEqual(target.sort());
+        expect(plan.minimumCopies).toBe(minimumCopies(before, after, stillHeld));
       }),
       { numRuns: 60 },
     );
