@@ -1,7 +1,7 @@
 import 'server-only';
 // The request guard (lib/request-guard) where requests arrive: route handlers, server actions and the page.
 import { headers } from 'next/headers';
-import { checkRequest, type GuardRequest } from '@/lib/request-guard';
+import { checkRequest, type GuardRequest, type Verdict } from '@/lib/request-guard';
 
 const config = () => ({ token: process.env.RINGSIDE_TOKEN || null });
 
@@ -16,12 +16,21 @@ function decide(request: GuardRequest): Refusal | null {
   return verdict.ok ? null : { ok: false, error: verdict.error, message: verdict.message };
 }
 
+/** The guard's verdict on a request to a route handler. */
+export function verdictOf(request: Request): Verdict {
+  return checkRequest({ method: request.method, url: new URL(request.url), headers: request.headers }, config());
+}
+
+/** A refusal as an API answer: its status, and the message saying what to do. */
+export function refusalResponse(verdict: Extract<Verdict, { ok: false }>): Response {
+  return Response.json({ ok: false, error: verdict.error, message: verdict.message }, { status: verdict.status });
+}
+
 /** A route handler that first passes the guard; a refusal is answered with its status and never reaches the handler. */
 export function guarded<A extends unknown[]>(handler: (request: Request, ...rest: A) => Promise<Response>) {
   return async (request: Request, ...rest: A): Promise<Response> => {
-    const verdict = checkRequest({ method: request.method, url: new URL(request.url), headers: request.headers }, config());
-    if (!verdict.ok) return Response.json({ ok: false, error: verdict.error, message: verdict.message }, { status: verdict.status });
-    return handler(request, ...rest);
+    const verdict = verdictOf(request);
+    return verdict.ok ? handler(request, ...rest) : refusalResponse(verdict);
   };
 }
 
@@ -34,16 +43,17 @@ async function requestHeaders(): Promise<Headers | null> {
   }
 }
 
+/** Stands in for the address where only headers are at hand: the Host header decides, and without one this name is refused. */
+const NO_ADDRESS = new URL('http://no-host.invalid/');
+
 /** For server actions: null when the request may act. Next already refuses an action whose Origin is not its host. */
 export async function actionRefusal(): Promise<Refusal | null> {
   const incoming = await requestHeaders();
-  if (!incoming) return null;
-  return decide({ method: 'POST', url: new URL(`http://${incoming.get('host') ?? 'invalid'}/`), headers: incoming });
+  return incoming && decide({ method: 'POST', url: NO_ADDRESS, headers: incoming });
 }
 
 /** For the page: null when it may be shown. */
 export async function pageRefusal(): Promise<Refusal | null> {
   const incoming = await requestHeaders();
-  if (!incoming) return null;
-  return decide({ method: 'GET', url: new URL(`http://${incoming.get('host') ?? 'invalid'}/`), headers: incoming });
+  return incoming && decide({ method: 'GET', url: NO_ADDRESS, headers: incoming });
 }
