@@ -11,7 +11,7 @@ import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
-import { countsOf, keyViewOf, placementsOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
+import { countsOf, firstPlacements, keyViewOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { claimDataDir, loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
@@ -237,11 +237,14 @@ export class Cluster {
     return { inventory, unreachable: unreachable.sort() };
   }
 
-  /** Keys with where they should be and where they are; one node's keys when `nodeId` is given. */
-  async keys(nodeId?: string): Promise<Result<{ keys: KeyPlacement[]; unreachable: string[] }>> {
+  /**
+   * Keys with where they should be and where they are, in key order: one node's when `nodeId` is given,
+   * the first `limit` of them when there are more (`total` says how many there are).
+   */
+  async keys(nodeId?: string, limit = Infinity): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>> {
     if (nodeId !== undefined && !this.record(nodeId)) return this.unknownNode(nodeId);
     const { inventory, unreachable } = await this.inventory();
-    return { ok: true, keys: placementsOf(this.ring, inventory, nodeId), unreachable };
+    return { ok: true, ...firstPlacements(this.ring, inventory, { nodeId, limit }), unreachable };
   }
 
   /** Per node: keys held as primary and as a further replica, by what each node really holds. */

@@ -36,15 +36,17 @@ function placementOf(ring: Ring, key: string, position: number, holders: string[
 
 /** Every key found on the nodes, sorted, with its list and holders; only one node's keys when `nodeId` is given. */
 export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string): KeyPlacement[] {
+  return firstPlacements(ring, inventory, { nodeId }).keys;
+}
+
+/** The first `limit` keys in key order (one node's when `nodeId` is given) with placement, and how many there are in all. */
+export function firstPlacements(ring: Ring, inventory: Inventory, { nodeId, limit = Infinity }: { nodeId?: string; limit?: number } = {}): { keys: KeyPlacement[]; total: number } {
   const holdings = new Holdings(inventory);
   const only = nodeId === undefined ? -1 : holdings.nodes.indexOf(nodeId);
-  const placements: KeyPlacement[] = [];
-  for (let k = 0; k < holdings.size; k++) {
-    if (nodeId !== undefined && (only < 0 || !holdings.holds(k, only))) continue;
-    const key = holdings.keys[k];
-    placements.push(placementOf(ring, key, keyPosition(key), holdings.holders(k)));
-  }
-  return placements.sort((a, b) => compareKeys(a.key, b.key));
+  const chosen: number[] = [];
+  for (let k = 0; k < holdings.size; k++) if (nodeId === undefined || (only >= 0 && holdings.holds(k, only))) chosen.push(k);
+  const first = smallestKeys(chosen, Math.min(limit, chosen.length), (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]));
+  return { keys: first.map((k) => placementOf(ring, holdings.keys[k], keyPosition(holdings.keys[k]), holdings.holders(k))), total: chosen.length };
 }
 
 export interface KeyView {

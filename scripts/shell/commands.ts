@@ -159,14 +159,18 @@ export const commands: Record<string, Command> = {
     },
   },
   keys: {
-    usage: 'keys [<id>]',
-    help: 'keys with their preference list and holders (only those on one node if given)',
+    usage: 'keys [--limit N] [<id>]',
+    help: 'keys in order with their preference list and holders (only those on one node if given; the first 1000 unless --limit)',
     async run(cluster, words) {
-      expect(words, 0, 1, this.usage);
-      const result = await cluster.keys(words[0]?.text);
+      const { options, positionals } = parseOptions(words, { limit: 'value' });
+      expect(positionals, 0, 1, this.usage);
+      const limit = intOption(options, 'limit', 1000)!;
+      if (limit < 1) throw new UsageError('--limit must be at least 1');
+      const result = await cluster.keys(positionals[0]?.text, limit);
       return output(result, (r) => {
         const rows = r.keys.map((k) => [k.key, k.preference.join(','), k.missing.length ? `missing on ${k.missing.join(',')}` : 'ok']);
-        const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', `${r.keys.length} keys`];
+        const count = r.total > r.keys.length ? `the first ${r.keys.length} of ${r.total} keys (--limit N for more)` : `${r.total} keys`;
+        const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', count];
         if (r.unreachable.length) lines.push(`not listed: ${r.unreachable.join(', ')} did not answer`);
         return lines.join('\n');
       });

@@ -26,7 +26,7 @@ export interface ClusterPort {
   reviveNode(id: string): Promise<Result<{ node: NodeView; repair: MoveSummary }>>;
   stopLocalNodes(): Promise<Result<{ stopped: string[] }>>;
   repair(): Promise<Result<{ repair: MoveSummary }>>;
-  keys(nodeId?: string): Promise<Result<{ keys: KeyPlacement[]; unreachable: string[] }>>;
+  keys(nodeId?: string, limit?: number): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>>;
   locate(key: string): Promise<Result<LocateResult>>;
   nodes(): Awaitable<NodeView[]>;
   keyCounts(): Promise<Record<string, NodeKeyCounts | null>>;

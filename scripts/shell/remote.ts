@@ -26,6 +26,8 @@ export interface RemoteOptions {
   token?: string | null;
 }
 
+/** Keys asked for when the caller names no limit: what the dashboard's API gives by default. */
+const DEFAULT_KEY_LIMIT = 10_000;
 /** The API refuses more fake keys than this in one request. */
 const FAKE_BATCH = 100_000;
 /** The events stream sends a comment every 15 s; this long without a byte means the connection is dead. */
@@ -159,9 +161,9 @@ export class RemoteCluster implements ClusterPort {
     return this.call<{ repair: MoveSummary }>('POST', '/api/repair', undefined, this.changeTimeoutMs);
   }
 
-  keys(nodeId?: string) {
-    const query = nodeId === undefined ? '' : `?node=${encodeURIComponent(nodeId)}`;
-    return this.call<{ keys: KeyPlacement[]; unreachable: string[] }>('GET', `/api/keys${query}`);
+  keys(nodeId?: string, limit = DEFAULT_KEY_LIMIT) {
+    const query = new URLSearchParams({ ...(nodeId === undefined ? {} : { node: nodeId }), limit: String(limit) });
+    return this.call<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>('GET', `/api/keys?${query}`);
   }
 
   async locate(key: string) {

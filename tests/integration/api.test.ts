@@ -111,6 +111,15 @@ describe('keys', () => {
     expect(one.status).toBe(200);
     expect(one.body.keys.every((k: { holders: string[] }) => k.holders.includes('node-2'))).toBe(true);
     expect((await call(keysRoute.GET, 'GET', '/api/keys?node=node-9')).status).toBe(404);
+    // The first keys in order and how many there are; a limit that is not a whole number is refused.
+    const first = await call(keysRoute.GET, 'GET', '/api/keys?limit=2');
+    expect(first.body.keys.map((k: { key: string }) => k.key)).toEqual(all.body.keys.slice(0, 2).map((k: { key: string }) => k.key));
+    expect(first.body.total).toBe(all.body.keys.length);
+    for (const limit of ['0', '-1', '1.5', 'ten', '1000001']) {
+      const refused = await call(keysRoute.GET, 'GET', `/api/keys?limit=${limit}`);
+      expect(refused.status, limit).toBe(400);
+      expect(refused.body.error).toBe('invalid_limit');
+    }
 
     const located = await call(locateRoute.GET, 'GET', '/api/keys/user%3A%7B42%7D%3Acart/locate', key('user:{42}:cart'));
     expect(located.status).toBe(200);

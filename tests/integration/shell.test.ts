@@ -58,6 +58,13 @@ describe('one-shot commands on local memcached nodes', () => {
     const located = JSON.parse((await ringside(['locate', 'greeting', '--json'])).stdout);
     expect(located.replicas.map((r: { holds: boolean }) => r.holds)).toEqual([true, true, true]);
 
+    expect((await ringside(['put', 'greeting-2', 'hi'])).code).toBe(0);
+    const listed = await ringside(['keys', '--limit', '1']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('greeting ');
+    expect(listed.stdout).toMatch(/the first 1 of \d+ keys \(--limit N for more\)/);
+    expect((await ringside(['keys', '--limit', 'many'])).code).toBe(2);
+
     expect((await ringside(['delete', 'greeting'])).code).toBe(0);
     const missing = await ringside(['get', 'greeting', '--json']);
     expect(missing.code).toBe(1);
