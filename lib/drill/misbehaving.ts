@@ -20,6 +20,15 @@ export const BEHAVIOURS: Record<string, (socket: net.Socket) => void> = {
       socket.end(Buffer.concat([header, Buffer.alloc(50)]));
     }),
   'answers garbage': (socket) => socket.on('data', () => socket.write(Buffer.alloc(64, 0x41))),
+  'answers as if asked another command': (socket) =>
+    socket.on('data', (chunk) => {
+      // A well-formed reply header with the request's own opaque, for a no-op it was never asked.
+      const header = Buffer.alloc(24);
+      header[0] = 0x81;
+      header[1] = 0x0a;
+      if (chunk.length >= 16) chunk.copy(header, 12, 12, 16);
+      socket.write(header);
+    }),
   'trickles a byte at a time': (socket) => {
     const timer = setInterval(() => socket.writable && socket.write(Buffer.from([0x81])), 50);
     socket.on('close', () => clearInterval(timer));

@@ -1,7 +1,8 @@
 import 'server-only';
 // The seam to one memcached server: a memjs client under our own deadlines, rebuilt after any failure.
 import memjs from 'memjs';
-import { asciiCommand, decodeKey } from './ascii';
+import { asciiCommand } from './ascii';
+import { parseMetadump, type InventoryItem } from './metadump';
 
 export interface NodeAddress {
   host: string;
@@ -30,12 +31,6 @@ export interface StoredValue {
   flags: number;
 }
 
-/** A key as the server lists it: `exp` is an absolute unix time in seconds, or -1 when it never expires. */
-export interface InventoryItem {
-  key: string;
-  exp: number;
-  size: number;
-}
 
 export interface NodeClientOptions {
   /** Deadline of each call, in ms. */
@@ -68,7 +63,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 interface Response {
-  header: { status: number };
+  header: { magic: number; opcode: number; status: number };
   extras: Buffer;
   val: Buffer;
 }
@@ -110,14 +105,21 @@ function request(opcode: Opcode, key: string, opaque: number, value?: Buffer, fl
 /** One request through memjs; a status other than those `accepted` fails with memjs's own message. */
 function perform(client: memjs.Client, name: string, opcode: Opcode, key: string, accepted: readonly number[], value?: Buffer, flags?: number, expires?: number): Promise<Response> {
   const internals = client as unknown as MemjsInternals;
+  // memjs masks its sequence with `& 0xffffffff`, which turns negative after 2^31 calls: its callback would sit
+  // under a key no reply's opaque (written unsigned) ever matches. Start again from 0 before that.
+  if (internals.seq >= 0x7ffffffe) internals.seq = 0;
   internals.incrSeq();
   const buffer = request(opcode, key, internals.seq, value, flags, expires);
   return new Promise((resolve, reject) =>
     internals.perform(key, buffer, internals.seq, (error, response) => {
       if (error) reject(error);
+      // memjs matches replies by opaque alone; bytes that only look like a reply mean the stream is lost.
+      else if (response.header.magic !== 0x81 || response.header.opcode !== opcode) reject(Object.assign(new Error('a reply that is not an answer to the request'), { code: 'EPROTO' }));
       else if (response.header.status === 0 || accepted.includes(response.header.status)) resolve(response);
       // The same text memjs gives, which toNodeError classifies (`Value too large` among them).
-      else reject(new Error(`MemJS ${name}: ${STATUS_TEXT[response.header.status] ?? `status 0x${response.header.status.toString(16)}`}`));
+      else if (STATUS_TEXT[response.header.status]) reject(new Error(`MemJS ${name}: ${STATUS_TEXT[response.header.status]}`));
+      // A status memcached does not send: the connection is read out of step, and is thrown away.
+      else reject(Object.assign(new Error(`an unknown status 0x${response.header.status.toString(16)}`), { code: 'EPROTO' }));
     }),
   );
 }
@@ -151,41 +153,6 @@ function batchWrites(client: memjs.Client): void {
     }
     return write.apply(this, args);
   } as typeof write;
-}
-
-/** The value of ` name=` within reply[from, to), or null when the line has no such field. */
-function fieldOf(reply: string, name: string, from: number, to: number): string | null {
-  const at = reply.indexOf(name, from);
-  if (at < 0 || at >= to) return null;
-  const start = at + name.length;
-  let end = reply.indexOf(' ', start);
-  if (end < 0 || end > to) end = to;
-  return reply.slice(start, end);
-}
-
-/**
- * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... size=...` per line), skipping
- * those already expired. Scanned with indexOf over the whole reply: a listing of a million items made
- * splitting every line into field objects the slowest part of planning a move.
- */
-export function parseMetadump(reply: string, nowSeconds: number): InventoryItem[] {
-  const items: InventoryItem[] = [];
-  let line = 0;
-  while (line < reply.length) {
-    let end = reply.indexOf('\n', line);
-    if (end < 0) end = reply.length;
-    const stop = reply.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (reply.startsWith('key=', line)) {
-      let keyEnd = reply.indexOf(' ', line + 4);
-      if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
-      const exp = Number(fieldOf(reply, ' exp=', keyEnd, stop) ?? -1);
-      if (exp === -1 || exp > nowSeconds) {
-        items.push({ key: decodeKey(reply.slice(line + 4, keyEnd)), exp, size: Number(fieldOf(reply, ' size=', keyEnd, stop) ?? 0) });
-      }
-    }
-    line = end + 1;
-  }
-  return items;
 }
 
 export class NodeClient {
@@ -230,7 +197,12 @@ export class NodeClient {
     return this.run(
       (client) =>
         new Promise((resolve, reject) =>
-          client.statsWithKey(group, (error, _server, stats) => (error || !stats ? reject(error ?? new Error('no stats')) : resolve(stats))),
+          client.statsWithKey(group, (error, _server, stats) => {
+            if (error) reject(error);
+            // memcached always has something to report; an empty answer is some other reply read as the end of one.
+            else if (!stats || Object.keys(stats).length === 0) reject(Object.assign(new Error('an empty stats reply'), { code: 'EPROTO' }));
+            else resolve(stats);
+          }),
         ),
     );
   }
