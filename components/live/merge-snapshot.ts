@@ -1,9 +1,7 @@
 // Keeps unchanged parts of a refetched snapshot identical by reference, so memoised marks skip re-rendering.
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
-import { diffKeys, applyKeyChanges, snapshotFrom, type SnapshotMessage } from '@/lib/cluster/snapshot-diff';
-
-const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+import { diffKeys, applyKeyChanges, sameList, snapshotFrom, type SnapshotMessage } from '@/lib/cluster/snapshot-diff';
 
 export function mergeSnapshot(previous: ClusterSnapshot, next: ClusterSnapshot): ClusterSnapshot {
   const sameRing = previous.checksum === next.checksum && previous.vnodes.length === next.vnodes.length;

@@ -57,7 +57,10 @@ export function SelectionProvider({ children }: { children: ReactNode }) {
     if (!missing || selectedKey === null) return setLocated(null);
     const controller = new AbortController();
     locate(selectedKey, controller.signal).then(
-      (answer) => setLocated({ key: selectedKey, ...answer }),
+      // An answer that arrives after this lookup was cancelled is older than what the page now shows.
+      (answer) => {
+        if (!controller.signal.aborted) setLocated({ key: selectedKey, ...answer });
+      },
       (error: unknown) => {
         if (!controller.signal.aborted) setLocated({ key: selectedKey, placement: null, message: `Could not ask the server: ${(error as Error).message}` });
       },

@@ -11,7 +11,7 @@ import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
-import { countsOf, firstPlacements, keyViewOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
+import { firstPlacements, keyViewOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { claimDataDir, loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
@@ -56,6 +56,9 @@ interface Transition {
   /** Keys written or deleted since the change began: their copies are already in place. */
   dirty: Set<string>;
 }
+
+/** How long an unchanged snapshot is reused at least (longer when computing it took longer). */
+const SNAPSHOT_REUSE_MS = 1000;
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
 const ITEM_OVERHEAD_BYTES = 1024;
@@ -250,7 +253,7 @@ export class Cluster {
   /** Per node: keys held as primary and as a further replica, by what each node really holds. */
   async keyCounts(): Promise<Record<string, NodeKeyCounts | null>> {
     const { inventory } = await this.inventory();
-    return countsOf(this.ring, this.records().map((n) => n.id), inventory);
+    return keyViewOf(this.ring, this.records().map((n) => n.id), inventory, 0).counts;
   }
 
   private snapshotJob: { seq: number; promise: Promise<ClusterSnapshot>; done: boolean; finishedAt: number; tookMs: number } | null = null;
@@ -258,13 +261,16 @@ export class Cluster {
   /**
    * Everything the dashboard draws, as plain data: ring, nodes with counts and stats, keys with placement,
    * recent events. Every open tab asks after every change, so callers share one computation, reused until
-   * something changes; and since at a million keys one takes seconds (a listing of every node), the next
-   * starts no sooner than the last one took after it ended: the server spends at most half its time on them.
+   * something changes (for a second at most); and since at a million keys one takes seconds (a listing of
+   * every node), the next starts no sooner than the last one took after it ended: the server spends at most
+   * half its time on them.
    */
   async snapshot(): Promise<ClusterSnapshot> {
     for (;;) {
       const job = this.snapshotJob;
-      if (job && job.seq === this.changeSeq) return job.promise;
+      // Reused while nothing changed, and not for long: keys also expire, and other clients write.
+      const fresh = job && (!job.done || Date.now() - job.finishedAt < Math.max(SNAPSHOT_REUSE_MS, job.tookMs));
+      if (job && fresh && job.seq === this.changeSeq) return job.promise;
       if (job && !job.done) {
         await job.promise.catch(() => undefined);
         continue;
@@ -412,6 +418,7 @@ export class Cluster {
       } else {
         tried.push({ node, ok: true });
         const repaired = missing.length > 0 && !this.transition ? await this.readRepair(key, node, missing) : [];
+        if (repaired.length > 0) this.changed();
         return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
       }
     }

@@ -27,7 +27,8 @@ export interface SnapshotDelta extends Omit<ClusterSnapshot, 'keys' | 'vnodes'> 
 /** What GET /api/snapshot answers. */
 export type SnapshotMessage = FullSnapshot | SnapshotDelta;
 
-const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+/** The same items in the same order. */
+export const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function samePlacement(a: KeyPlacement, b: KeyPlacement): boolean {
   return a === b || (a.key === b.key && a.position === b.position && sameList(a.preference, b.preference) && sameList(a.holders, b.holders) && sameList(a.missing, b.missing));
