@@ -13,11 +13,12 @@ export interface GuardRequest {
 
 export type Verdict =
   | { ok: true }
-  /** The token arrived in the address (a sign-in): keep it in a cookie and load the same address without it. */
-  | { ok: true; redirect: string; cookie: string }
+  /** A sign-in: the token arrived in the address of /api/session, and goes into this cookie. */
+  | { ok: true; cookie: string }
   | { ok: false; status: 401 | 403; error: 'unauthorized' | 'host_not_allowed' | 'cross_site'; message: string };
 
 export const TOKEN_COOKIE = 'ringside_token';
+export const SIGN_IN_PATH = '/api/session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** localhost, *.localhost, 127.0.0.0/8 and ::1: names a DNS-rebinding page cannot take. */
@@ -47,7 +48,12 @@ function sameSecret(a: string, b: string): boolean {
 function cookieValue(headers: Headers, name: string): string | null {
   for (const part of (headers.get('cookie') ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(rest.join('='));
+    } catch {
+      return null; // not percent-encoding at all (another program on this host may set cookies too)
+    }
   }
   return null;
 }
@@ -79,12 +85,11 @@ export function checkRequest(request: GuardRequest, config: GuardConfig): Verdic
   }
 
   if (config.token === null) return { ok: true };
-  const offered = request.url.searchParams.get('token');
+  // Only the sign-in takes the token in its address: anywhere else it would end up in logs and history.
+  const offered = request.url.pathname === SIGN_IN_PATH ? request.url.searchParams.get('token') : null;
   if (offered !== null && SAFE_METHODS.has(request.method.toUpperCase()) && sameSecret(offered, config.token)) {
-    const clean = new URL(request.url);
-    clean.searchParams.delete('token');
     const secure = request.url.protocol === 'https:' ? '; Secure' : '';
-    return { ok: true, redirect: `${clean.pathname}${clean.search}`, cookie: `${TOKEN_COOKIE}=${encodeURIComponent(config.token)}; Path=/; HttpOnly; SameSite=Strict${secure}` };
+    return { ok: true, cookie: `${TOKEN_COOKIE}=${encodeURIComponent(config.token)}; Path=/; HttpOnly; SameSite=Strict${secure}` };
   }
   const bearer = /^Bearer (.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
   const presented = bearer ?? cookieValue(request.headers, TOKEN_COOKIE);

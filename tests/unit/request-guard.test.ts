@@ -62,12 +62,18 @@ describe('with a token', () => {
     }
   });
 
-  it('takes the token once from the address, into an HttpOnly cookie, and sends the browser on without it', () => {
-    const verdict = checkRequest(request('GET', 'http://ringside.example/?token=s3cret-token&x=1'), locked);
-    expect(verdict).toMatchObject({ ok: true, redirect: '/?x=1' });
-    expect((verdict as { cookie: string }).cookie).toMatch(/^ringside_token=s3cret-token; Path=\/; HttpOnly; SameSite=Strict$/);
-    expect((checkRequest(request('GET', 'https://ringside.example/?token=s3cret-token'), locked) as { cookie: string }).cookie).toMatch(/; Secure$/);
-    expect(checkRequest(request('GET', 'http://ringside.example/?token=wrong'), locked)).toMatchObject({ ok: false, status: 401 });
+  it('takes the token from the address of the sign-in alone, into an HttpOnly cookie', () => {
+    const verdict = checkRequest(request('GET', 'http://ringside.example/api/session?token=s3cret-token'), locked);
+    expect(verdict).toEqual({ ok: true, cookie: 'ringside_token=s3cret-token; Path=/; HttpOnly; SameSite=Strict' });
+    expect((checkRequest(request('GET', 'https://ringside.example/api/session?token=s3cret-token'), locked) as { cookie: string }).cookie).toMatch(/; Secure$/);
+    expect(checkRequest(request('GET', 'http://ringside.example/api/session?token=wrong'), locked)).toMatchObject({ ok: false, status: 401 });
+    // Elsewhere a token in the address is not taken: it would be written to logs and history.
+    expect(checkRequest(request('GET', 'http://ringside.example/api/ring?token=s3cret-token'), locked)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('treats a cookie that is not percent-encoding as absent, not as an error', () => {
+    expect(checkRequest(request('GET', 'http://localhost/api/ring', { cookie: 'ringside_token=%E0%A4' }), locked)).toMatchObject({ ok: false, status: 401 });
+    expect(checkRequest(request('GET', 'http://localhost/api/ring', { cookie: 'other=%E0; ringside_token=s3cret-token' }), locked)).toEqual({ ok: true });
   });
 
   it('still refuses cross-site writes that carry the cookie', () => {
