@@ -37,7 +37,7 @@ export interface RunningLoad {
 /** Error codes that mean the request was refused before anything was sent. */
 const REFUSED = new Set(['invalid_key', 'invalid_value', 'invalid_ttl', 'no_nodes']);
 
-/** mulberry32: a small seeded generator, so a drill's sequence of operations can be replayed. */
+/** mulberry32: a small seeded generator, so every run draws from the same sequence (how the workers interleave follows the servers' timing). */
 function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,5 +1,6 @@
 // `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
-import { runDrill, SCENARIOS, scenarioNames, type DrillReport } from '@/lib/drill/drills';
+import { runDrill, type DrillReport } from '@/lib/drill/drills';
+import { SCENARIOS, scenarioNames } from '@/lib/drill/scenarios';
 import { measureSettling, type SettleFigure } from '@/lib/drill/misbehaving';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { table } from './format';

@@ -1,5 +1,5 @@
 // One node of a real cluster misbehaving behind a proxy: calls settle, it is marked down and probed back, the other nodes' traffic goes on.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
 import { checkReplication } from '@/lib/drill/replication';
 import { startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
@@ -29,15 +29,6 @@ afterAll(async () => {
   if (upstream) await stopLocalNode(upstream.pid, 'SIGKILL');
 });
 
-async function until(condition: () => boolean, ms: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) throw new Error(`${what} within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - started;
-}
-
 const flaky = () => fixture.cluster.nodes().find((n) => n.id === 'flaky')!;
 
 describe.each<ProxyMode>(['silent', 'reset', 'garbage', 'error'])('a node that turns %s', (mode) => {
@@ -58,10 +49,10 @@ describe.each<ProxyMode>(['silent', 'reset', 'garbage', 'error'])('a node that t
     const elsewhere = timings.filter((t) => !preferenceList(ring, t.key).includes('flaky'));
     expect(elsewhere.length).toBeGreaterThan(10);
     expect(Math.max(...elsewhere.map((t) => t.ms))).toBeLessThan(DEADLINE);
-    await until(() => flaky().status === 'down', 3000, 'the node was not marked down');
+    await vi.waitFor(() => expect(flaky().status).toBe('down'), { timeout: 3000, interval: 10 });
 
     proxy.mode = 'forward';
-    await until(() => flaky().status === 'up' && flaky().suspectKeys === 0 && !fixture.cluster.busy, 5000, 'the node was not probed back and repaired');
+    await vi.waitFor(() => expect({ status: flaky().status, suspectKeys: flaky().suspectKeys, busy: fixture.cluster.busy }).toEqual({ status: 'up', suspectKeys: 0, busy: false }), { timeout: 5000, interval: 10 });
     const check = await checkReplication(fixture.cluster.currentRing, fixture.cluster.nodes());
     expect(check).toMatchObject({ complete: true, keys: keys.length });
     for (const key of keys.filter((k) => preferenceList(ring, k).includes('flaky')).slice(0, 20)) {

@@ -39,6 +39,15 @@ describe('checkHistory', () => {
     expect(checkHistory([put('a', '1', 'unknown'), put('a', '2')], final({ a: '1' })).stale).toEqual(['a']);
   });
 
+  it('takes an unknown write a read has seen as done: the value before it may not come back', () => {
+    expect(checkHistory([put('a', '1'), put('a', '2', 'unknown'), get('a', '2')], final({ a: '1' })).stale).toEqual(['a']);
+    const flip = checkHistory([put('a', '1'), put('a', '2', 'unknown'), get('a', '2'), get('a', '1')], final({ a: '2' }));
+    expect(flip.staleReads).toBe(1);
+    expect(checkHistory([put('a', '1'), del('a', 'unknown'), get('a', null)], final({ a: '1' })).stale).toEqual(['a']);
+    // Unseen, either outcome stays allowed.
+    expect(isClean(checkHistory([put('a', '1'), put('a', '2', 'unknown'), get('a', '1')], final({ a: '1' })))).toBe(true);
+  });
+
   it('never lets a refused write count', () => {
     expect(checkHistory([put('a', '1'), put('a', '2', 'refused')], final({ a: '2' })).phantom).toEqual(['a']);
     expect(checkHistory([put('a', '1'), del('a', 'refused')], final({ a: null })).lost).toEqual(['a']);
