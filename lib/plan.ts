@@ -43,19 +43,6 @@ export interface PlanOptions {
   unavailable?: ReadonlySet<string>;
 }
 
-interface Holding {
-  exp: number;
-  holders: string[];
-}
-
-/** Merges per-node inventories into one record per key (a Map, for callers that want one; planning uses Holdings). */
-export function holdingsOf(inventory: Inventory): Map<string, Holding> {
-  const holdings = new Holdings(inventory);
-  const merged = new Map<string, Holding>();
-  for (let k = 0; k < holdings.size; k++) merged.set(holdings.keys[k], { exp: holdings.exp(k), holders: holdings.holders(k) });
-  return merged;
-}
-
 /**
  * Plans the change from `before` to `after`. For every key it copies to the target nodes that lack it
  * and deletes it from the nodes that hold it outside the target list, so when the inventory matches

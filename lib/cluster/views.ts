@@ -34,11 +34,6 @@ function placementOf(ring: Ring, key: string, position: number, holders: string[
   return { key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
 }
 
-/** Every key found on the nodes, sorted, with its list and holders; only one node's keys when `nodeId` is given. */
-export function placementsOf(ring: Ring, inventory: Inventory, nodeId?: string): KeyPlacement[] {
-  return firstPlacements(ring, inventory, { nodeId }).keys;
-}
-
 /** The first `limit` keys in key order (one node's when `nodeId` is given) with placement, and how many there are in all. */
 export function firstPlacements(ring: Ring, inventory: Inventory, { nodeId, limit = Infinity }: { nodeId?: string; limit?: number } = {}): { keys: KeyPlacement[]; total: number } {
   const holdings = new Holdings(inventory);
@@ -95,6 +90,7 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
 
 /** The `limit` smallest items in order: a quickselect first when there are many more, so a million are never fully sorted. */
 function smallestKeys(items: number[], limit: number, compare: (a: number, b: number) => number): number[] {
+  if (limit <= 0) return [];
   if (items.length <= limit * 2) return items.sort(compare).slice(0, limit);
   const target = limit - 1;
   let lo = 0;
@@ -130,27 +126,6 @@ export function placementFromLocate(located: Pick<LocateResult, 'key' | 'positio
   const preference = located.replicas.map((r) => r.node);
   const holders = located.replicas.filter((r) => r.holds === true).map((r) => r.node);
   return { key: located.key, position: located.position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
-}
-
-/** Per node, keys held as primary, as a further replica, and outside their list; null for a node not listed. */
-export function countsOf(ring: Ring, ids: readonly string[], inventory: Inventory): Record<string, NodeKeyCounts | null> {
-  const counts: Record<string, NodeKeyCounts | null> = {};
-  for (const id of ids) {
-    const entries = inventory[id];
-    if (!entries) {
-      counts[id] = null;
-      continue;
-    }
-    const count = { primary: 0, replica: 0, misplaced: 0 };
-    for (const { key } of entries) {
-      const rank = preferenceListAt(ring, keyPosition(key)).indexOf(id);
-      if (rank === 0) count.primary++;
-      else if (rank > 0) count.replica++;
-      else count.misplaced++;
-    }
-    counts[id] = count;
-  }
-  return counts;
 }
 
 export interface MovePreview {

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyPosition } from '@/lib/hash';
-import { holdingsOf, inventoryOf, minimumCopies, planMoves, type KeyEntry } from '@/lib/plan';
+import { Holdings } from '@/lib/holdings';
+import { inventoryOf, minimumCopies, planMoves, type KeyEntry } from '@/lib/plan';
 import { buildRing, preferenceList, preferenceListAt, type Ring } from '@/lib/ring';
 
 const named = (ids: readonly string[], vnodes = 160) => ids.map((id) => ({ id, vnodes }));
@@ -112,7 +113,8 @@ describe('planning a repair on an unchanged ring', () => {
     expect(copyExp([{ key: 'k', exp: 300 }], [{ key: 'k', exp: 200 }])).toBe(300);
     expect(copyExp([{ key: 'k', exp: -1 }], [{ key: 'k', exp: 500 }])).toBe(-1);
     expect(copyExp([{ key: 'k', exp: 500 }], [{ key: 'k', exp: -1 }])).toBe(-1);
-    expect(holdingsOf({ a: [{ key: 'k', exp: 9 }], b: [{ key: 'k', exp: 3 }] }).get('k')).toEqual({ exp: 9, holders: ['a', 'b'] });
+    const holdings = new Holdings({ a: [{ key: 'k', exp: 9 }], b: [{ key: 'k', exp: 3 }] });
+    expect({ exp: holdings.exp(0), holders: holdings.holders(0) }).toEqual({ exp: 9, holders: ['a', 'b'] });
   });
 
   it('orders sources by old preference rank, holders outside the old list last', () => {
