@@ -232,9 +232,9 @@ export class Cluster {
     await Promise.all(
       ids.map(async (id) => {
         const outcome = await this.pool.call(id, (client) => client.inventory());
+        if (!outcome.ok) return void unreachable.push(id);
         // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-        if (outcome.ok) inventory[id] = outcome.value.filter(({ key }) => !this.pool.isSuspect(id, key)).map(({ key, exp }) => ({ key, exp }));
-        else unreachable.push(id);
+        inventory[id] = this.pool.suspectCount(id) === 0 ? outcome.value : outcome.value.filter(({ key }) => !this.pool.isSuspect(id, key));
       }),
     );
     return { inventory, unreachable: unreachable.sort() };

@@ -1,11 +1,10 @@
-// memcached's key listing (`lru_crawler metadump`) read into items: key, absolute expiry, size.
+// memcached's key listing (`lru_crawler metadump`) read into items: the key and its absolute expiry.
 import { decodeKey } from './ascii';
 
 /** A key as the server lists it: `exp` is an absolute unix time in seconds, or -1 when it never expires. */
 export interface InventoryItem {
   key: string;
   exp: number;
-  size: number;
 }
 
 /** The value of ` name=` within reply[from, to), or null when the line has no such field. */
@@ -19,7 +18,7 @@ function fieldOf(reply: string, name: string, from: number, to: number): string 
 }
 
 /**
- * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... size=...` per line), skipping
+ * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... cas=... ...` per line), skipping
  * those already expired. Scanned with indexOf over the whole reply: a listing of a million items made
  * splitting every line into field objects the slowest part of planning a move.
  */
@@ -35,7 +34,7 @@ export function parseMetadump(reply: string, nowSeconds: number): InventoryItem[
       if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
       const exp = Number(fieldOf(reply, ' exp=', keyEnd, stop) ?? -1);
       if (exp === -1 || exp > nowSeconds) {
-        items.push({ key: decodeKey(reply.slice(line + 4, keyEnd)), exp, size: Number(fieldOf(reply, ' size=', keyEnd, stop) ?? 0) });
+        items.push({ key: decodeKey(reply.slice(line + 4, keyEnd)), exp });
       }
     }
     line = end + 1;

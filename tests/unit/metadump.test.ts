@@ -13,16 +13,16 @@ describe('parseMetadump', () => {
       '',
     ].join('\r\n');
     expect(parseMetadump(reply, 2_000_000_000)).toEqual([
-      { key: 'user:{42}:cart', exp: -1, size: 68 },
-      { key: 'ключ', exp: 2000000100, size: 70 },
-      { key: 'plain', exp: -1, size: 61 },
+      { key: 'user:{42}:cart', exp: -1 },
+      { key: 'ключ', exp: 2000000100 },
+      { key: 'plain', exp: -1 },
     ]);
   });
 
   it('takes LF line ends, a key alone on its line, and a stray percent sign', () => {
     expect(parseMetadump('key=a%ZZ exp=-1 size=5\nkey=lonely\nEND\n', 0)).toEqual([
-      { key: 'a%ZZ', exp: -1, size: 5 },
-      { key: 'lonely', exp: -1, size: 0 },
+      { key: 'a%ZZ', exp: -1 },
+      { key: 'lonely', exp: -1 },
     ]);
   });
 });
