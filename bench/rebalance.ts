@@ -1,10 +1,7 @@
 // Rebalance on real memcached: 5 local nodes holding 100k keys (3 replicas), a 6th added.
 // Copies executed against the planner's minimum, time and copies per second; then node-6 removed again.
 // Run: npx tsx --conditions=react-server bench/rebalance.ts [--keys N] [--json]
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Cluster } from '../lib/cluster/cluster';
+import { openThrowaway } from '../lib/cluster/throwaway';
 import { mapLimit } from '../lib/concurrency';
 import { minimumCopies } from '../lib/plan';
 import { formatTable, wantsJson } from './timing';
@@ -13,8 +10,7 @@ const keysArg = process.argv.indexOf('--keys');
 const KEYS = keysArg > 0 ? Number(process.argv[keysArg + 1]) : 100_000;
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-bench-'));
-  const cluster = await Cluster.open({ dataDir, probeIntervalMs: false, bootstrapLocalNodes: 5, localMemoryMb: 256 });
+  const { cluster, dispose } = await openThrowaway('rebalance', { probeIntervalMs: false, bootstrapLocalNodes: 5, localMemoryMb: 256 });
   try {
     const keys = Array.from({ length: KEYS }, (_, i) => `bench:${i}`);
     const value = Buffer.alloc(100, 'v');
@@ -54,9 +50,7 @@ async function main() {
       console.log('\nTheory for 5 -> 6: 1/6 = 0.167 of primaries move and 0.5 new copies per key.');
     }
   } finally {
-    await cluster.stopLocalNodes();
-    await cluster.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await dispose();
   }
 }
 

@@ -1,10 +1,7 @@
 // Scale on this machine: 64 local memcached nodes and a million keys (3 replicas). Ring build, key inventory,
 // move plan (time and memory), rebalance when a 65th node joins, and the dashboard's snapshot at that size.
 // Run: NODE_OPTIONS=--expose-gc npx tsx --conditions=react-server bench/scale.ts [--nodes N] [--keys N] [--json]
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Cluster } from '../lib/cluster/cluster';
+import { openThrowaway } from '../lib/cluster/throwaway';
 import { mapLimit } from '../lib/concurrency';
 import { planMoves } from '../lib/plan';
 import { buildRing } from '../lib/ring';
@@ -34,7 +31,6 @@ async function measure<T>(step: () => Promise<T>): Promise<{ value: T; ms: numbe
 }
 
 async function main() {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-scale-'));
   const rows: { step: string; ms: number; detail: string }[] = [];
   const note = (step: string, took: number, detail = '') => {
     rows.push({ step, ms: Math.round(took), detail });
@@ -42,8 +38,8 @@ async function main() {
   };
   // Each node needs room for its share of 3 million items of ~100 bytes, and memcached's slab pages.
   const memoryMb = Math.max(16, Math.ceil(((KEYS * 3) / NODES) * 200 / 2 ** 20) + 8);
-  const opened = await measure(() => Cluster.open({ dataDir, probeIntervalMs: false, bootstrapLocalNodes: NODES, localMemoryMb: memoryMb }));
-  const cluster = opened.value;
+  const opened = await measure(() => openThrowaway('scale', { probeIntervalMs: false, bootstrapLocalNodes: NODES, localMemoryMb: memoryMb }));
+  const cluster = opened.value.cluster;
   note(`start ${NODES} local memcached nodes`, opened.ms, `(-m ${memoryMb} each)`);
   try {
     const ids = cluster.nodes().map((n) => n.id);
@@ -87,9 +83,7 @@ async function main() {
       console.log(formatTable(rows.map((r) => ({ step: r.step, ms: r.ms, detail: r.detail }))));
     }
   } finally {
-    await cluster.stopLocalNodes();
-    await cluster.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await opened.value.dispose();
   }
 }
 

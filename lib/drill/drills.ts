@@ -1,11 +1,9 @@
 import 'server-only';
 // Runs a named fault scenario against a throwaway local cluster under load, ending in a checked history and a replication audit.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Cluster } from '../cluster/cluster';
+import type { Cluster } from '../cluster/cluster';
 import { mapLimit } from '../concurrency';
 import type { StampedEvent } from '../cluster/events';
+import { openThrowaway } from '../cluster/throwaway';
 import { startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { parseAddress } from '../validate';
 import { crash, freeze, thaw } from './faults';
@@ -57,8 +55,8 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`no drill named ${name}: try ${scenarioNames().join(', ')}`);
   const { keys = 500, concurrency = 32, durationMs = 4000, deadlineMs = 1000, seed = 1, log = () => undefined } = options;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-drill-'));
-  const cluster = await Cluster.open({ dataDir, bootstrapLocalNodes: scenario.nodes, probeIntervalMs: 250, deadlineMs, localMemoryMb: 16 });
+  const throwaway = await openThrowaway('drill', { bootstrapLocalNodes: scenario.nodes, probeIntervalMs: 250, deadlineMs, localMemoryMb: 16 });
+  const cluster = throwaway.cluster;
   const started: number[] = [];
   const events: { at: number; event: StampedEvent }[] = [];
   try {
@@ -163,10 +161,8 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
   } finally {
     for (const node of cluster.nodes()) if (node.pid) thawQuietly(node.pid);
     for (const pid of started) thawQuietly(pid);
-    await cluster.stopLocalNodes();
-    await cluster.close();
+    await throwaway.dispose();
     for (const pid of started) await stopLocalNode(pid, 'SIGKILL');
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

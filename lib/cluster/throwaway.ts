@@ -1,0 +1,28 @@
+import 'server-only';
+// A cluster of fresh local memcached nodes in a temporary data directory, for drills and benchmarks; disposing of it removes it all.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Cluster, type ClusterOptions } from './cluster';
+
+export interface Throwaway {
+  cluster: Cluster;
+  /** Stops its memcached processes, closes it and deletes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export async function openThrowaway(name: string, options: Omit<ClusterOptions, 'dataDir'>): Promise<Throwaway> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `ringside-${name}-`));
+  const cluster = await Cluster.open({ ...options, dataDir }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    cluster,
+    async dispose() {
+      await cluster.stopLocalNodes();
+      await cluster.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
