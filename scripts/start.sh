@@ -10,6 +10,12 @@ fi
 
 port="${PORT:-3000}"
 host="${RINGSIDE_HOST:-127.0.0.1}"
-echo "Ringside dashboard: http://${host}:${port}"
-echo "Shell on the same cluster: npm run ringside -- shell --url http://${host}:${port}"
+# Listening on every interface still means opening it as localhost here: without a token, only loopback names are served.
+case "$host" in 0.0.0.0|::|'[::]') url="http://127.0.0.1:${port}" ;; *) url="http://${host}:${port}" ;; esac
+echo "Ringside dashboard: ${url}"
+echo "Shell on the same cluster: npm run ringside -- shell --url ${url}"
+case "$host" in
+  127.*|localhost|::1) ;;
+  *) [ -n "${RINGSIDE_TOKEN:-}" ] || echo "Listening on ${host} without RINGSIDE_TOKEN: other machines get 403 until you set one (see README, Access)" ;;
+esac
 exec npx next start -H "$host" -p "$port"
