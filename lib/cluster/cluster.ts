@@ -418,7 +418,6 @@ export class Cluster {
       } else {
         tried.push({ node, ok: true });
         const repaired = missing.length > 0 && !this.transition ? await this.readRepair(key, node, missing) : [];
-        if (repaired.length > 0) this.changed();
         return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
       }
     }
@@ -510,6 +509,7 @@ export class Cluster {
         const outcome = await this.pool.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
         if (outcome.ok && outcome.value) repaired.push(node);
       }
+      if (repaired.length > 0) this.changed();
       return repaired;
     });
   }

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside, type Run } from '../support/run-ringside';
 import type { StampedEvent } from '@/lib/cluster/events';
 import { RemoteCluster } from '@/scripts/shell/remote';
-import { freePort, startDashboard, type Dashboard } from '../support/next-server';
+import { freePort } from '@/lib/memcached/local-nodes';
+import { startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
 let serverDir: string;

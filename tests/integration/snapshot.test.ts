@@ -21,6 +21,20 @@ describe('snapshots', () => {
     expect(after.keys.map((k) => k.key)).toContain('fresh');
   });
 
+  it('show a read repair at once: the replica it refilled no longer counts as missing', async () => {
+    fixture = await openFixture(3);
+    const { cluster } = fixture;
+    expect((await cluster.put('healed', 'x')).ok).toBe(true);
+    const before = await cluster.snapshot();
+    const holder = before.keys.find((k) => k.key === 'healed')!.preference[0];
+    expect(await fixture.rawDelete(holder, 'healed')).toBe(true);
+    expect((await cluster.put('other', 'y')).ok).toBe(true); // a change, so the next snapshot reads the nodes again
+    expect((await cluster.snapshot()).keys.find((k) => k.key === 'healed')!.missing).toEqual([holder]);
+    const read = await cluster.get('healed');
+    expect(read.ok && read.repaired).toEqual([holder]);
+    expect((await cluster.snapshot()).keys.find((k) => k.key === 'healed')!.missing).toEqual([]);
+  });
+
   it('show the end of a membership change: not busy once it is over', async () => {
     fixture = await openFixture(3);
     const { cluster } = fixture;

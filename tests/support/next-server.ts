@@ -1,8 +1,8 @@
 // The real dashboard for tests: a production build of our own, served by `next start` on a free loopback port with its own data directory.
 import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '@/lib/memcached/local-nodes';
 
 const root = path.resolve(__dirname, '../..');
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
@@ -15,17 +15,6 @@ export interface Dashboard {
   output(): string;
   /** Stops the server, then the local memcached nodes its cluster started (their pids are in cluster.json). */
   stop(): Promise<void>;
-}
-
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Not sources of the dashboard; `package-lock.json` stays out so Next keeps the project's root, and its node_modules. */
