@@ -3,6 +3,8 @@
 # starts with three local memcached nodes; a later start finds the same cluster, keys included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The first run prints Ringside's own lines, not Next.js's telemetry notice.
+export NEXT_TELEMETRY_DISABLED=1
 
 if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib public instrumentation.ts next.config.ts postcss.config.mjs package.json package-lock.json tsconfig.json -newer .next/BUILD_ID -print -quit 2>/dev/null)" ]; then
   npx next build

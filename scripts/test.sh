@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command after setup: types, unit, integration and dashboard tests, then the journeys
+# in Chromium. Next.js's telemetry notice stays out of the output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+
+npx tsc --noEmit
+npx vitest run
+npx playwright test
