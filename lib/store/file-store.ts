@@ -178,6 +178,9 @@ export class FileStore implements StateStore {
 
   watch(listener: (change: StoreChange) => void): () => void {
     this.listeners.add(listener);
+    // Like the etcd store: a watch starts from the whole state, then its changes.
+    const state = structuredClone(this.state);
+    queueMicrotask(() => this.listeners.has(listener) && listener({ type: 'reloaded', state }));
     return () => this.listeners.delete(listener);
   }
 

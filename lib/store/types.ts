@@ -133,7 +133,7 @@ export interface StateStore {
   lockChange(owner: string): Promise<LockResult>;
   /** Resolves once this process leads (or `unavailable` if the store closes first). */
   campaign(onLost: (reason: string) => void): Promise<StoreResult<{ leadership: Leadership }>>;
-  /** Returns the unsubscribe. */
+  /** Delivers `reloaded` with the whole state first, then each change. Returns the unsubscribe. */
   watch(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;
 }
