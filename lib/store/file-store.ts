@@ -169,8 +169,10 @@ export class FileStore implements StateStore {
     const leadership = {
       lost: false,
       resign: async () => {
+        if (leadership.lost) return;
         leadership.lost = true;
         this.leaders.delete(onLost);
+        onLost('resigned');
       },
     };
     return { ok: true, leadership };
