@@ -18,7 +18,8 @@
  * - Every record carries `stamp`, its write version (lib/version): a hybrid logical clock with the
  *   writer's id, so writes from any process are ordered. Events are ordered by it.
  * - Expected failures are values: `unavailable` when the store did not answer within its deadline (an
- *   operation never hangs), `conflict`, `busy`. The data path never touches the store.
+ *   operation never hangs), `conflict`, `busy`. A write answered `unavailable` may still land (etcd may
+ *   apply a request it could not confirm): re-read before retrying. The data path never touches the store.
  */
 import type { ClusterEvent } from '../cluster/events';
 
