@@ -25,7 +25,7 @@ function invalid(message: string): ConfigResult {
  * RINGSIDE_ETCD=http://host:2379[,...] (optional RINGSIDE_ETCD_PREFIX, RINGSIDE_ETCD_USERNAME and
  * _PASSWORD, RINGSIDE_ETCD_CA and _CERT and _KEY as PEM file paths, with https:// endpoints).
  */
-export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env, readFile: (file: string) => Buffer = readFileSync): ConfigResult {
+export function storeConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, readFile: (file: string) => Buffer = readFileSync): ConfigResult {
   const list = env.RINGSIDE_ETCD?.trim();
   const etcdOnly = ['RINGSIDE_ETCD_PREFIX', 'RINGSIDE_ETCD_USERNAME', 'RINGSIDE_ETCD_PASSWORD', 'RINGSIDE_ETCD_CA', 'RINGSIDE_ETCD_CERT', 'RINGSIDE_ETCD_KEY'];
   if (!list) {

@@ -8,7 +8,7 @@ import type { StateStore } from './types';
 export type OpenStoreResult = { ok: true; store: StateStore } | { ok: false; error: 'invalid_config'; message: string };
 
 /** etcd is not contacted here: a store that cannot be reached answers `unavailable` per operation. */
-export async function openStore(dataDir: string, env: NodeJS.ProcessEnv = process.env, options: FileStoreOptions & EtcdStoreOptions = {}): Promise<OpenStoreResult> {
+export async function openStore(dataDir: string, env: Readonly<Record<string, string | undefined>> = process.env, options: FileStoreOptions & EtcdStoreOptions = {}): Promise<OpenStoreResult> {
   const configured = storeConfigFromEnv(env);
   if (!configured.ok) return configured;
   const { config } = configured;

@@ -87,12 +87,12 @@ describe('the file store', () => {
 
   it('is what openStore gives without RINGSIDE_ETCD, and a bad RINGSIDE_ETCD is refused with the reason', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ringside-filestore-'));
-    const opened = await openStore(dir, {} as NodeJS.ProcessEnv);
+    const opened = await openStore(dir, {});
     expect(opened.ok && opened.store.kind).toBe('file');
     if (opened.ok) await opened.store.close();
-    const bad = await openStore(dir, { RINGSIDE_ETCD: 'etcd:2379' } as NodeJS.ProcessEnv);
+    const bad = await openStore(dir, { RINGSIDE_ETCD: 'etcd:2379' });
     expect(bad).toMatchObject({ ok: false, error: 'invalid_config', message: expect.stringContaining('RINGSIDE_ETCD') });
-    const etcd = await openStore(dir, { RINGSIDE_ETCD: 'http://127.0.0.1:1' } as NodeJS.ProcessEnv);
+    const etcd = await openStore(dir, { RINGSIDE_ETCD: 'http://127.0.0.1:1' });
     expect(etcd.ok && etcd.store.kind).toBe('etcd');
     if (etcd.ok) await etcd.store.close();
   });

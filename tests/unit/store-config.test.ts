@@ -7,7 +7,7 @@ const readFile = (file: string) => {
   if (!(file in files)) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
   return Buffer.from(files[file]);
 };
-const configOf = (env: Record<string, string>) => storeConfigFromEnv(env as NodeJS.ProcessEnv, readFile);
+const configOf = (env: Record<string, string>) => storeConfigFromEnv(env, readFile);
 const messageOf = (env: Record<string, string>) => {
   const result = configOf(env);
   expect(result.ok).toBe(false);
