@@ -10,8 +10,7 @@ import { assembleState, stampsOf, type Entry } from './etcd-decode';
 import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { StoreWatch } from './etcd-watch';
-import { checkNextVersion } from './file-store';
-import { parseRing } from './records';
+import { checkNextVersion, parseRing } from './records';
 import { DEFAULT_EVENT_LIMIT, unavailable, type ChangeJournal, type ChangeLock, type CommitResult, type Leadership, type LockResult, type Membership, type NodeHealth, type StateStore, type StoreChange, type StoredEvent, type StoreResult, type StoreState } from './types';
 
 export interface EtcdStoreOptions {
@@ -159,7 +158,8 @@ export class EtcdStore implements StateStore {
       const seen = await this.call('look for a leader', () => this.client.kv.range({ key: leader, count_only: true }));
       if (seen.ok && Number(seen.value.count) === 0) {
         const claim = await claimKey(this.target, this.layout.leader, JSON.stringify({ writer: this.writer, since: Date.now() }), 'campaign for leadership');
-        if (claim.ok) {
+        if (claim.ok && this.closed) await claim.held.revoke('the state store was closed');
+        else if (claim.ok) {
           const held = this.keep(claim.held);
           held.onLost(onLost);
           const leadership: Leadership = {
@@ -192,8 +192,8 @@ export class EtcdStore implements StateStore {
           for (const stamp of stampsOf(change)) this.clock.receiveEncoded(stamp);
           for (const each of this.listeners) each(change);
         },
-        heartbeatMs: this.options.heartbeatMs ?? 300,
-        stallMs: this.options.stallMs ?? 1500,
+        heartbeatMs: this.options.heartbeatMs ?? 500,
+        stallMs: this.options.stallMs ?? 2000,
       });
       this.watching.start();
     }

@@ -59,6 +59,8 @@ export class StoreWatch {
   private dropWatch(): void {
     this.generation++;
     this.watcher?.removeAllListeners();
+    // Whatever the dropped watcher still emits (an `error` above all) must not reach anyone, nor crash the process.
+    this.watcher?.on('error', () => undefined);
     // Cancelling on a hung stream waits forever: closing the client tears the stream down instead.
     this.watcher = null;
     this.client?.close();

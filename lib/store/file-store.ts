@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ClusterEvent } from '../cluster/events';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
-import { healthFields, membershipSchema, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
+import { checkNextVersion, healthFields, membershipSchema, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
@@ -236,12 +236,6 @@ export class FileStore implements StateStore {
 
 function defaultWriter(): string {
   return `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host'}:${process.pid}`;
-}
-
-export function checkNextVersion(expectedVersion: number, next: Membership): void {
-  if (!Number.isInteger(expectedVersion) || expectedVersion < 0 || !Number.isInteger(next.version) || next.version <= expectedVersion) {
-    throw new Error(`a ring commit must raise the version: from ${expectedVersion} to ${next.version}`);
-  }
 }
 
 async function readState(file: string, clock: HybridClock): Promise<StoreState> {

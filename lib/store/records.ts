@@ -1,6 +1,6 @@
 // Shapes of the records a store reads back, checked: a store shared by many processes may hold anything.
 import { z } from 'zod';
-import type { HealthRecord, JournalRecord, RingRecord, StoredEvent } from './types';
+import type { HealthRecord, JournalRecord, Membership, RingRecord, StoredEvent } from './types';
 
 const member = z.object({
   id: z.string().min(1),
@@ -59,4 +59,11 @@ export const parseEvent = parser<StoredEvent>(eventSchema, 'event');
 export function withoutStamp<T extends { stamp: string }>(record: T): Omit<T, 'stamp'> {
   const { stamp: _stamp, ...rest } = record;
   return rest;
+}
+
+/** A ring commit that does not raise the version is a bug in the caller, not a conflict. */
+export function checkNextVersion(expectedVersion: number, next: Membership): void {
+  if (!Number.isInteger(expectedVersion) || expectedVersion < 0 || !Number.isInteger(next.version) || next.version <= expectedVersion) {
+    throw new Error(`a ring commit must raise the version: from ${expectedVersion} to ${next.version}`);
+  }
 }
