@@ -21,6 +21,8 @@ const NONE: readonly string[] = [];
  */
 export function missingReplicas(ring: Ring, change: ChangeInFlight | null, key: string, position: number, holds: (node: string) => boolean): readonly string[] {
   const current = preferenceListAt(ring, position);
+  // Most keys are on every node of their list: answered without allocating anything.
+  if (current.every(holds)) return NONE;
   const target = change ? preferenceListAt(change.to, position) : null;
   const coming = (node: string) =>
     change !== null && target!.includes(node) && !change.unavailable.has(node) && (!current.includes(node) || (change.refills.get(key)?.includes(node) ?? false));
