@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { actionRefusal } from '@/app/guard';
 import { getCluster } from '@/lib/cluster/instance';
 import { describeValue } from '@/lib/value-text';
-import type { MembershipChange } from '@/lib/cluster/cluster';
+import type { PlannedChange } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
 import { storeFakeEntries } from '@/lib/fake-data';
 
@@ -33,6 +33,7 @@ const previewInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('add'), vnodes: vnodes.optional() }).strict(),
   z.object({ type: z.literal('remove'), id: nodeId }).strict(),
   z.object({ type: z.literal('vnodes'), id: nodeId, vnodes }).strict(),
+  z.object({ type: z.literal('repair') }).strict(),
 ]);
 
 const FIELD_ERRORS: Record<string, string> = { key: 'invalid_key', value: 'invalid_value', ttl: 'invalid_ttl', id: 'invalid_id', vnodes: 'invalid_vnodes', address: 'invalid_address', count: 'invalid_count' };
@@ -128,10 +129,17 @@ export async function setVnodes(input: unknown) {
   return (await getCluster()).setVnodes(parsed.value.id, parsed.value.vnodes);
 }
 
-/** What a membership change would move, from what the nodes hold now; nothing changes. */
+/** What a membership change or a repair would copy and delete, from what the nodes hold now; nothing changes. */
 export async function previewChange(input: unknown) {
   const parsed = await accept(previewInput, input);
   if (!parsed.ok) return parsed;
-  const change: MembershipChange = parsed.value;
+  const change: PlannedChange = parsed.value;
   return (await getCluster()).preview(change);
+}
+
+/** Brings every key back to its full preference list and removes copies that do not belong. */
+export async function repairCluster(input: unknown) {
+  const parsed = await accept(z.object({}).strict(), input ?? {});
+  if (!parsed.ok) return parsed;
+  return (await getCluster()).repair();
 }

@@ -3,6 +3,7 @@ import { BalanceChart } from '@/components/balance-chart';
 import { ClusterStatus } from '@/components/cluster-status';
 import { EventLog } from '@/components/event-log';
 import { GenerateForm } from '@/components/keys/generate-form';
+import { KeyFilterProvider } from '@/components/keys/key-filter';
 import { KeyForm } from '@/components/keys/key-form';
 import { KeyList } from '@/components/keys/key-list';
 import { LiveProvider } from '@/components/live/live-provider';
@@ -46,50 +47,52 @@ export default async function DashboardPage() {
   }
   return (
     <LiveProvider initial={loaded.snapshot} initialId={loaded.id}>
-      <header className="flex flex-wrap items-center justify-between gap-x-6 gap-y-1 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
-        <div className="flex items-baseline gap-3">
-          <h1 className="text-xl font-bold tracking-tight">Ringside</h1>
-          <p className="hidden text-sm text-zinc-600 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
-        </div>
-        <ClusterStatus />
-      </header>
-      <main className="grid grid-cols-1 gap-4 p-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
-        <div className="min-w-0 space-y-4">
-          <Panel title="Ring" id="ring">
-            <div className="grid grid-cols-1 gap-4 md:grid-cols-[minmax(0,1fr)_14rem]">
-              <RingChart />
-              <div className="space-y-4">
-                <KeyFinder />
-                <SelectionDetails />
-                <RingLegend />
+      <KeyFilterProvider>
+        <header className="flex flex-wrap items-center justify-between gap-x-6 gap-y-1 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+          <div className="flex items-baseline gap-3">
+            <h1 className="text-xl font-bold tracking-tight">Ringside</h1>
+            <p className="hidden text-sm text-zinc-600 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
+          </div>
+          <ClusterStatus />
+        </header>
+        <main className="grid grid-cols-1 gap-4 p-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,28rem)]">
+          <div className="min-w-0 space-y-4">
+            <Panel title="Ring" id="ring">
+              <div className="grid grid-cols-1 gap-4 md:grid-cols-[minmax(0,1fr)_14rem]">
+                <RingChart />
+                <div className="space-y-4">
+                  <KeyFinder />
+                  <SelectionDetails />
+                  <RingLegend />
+                </div>
               </div>
-            </div>
-          </Panel>
-          <Panel title="Keys" id="keys">
-            <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
-              <div className="space-y-4">
-                <KeyForm />
-                <GenerateForm />
+            </Panel>
+            <Panel title="Keys" id="keys">
+              <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+                <div className="space-y-4">
+                  <KeyForm />
+                  <GenerateForm />
+                </div>
+                <KeyList />
               </div>
-              <KeyList />
-            </div>
-          </Panel>
-        </div>
-        <div className="min-w-0 space-y-4">
-          <Panel title="Nodes" id="nodes">
-            <NodesPanel />
-          </Panel>
-          <Panel title="Balance" id="balance">
-            <BalanceChart />
-          </Panel>
-          <Panel title="Event log" id="events">
-            <EventLog />
-          </Panel>
-        </div>
-      </main>
-      <footer className="px-4 pb-6 text-sm text-zinc-600 dark:text-zinc-400">
-        Every open tab shows the same cluster. Drive it from a terminal too: <code>npm run ringside -- shell</code>.
-      </footer>
+            </Panel>
+          </div>
+          <div className="min-w-0 space-y-4">
+            <Panel title="Nodes" id="nodes">
+              <NodesPanel />
+            </Panel>
+            <Panel title="Balance" id="balance">
+              <BalanceChart />
+            </Panel>
+            <Panel title="Event log" id="events">
+              <EventLog />
+            </Panel>
+          </div>
+        </main>
+        <footer className="px-4 pb-6 text-sm text-zinc-600 dark:text-zinc-400">
+          Every open tab shows the same cluster. Drive it from a terminal too: <code>npm run ringside -- shell</code>.
+        </footer>
+      </KeyFilterProvider>
     </LiveProvider>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
-// The header's live line: ring version and checksum, whether keys are moving, and whether this tab is connected.
-import { useMemo } from 'react';
+// The header's live line: ring version and checksum, whether keys are moving or lack a replica, and whether this tab is connected.
 import { useLive } from './live/live-provider';
+import { useKeyFilter } from './keys/key-filter';
 import { formatCount } from './format';
 
 const CONNECTION = {
@@ -12,8 +12,10 @@ const CONNECTION = {
 
 export function ClusterStatus() {
   const { snapshot, connection } = useLive();
-  const under = useMemo(() => snapshot.keys.filter((k) => k.missing.length > 0).length, [snapshot.keys]);
+  const { showUnderReplicated } = useKeyFilter();
   const down = snapshot.nodes.filter((n) => n.status === 'down').length;
+  // Counted by the server over every key, not only the keys this page holds.
+  const under = snapshot.underReplicated;
   return (
     <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-zinc-600 dark:text-zinc-300" data-connection={connection}>
       <span className="inline-flex items-center gap-1.5">
@@ -24,9 +26,17 @@ export function ClusterStatus() {
         ring v{snapshot.version} · <span className="font-mono">{snapshot.checksum}</span>
       </span>
       <span>replication {snapshot.replicas}</span>
-      {snapshot.busy && <span className="font-semibold text-sky-700 dark:text-sky-300">moving keys…</span>}
+      {snapshot.busy && (
+        <span className="font-semibold text-sky-700 dark:text-sky-300" data-moving={snapshot.moving}>
+          {snapshot.moving > 0 ? `moving ${formatCount(snapshot.moving)} keys…` : 'moving keys…'}
+        </span>
+      )}
       {down > 0 && <span className="font-semibold text-red-700 dark:text-red-400">{down} down</span>}
-      {under > 0 && <span className="font-semibold text-red-700 dark:text-red-400">{formatCount(under)} under-replicated</span>}
+      {under > 0 && (
+        <button type="button" className="font-semibold text-red-700 underline underline-offset-2 hover:no-underline dark:text-red-400" onClick={showUnderReplicated} data-under-replicated={under}>
+          {formatCount(under)} under-replicated
+        </button>
+      )}
     </p>
   );
 }

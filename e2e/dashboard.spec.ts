@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
-import { clusterSnapshot, count, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
+import { clusterSnapshot, count, deleteBehindRingside, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -300,4 +300,51 @@ test('over 10,000 keys the ring shows density, and Find key still finds a key be
   await page.getByLabel('Find key').fill('~no-such-key-anywhere');
   await page.getByRole('button', { name: 'Show', exact: true }).click();
   await expect(page.locator('[data-find-message]')).toContainText('No key “~no-such-key-anywhere” on the ring');
+});
+
+test('a replica lost behind the cluster\'s back shows in the header, which leads to the key; Repair previews its copy, then restores it', async ({ page, request }) => {
+  await openDashboard(page);
+  expect((await clusterSnapshot(request)).underReplicated).toBe(0);
+  // One key sorted first, which the page holds, and one sorted last, beyond the first 10,000 keys a page holds.
+  const stamp = Date.now();
+  const lost = [`!repair:{near}:${stamp}`, `~repair:{far}:${stamp}`];
+  for (const key of lost) expect((await request.put(`/api/keys/${encodeURIComponent(key)}`, { data: { value: 'lost once' } })).ok()).toBe(true);
+  const replicas = async (key: string): Promise<{ node: string; holds: boolean | null }[]> => (await (await request.get(`/api/keys/${encodeURIComponent(key)}/locate`)).json()).replicas;
+  const nodes = (await clusterSnapshot(request)).nodes;
+  for (const key of lost) {
+    const replica = (await replicas(key))[1].node;
+    expect(await deleteBehindRingside(nodes.find((n) => n.id === replica)!.address, key)).toBe(true);
+  }
+  // memcached tells no one: any change makes every tab look again.
+  expect((await request.put('/api/keys/repair%3Anudge', { data: { value: 'x' } })).ok()).toBe(true);
+
+  const under = page.locator('[data-under-replicated]');
+  await expect(under).toHaveText('2 under-replicated');
+  await shoot(page, 'j-under-replicated');
+  await under.click();
+  await expect(page.getByRole('checkbox', { name: /Under-replicated only/ })).toBeChecked();
+  const list = page.getByRole('list', { name: 'Keys and their placement' });
+  await expect(list).toBeInViewport();
+  await expect(list.getByRole('listitem')).toHaveCount(2);
+  for (const key of lost) await expect(list).toContainText(key);
+  await shoot(page, 'j-under-replicated-keys');
+
+  await page.getByRole('button', { name: 'Repair', exact: true }).click();
+  const preview = page.locator('[data-preview]');
+  await expect(preview).toHaveAttribute('data-preview-copies', '2');
+  await expect(preview).toContainText(/^2 copies would bring 2 of [\d,]+ keys back to every replica, and 0 deletes/);
+  await shoot(page, 'j-repair-preview');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  const summary = page.locator('[data-move-summary]');
+  await expect(summary).toContainText('Repair: done. Copied 2 of 2 previewed, deleted 0');
+  await expect(under).toHaveCount(0);
+  await expect(list.getByRole('listitem')).toHaveCount(0);
+  await shoot(page, 'j-repaired');
+  expect((await clusterSnapshot(request)).underReplicated).toBe(0);
+  for (const key of lost) expect((await replicas(key)).map((r) => r.holds)).toEqual([true, true, true]);
+
+  // With nothing left to do, the preview says so.
+  await page.getByRole('button', { name: 'Repair', exact: true }).click();
+  await expect(preview).toContainText('Nothing needs repair');
+  await page.getByRole('button', { name: 'Cancel' }).click();
 });

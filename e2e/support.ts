@@ -1,5 +1,6 @@
 // What the dashboard journeys share: opening the page live, reading the ring's marks, the cluster's own snapshot, screenshots.
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
@@ -115,4 +116,23 @@ export function progressSeen(page: Page): Promise<{ done: number; total: number 
 
 export function travellers(page: Page): Promise<string[]> {
   return page.evaluate(() => [...(window as unknown as { travellers: Set<string> }).travellers].sort());
+}
+
+/** Deletes a key from one memcached node directly, behind Ringside's back, as any other client of that server could; true when it was there. */
+export function deleteBehindRingside(address: string, key: string): Promise<boolean> {
+  const at = address.lastIndexOf(':');
+  const host = address.slice(0, at).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(at + 1));
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, host, () => socket.write(`delete ${key}\r\n`));
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer from memcached at ${address}`)));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (!reply.endsWith('\r\n')) return;
+      socket.end();
+      resolve(reply === 'DELETED\r\n');
+    });
+    socket.on('error', reject);
+  });
 }

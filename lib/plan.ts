@@ -18,6 +18,8 @@ export interface CopyStep {
   /** Nodes holding the key, best source first (the old preference order). */
   sources: readonly string[];
   exp: number;
+  /** The target is on the key's old list too: the copy gives back a replica it had lost, rather than moving the key. */
+  refill?: true;
 }
 
 export interface DeleteStep {
@@ -80,7 +82,7 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
         plan.deferred++;
       } else {
         sources ??= rankSources(holders.filter((holder) => !unavailable.has(holder)), old);
-        plan.copies.push({ key, to: node, sources, exp });
+        plan.copies.push(old.includes(node) ? { key, to: node, sources, exp, refill: true } : { key, to: node, sources, exp });
       }
     }
     // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.

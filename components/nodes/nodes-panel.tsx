@@ -1,5 +1,5 @@
 'use client';
-// The nodes panel: add, remove, kill, revive and reweight nodes, with the rebalance preview, progress and summary.
+// The nodes panel: add, remove, kill, revive and reweight nodes, and repair, with the preview, progress and summary of each change.
 import { useState } from 'react';
 import { killNode, reviveNode } from '@/app/actions';
 import { callAction } from '../live/call-action';
@@ -9,6 +9,7 @@ import { useNodeColors } from '../live/use-node-colors';
 import { formatCount } from '../format';
 import { AddNodeForm } from './add-node-form';
 import { NodeCard } from './node-card';
+import { RepairRow } from './repair-row';
 import { RebalanceCard } from './rebalance-card';
 import { useRebalance } from './use-rebalance';
 
@@ -48,6 +49,7 @@ export function NodesPanel() {
   return (
     <div className="space-y-3">
       <AddNodeForm disabled={disabled || snapshot.busy} onPropose={(change) => void rebalance.propose(change)} />
+      <RepairRow underReplicated={snapshot.underReplicated} disabled={disabled || snapshot.busy} onPropose={() => void rebalance.propose({ type: 'repair' })} />
       <RebalanceCard
         pending={rebalance.pending}
         applying={rebalance.applying}

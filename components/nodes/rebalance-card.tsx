@@ -1,16 +1,40 @@
-// The rebalance in three moments: the preview of the plan (apply or cancel), copies counted as they happen, and what moved against the minimum.
+// A rebalance or repair in three moments: the preview of the plan (apply or cancel), copies counted as they happen, and what moved against the minimum.
 import { useEffect, useRef } from 'react';
-import type { MovePreview } from '@/lib/cluster/views';
+import type { MovePreview } from '@/lib/cluster/preview';
 import { formatCount, formatPercent } from '../format';
 import type { MoveState } from '../live/move-state';
 import type { Outcome, Pending } from './use-rebalance';
+
+/** Extra work the plan carries: copies owed to unreachable nodes, suspect or stray copies settled first. */
+function planExtras(preview: MovePreview): string {
+  const extras = [];
+  if (preview.settles > 0) extras.push(`${formatCount(preview.settles)} suspect or stray copies settled first`);
+  if (preview.deferred > 0) extras.push(`${formatCount(preview.deferred)} copies wait for unreachable nodes`);
+  return extras.length > 0 ? ` (${extras.join('; ')})` : '';
+}
+
+function RepairFigures({ preview }: { preview: MovePreview }) {
+  if (preview.copies + preview.deletes + preview.settles + preview.deferred === 0) {
+    return (
+      <p className="text-sm" data-preview data-preview-copies={0} data-preview-deletes={0}>
+        Nothing needs repair: all {formatCount(preview.keys)} keys are on every replica of their lists, and nowhere else.
+      </p>
+    );
+  }
+  return (
+    <p className="text-sm" data-preview data-preview-copies={preview.copies} data-preview-deletes={preview.deletes}>
+      <strong>{formatCount(preview.copies)}</strong> copies would bring {formatCount(preview.keysCopied)} of {formatCount(preview.keys)} keys back to every replica, and{' '}
+      <strong>{formatCount(preview.deletes)}</strong> deletes would remove copies outside their lists{planExtras(preview)}.
+    </p>
+  );
+}
 
 function PreviewFigures({ preview }: { preview: MovePreview }) {
   return (
     <p className="text-sm" data-preview>
       <strong data-preview-moved={preview.primariesMoved}>{formatCount(preview.primariesMoved)}</strong> of {formatCount(preview.keys)} keys would change primary (
       <strong>{formatPercent(preview.movedShare)}</strong>; consistent hashing predicts {formatPercent(preview.theoreticalShare)}): {formatCount(preview.copies)} copies
-      (minimum {formatCount(preview.minimumCopies)}) and {formatCount(preview.deletes)} deletes.
+      (minimum {formatCount(preview.minimumCopies)}) and {formatCount(preview.deletes)} deletes{planExtras(preview)}.
     </p>
   );
 }
@@ -38,6 +62,18 @@ function Progress({ move }: { move: MoveState }) {
 function Summary({ outcome }: { outcome: Outcome }) {
   const { result, preview } = outcome;
   if (!result.ok) return <p className="text-sm text-red-700 dark:text-red-400">{outcome.label} failed: {result.message}</p>;
+  if (outcome.kind === 'repair') {
+    return (
+      <p className="text-sm" data-move-summary>
+        <strong>Repair: done.</strong> Copied <strong data-copied={result.copied}>{formatCount(result.copied)}</strong>
+        {preview && <> of {formatCount(preview.copies)} previewed</>}, deleted <span data-deleted={result.deleted}>{formatCount(result.deleted)}</span>
+        {result.settled > 0 && `, settled ${formatCount(result.settled)} suspect or stray copies`}
+        {result.skipped > 0 && `, skipped ${formatCount(result.skipped)} rewritten or deleted meanwhile`}
+        {result.failed > 0 && `, ${formatCount(result.failed)} failed (try again)`}
+        {result.deferred > 0 && `, ${formatCount(result.deferred)} deferred to unreachable nodes`} in {formatCount(result.ms)} ms.
+      </p>
+    );
+  }
   return (
     <p className="text-sm" data-move-summary>
       <strong>{outcome.label}: done.</strong> {formatCount(result.primariesMoved)} of {formatCount(result.keys)} keys changed primary
@@ -77,7 +113,11 @@ export function RebalanceCard({ pending, applying, outcome, move, onApply, onCan
           {pending.error ? (
             <p className="text-sm text-red-700 dark:text-red-400">{pending.error}</p>
           ) : pending.preview ? (
-            <PreviewFigures preview={pending.preview} />
+            pending.change.type === 'repair' ? (
+              <RepairFigures preview={pending.preview} />
+            ) : (
+              <PreviewFigures preview={pending.preview} />
+            )
           ) : (
             <p className="text-sm text-zinc-600 dark:text-zinc-400">Planning from what the nodes hold…</p>
           )}

@@ -1,12 +1,12 @@
-// A membership change in two steps, as Riak's plan and commit: preview what would move, then apply it.
+// A membership change or a repair in two steps, as Riak's plan and commit: preview what would be copied and deleted, then apply it.
 import { useState } from 'react';
-import { addNode, previewChange, removeNode, setVnodes } from '@/app/actions';
-import type { MembershipResult } from '@/lib/cluster/types';
-import type { MovePreview } from '@/lib/cluster/views';
+import { addNode, previewChange, removeNode, repairCluster, setVnodes } from '@/app/actions';
+import type { MoveSummary } from '@/lib/cluster/types';
+import type { MovePreview } from '@/lib/cluster/preview';
 import { callAction } from '../live/call-action';
 import { useLive } from '../live/live-provider';
 
-export type Change = { type: 'add'; vnodes: number; address?: string } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
+export type Change = { type: 'add'; vnodes: number; address?: string } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number } | { type: 'repair' };
 
 export interface Pending {
   change: Change;
@@ -17,14 +17,27 @@ export interface Pending {
 
 export interface Outcome {
   label: string;
+  /** What was applied: a repair's summary reads differently from a move's. */
+  kind: Change['type'];
   preview: MovePreview | null;
-  result: ({ ok: true } & MembershipResult) | { ok: false; message: string };
+  result: ({ ok: true } & MoveSummary) | { ok: false; message: string };
 }
 
 export function describeChange(change: Change): string {
   if (change.type === 'add') return `Add a node${change.address ? ` at ${change.address}` : ' (local memcached)'} with ${change.vnodes} vnodes`;
   if (change.type === 'remove') return `Remove ${change.id}`;
+  if (change.type === 'repair') return 'Repair';
   return `Give ${change.id} ${change.vnodes} vnodes`;
+}
+
+async function applyChange(change: Change): Promise<Outcome['result']> {
+  if (change.type === 'repair') {
+    const result = await callAction(() => repairCluster({}));
+    return result.ok ? { ok: true, ...result.repair } : result;
+  }
+  return callAction(() =>
+    change.type === 'add' ? addNode({ vnodes: change.vnodes, address: change.address }) : change.type === 'remove' ? removeNode({ id: change.id }) : setVnodes({ id: change.id, vnodes: change.vnodes }),
+  );
 }
 
 export function useRebalance() {
@@ -48,12 +61,10 @@ export function useRebalance() {
     if (!pending) return;
     const { change, label, preview } = pending;
     setApplying(true);
-    const result = await callAction(() =>
-      change.type === 'add' ? addNode({ vnodes: change.vnodes, address: change.address }) : change.type === 'remove' ? removeNode({ id: change.id }) : setVnodes({ id: change.id, vnodes: change.vnodes }),
-    );
+    const result = await applyChange(change);
     setApplying(false);
     setPending(null);
-    setOutcome({ label, preview, result });
+    setOutcome({ label, kind: change.type, preview, result });
     refresh();
   };
 

@@ -11,7 +11,9 @@ import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
-import { firstPlacements, keyViewOf, previewOf, type KeyPlacement, type MovePreview, type NodeKeyCounts } from './views';
+import { firstPlacements, keyViewOf, type KeyPlacement, type NodeKeyCounts } from './views';
+import { previewOf, type MovePreview } from './preview';
+import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { claimDataDir, loadState, saveState, type ClusterState, type NodeRecord } from './state';
 import { copyAll, deleteAll, dropStrays, settleSuspects, type TransferContext } from './transfer';
@@ -32,6 +34,9 @@ import {
 
 export type MembershipChange = { type: 'add'; id?: string; vnodes?: number } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
 
+/** What a preview may be asked about: a membership change, or a repair of the ring as it is. */
+export type PlannedChange = MembershipChange | { type: 'repair' };
+
 export interface ClusterOptions {
   dataDir: string;
   replicas?: number;
@@ -49,12 +54,15 @@ export interface ClusterOptions {
   bootstrapLocalNodes?: number;
 }
 
-/** A membership change in flight: writes reach both rings' lists, reads try both. */
-interface Transition {
+/** A membership change in flight: writes reach both rings' lists, reads try both; snapshots judge keys against both. */
+interface Transition extends ChangeInFlight {
   to: Ring;
   nodes: readonly NodeRecord[];
   /** Keys written or deleted since the change began: their copies are already in place. */
   dirty: Set<string>;
+  /** Filled in once the change is planned. */
+  unavailable: Set<string>;
+  refills: Map<string, string[]>;
 }
 
 /** How long an unchanged snapshot is reused at least (longer when computing it took longer). */
@@ -244,10 +252,16 @@ export class Cluster {
    * Keys with where they should be and where they are, in key order: one node's when `nodeId` is given,
    * the first `limit` of them when there are more (`total` says how many there are).
    */
-  async keys(nodeId?: string, limit = Infinity): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>> {
+  async keys(nodeId?: string, limit = Infinity, { missing = false }: { missing?: boolean } = {}): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>> {
     if (nodeId !== undefined && !this.record(nodeId)) return this.unknownNode(nodeId);
-    const { inventory, unreachable } = await this.inventory();
-    return { ok: true, ...firstPlacements(this.ring, inventory, { nodeId, limit }), unreachable };
+    const { ring, change } = this.placing();
+    const { inventory, unreachable } = await this.inventory(this.records().map((n) => n.id));
+    return { ok: true, ...firstPlacements(ring, inventory, { nodeId, limit, missing, change }), unreachable };
+  }
+
+  /** The ring keys are judged against, and the change in flight (read together, before the listings they judge). */
+  private placing(): { ring: Ring; change: ChangeInFlight | null } {
+    return { ring: this.ring, change: this.transition };
   }
 
   /** Per node: keys held as primary and as a further replica, by what each node really holds. */
@@ -296,13 +310,15 @@ export class Cluster {
 
   private async computeSnapshot(keyLimit = 10_000): Promise<ClusterSnapshot> {
     const ids = this.records().map((n) => n.id);
+    // Taken before the listings: a ring switch while they are read must not judge copies not yet listed against the new ring.
+    const { ring, change } = this.placing();
+    const version = this.state.version;
     const [{ inventory }, stats] = await Promise.all([this.inventory(ids), this.stats()]);
-    const ring = this.ring;
-    const view = keyViewOf(ring, ids, inventory, keyLimit);
+    const view = keyViewOf(ring, ids, inventory, keyLimit, change);
     const counts = view.counts;
     const shares = ringShares(ring);
     return {
-      version: this.state.version,
+      version,
       checksum: ring.checksum,
       replicas: this.state.replicas,
       busy: this.busy,
@@ -311,15 +327,19 @@ export class Cluster {
       vnodes: Array.from(ring.positions, (position, v) => ({ node: ring.nodes[ring.owners[v]].id, index: ring.vnodeIndexes[v], position })),
       keys: view.placements,
       keyCount: view.keyCount,
+      underReplicated: view.underReplicated,
+      moving: view.moving,
       density: densityOf(view.positions),
       events: this.events.recent().slice(-100),
     };
   }
 
-  /** What a membership change would move, computed from what the nodes hold now; nothing changes. */
-  async preview(change: MembershipChange): Promise<Result<{ preview: MovePreview }>> {
+  /** What a membership change or a repair would copy and delete, planned from what the nodes hold now; nothing changes. */
+  async preview(change: PlannedChange): Promise<Result<{ preview: MovePreview }>> {
     let next: NodeRecord[];
-    if (change.type === 'add') {
+    if (change.type === 'repair') {
+      next = this.state.nodes;
+    } else if (change.type === 'add') {
       const id = change.id ?? this.nextNodeId();
       const vnodes = change.vnodes ?? DEFAULT_VNODES;
       if (checkNodeId(id)) return fail('invalid_id', checkNodeId(id)!);
@@ -336,8 +356,11 @@ export class Cluster {
         next = this.state.nodes.map((n) => (n.id === change.id ? { ...n, vnodes: change.vnodes } : n));
       }
     }
-    const { inventory } = await this.inventory();
-    return { ok: true, preview: previewOf(this.ring, this.buildRingOf(next), inventory) };
+    const { inventory, unreachable } = await this.inventory();
+    const to = change.type === 'repair' ? this.ring : this.buildRingOf(next);
+    // As the change or repair will plan: unreachable nodes owed copies, suspect copies settled first, a repair's strays dropped.
+    const returned = change.type === 'repair' ? this.returnedNodes().map((n) => n.id) : [];
+    return { ok: true, preview: previewOf(this.ring, to, inventory, { unavailable: new Set(unreachable), suspects: this.pool.suspectsByNode(), returned }) };
   }
 
   /** Where a key lives: its hash, ring position, owner vnode and preference list, and whether each replica holds it. */
@@ -692,7 +715,7 @@ export class Cluster {
     const settled = await settleSuspects(this.transfer, this.ring);
     const from = this.ring;
     const to = this.buildRingOf(nodes);
-    const transition: Transition = { to, nodes, dirty: new Set() };
+    const transition: Transition = { to, nodes, dirty: new Set(), unavailable: new Set(), refills: new Map() };
     this.transition = transition;
     try {
       // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
@@ -704,6 +727,8 @@ export class Cluster {
         if (record) record.missedMove = true;
       }
       const plan = planMoves(from, to, inventory, { unavailable: new Set(unreachable) });
+      for (const id of unreachable) transition.unavailable.add(id);
+      for (const copy of plan.copies) if (copy.refill) transition.refills.set(copy.key, [...(transition.refills.get(copy.key) ?? []), copy.to]);
       this.events.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
       const started = Date.now();
       const copies = await copyAll(this.transfer, plan.copies, reason, transition.dirty);
@@ -747,8 +772,7 @@ export class Cluster {
   /** Nodes unreachable during a membership change may hold keys the ring moved away: delete them, never copy from them. */
   private async dropStraysOfReturnedNodes(): Promise<number> {
     let dropped = 0;
-    for (const record of this.state.nodes) {
-      if (!record.missedMove || !this.pool.isUp(record.id)) continue;
+    for (const record of this.returnedNodes()) {
       const count = await dropStrays(this.transfer, this.ring, record.id);
       if (count === null) continue;
       dropped += count;
@@ -756,6 +780,11 @@ export class Cluster {
       this.persist();
     }
     return dropped;
+  }
+
+  /** Nodes back from an absence during a membership change: they may hold keys the ring moved away. */
+  private returnedNodes(): NodeRecord[] {
+    return this.state.nodes.filter((record) => record.missedMove && this.pool.isUp(record.id));
   }
 
   // ---- health ---------------------------------------------------------------------------------
@@ -899,4 +928,4 @@ function planFigures(plan: ReturnType<typeof planMoves>) {
   return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
 }
 
-export type { ClusterSnapshot, MovePreview, DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };
+export type { ClusterSnapshot, ChangeInFlight, MovePreview, DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };

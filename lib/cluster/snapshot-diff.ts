@@ -31,7 +31,9 @@ export type SnapshotMessage = FullSnapshot | SnapshotDelta;
 export const sameList = <T>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function samePlacement(a: KeyPlacement, b: KeyPlacement): boolean {
-  return a === b || (a.key === b.key && a.position === b.position && sameList(a.preference, b.preference) && sameList(a.holders, b.holders) && sameList(a.missing, b.missing));
+  if (a === b) return true;
+  const sameTarget = a.target === b.target || (a.target !== undefined && b.target !== undefined && sameList(a.target, b.target));
+  return a.key === b.key && a.position === b.position && sameList(a.preference, b.preference) && sameList(a.holders, b.holders) && sameList(a.missing, b.missing) && sameTarget;
 }
 
 /** The changes that turn `before` into `after`; both sorted by key, as snapshots are. */

@@ -34,6 +34,10 @@ export interface ClusterSnapshot {
   /** Keys with placement, at most the snapshot's limit; `keyCount` says how many there are. */
   keys: KeyPlacement[];
   keyCount: number;
+  /** Keys, of all of them (not only those listed), missing a replica that nothing is copying to: red on the dashboard. */
+  underReplicated: number;
+  /** Keys, of all of them, that the membership change in flight moves (0 when none runs). */
+  moving: number;
   /** Keys per equal slice of the ring, for drawing density when there are too many keys to draw. */
   density: number[];
   events: StampedEvent[];

@@ -1,9 +1,9 @@
-// What the adapters show, computed from a ring and what the nodes hold: key placements, per-node counts, move previews.
-import { ringShares } from '../balance';
+// What the adapters show, computed from a ring and what the nodes hold: key placements and per-node counts.
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
-import { planMoves, type Inventory } from '../plan';
+import type { Inventory } from '../plan';
 import { preferenceListAt, type Ring } from '../ring';
+import { missingReplicas, targetOf, type ChangeInFlight } from './replication';
 import type { LocateResult } from './types';
 
 export interface KeyPlacement {
@@ -13,8 +13,10 @@ export interface KeyPlacement {
   preference: string[];
   /** Nodes that really hold it. */
   holders: string[];
-  /** Nodes of its preference list that lack it: the key is under-replicated until they get it. */
+  /** Nodes of its preference list that lack it with no copy on the way: the key is under-replicated until they get it. */
   missing: string[];
+  /** During a change that moves it: its preference list in the ring it is moving to. */
+  target?: string[];
 }
 
 export interface NodeKeyCounts {
@@ -29,19 +31,50 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function placementOf(ring: Ring, key: string, position: number, holders: string[]): KeyPlacement {
+function placementOf(ring: Ring, change: ChangeInFlight | null, key: string, position: number, holders: string[]): KeyPlacement {
   const preference = [...preferenceListAt(ring, position)];
-  return { key, position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
+  const missing = [...missingReplicas(ring, change, key, position, (node) => holders.includes(node))];
+  const target = targetOf(ring, change, position);
+  return { key, position, preference, holders: holders.sort(), missing, ...(target && { target: [...target] }) };
 }
 
-/** The first `limit` keys in key order (one node's when `nodeId` is given) with placement, and how many there are in all. */
-export function firstPlacements(ring: Ring, inventory: Inventory, { nodeId, limit = Infinity }: { nodeId?: string; limit?: number } = {}): { keys: KeyPlacement[]; total: number } {
+/** Whether key `k` of `holdings` is held by a node, by id; one function for every key (`at` moves it), so a million keys cost no million closures. */
+function holderTest(holdings: Holdings) {
+  const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
+  const test = {
+    at: 0,
+    holds: (node: string) => {
+      const n = nodeIndex.get(node);
+      return n !== undefined && holdings.holds(test.at, n);
+    },
+  };
+  return test;
+}
+
+export interface PlacementQuery {
+  /** Only the keys this node holds. */
+  nodeId?: string;
+  limit?: number;
+  /** Only under-replicated keys. */
+  missing?: boolean;
+  /** The change in flight, if any: keys it is moving are judged against both rings. */
+  change?: ChangeInFlight | null;
+}
+
+/** The first `limit` keys in key order (one node's when `nodeId` is given, under-replicated ones with `missing`) with placement, and how many there are in all. */
+export function firstPlacements(ring: Ring, inventory: Inventory, { nodeId, limit = Infinity, missing = false, change = null }: PlacementQuery = {}): { keys: KeyPlacement[]; total: number } {
   const holdings = new Holdings(inventory);
   const only = nodeId === undefined ? -1 : holdings.nodes.indexOf(nodeId);
+  const test = holderTest(holdings);
   const chosen: number[] = [];
-  for (let k = 0; k < holdings.size; k++) if (nodeId === undefined || (only >= 0 && holdings.holds(k, only))) chosen.push(k);
+  for (let k = 0; k < holdings.size; k++) {
+    if (nodeId !== undefined && !(only >= 0 && holdings.holds(k, only))) continue;
+    test.at = k;
+    if (missing && missingReplicas(ring, change, holdings.keys[k], keyPosition(holdings.keys[k]), test.holds).length === 0) continue;
+    chosen.push(k);
+  }
   const first = smallestKeys(chosen, Math.min(limit, chosen.length), (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]));
-  return { keys: first.map((k) => placementOf(ring, holdings.keys[k], keyPosition(holdings.keys[k]), holdings.holders(k))), total: chosen.length };
+  return { keys: first.map((k) => placementOf(ring, change, holdings.keys[k], keyPosition(holdings.keys[k]), holdings.holders(k))), total: chosen.length };
 }
 
 export interface KeyView {
@@ -52,20 +85,31 @@ export interface KeyView {
   /** Every key's ring position, for drawing density. */
   positions: Float64Array;
   counts: Record<string, NodeKeyCounts | null>;
+  /** Keys, of all of them, missing a replica with no copy on the way. */
+  underReplicated: number;
+  /** Keys, of all of them, that the change in flight moves. */
+  moving: number;
 }
 
 /**
  * What the dashboard shows of the keys, in one pass that hashes each key once: counts per node, every
  * position, and placements for only the first `limit` keys, so a million keys cost no million objects.
+ * During a change (`change`), keys it moves are judged against both rings, so moving is not missing.
  */
-export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Inventory, limit: number): KeyView {
+export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Inventory, limit: number, change: ChangeInFlight | null = null): KeyView {
   const holdings = new Holdings(inventory);
   const positions = new Float64Array(holdings.size);
   const tallies = holdings.nodes.map(() => ({ primary: 0, replica: 0, misplaced: 0 }));
   const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
+  const test = holderTest(holdings);
+  let underReplicated = 0;
+  let moving = 0;
   for (let k = 0; k < holdings.size; k++) {
     const position = keyPosition(holdings.keys[k]);
     positions[k] = position;
+    test.at = k;
+    if (missingReplicas(ring, change, holdings.keys[k], position, test.holds).length > 0) underReplicated++;
+    if (change && targetOf(ring, change, position)) moving++;
     const preference = preferenceListAt(ring, position);
     let listed = 0;
     preference.forEach((node, rank) => {
@@ -82,9 +126,11 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
   for (const id of ids) counts[id] = nodeIndex.has(id) ? tallies[nodeIndex.get(id)!] : null;
   return {
     keyCount: holdings.size,
-    placements: first.map((k) => placementOf(ring, holdings.keys[k], positions[k], holdings.holders(k))),
+    placements: first.map((k) => placementOf(ring, change, holdings.keys[k], positions[k], holdings.holders(k))),
     positions,
     counts,
+    underReplicated,
+    moving,
   };
 }
 
@@ -126,36 +172,4 @@ export function placementFromLocate(located: Pick<LocateResult, 'key' | 'positio
   const preference = located.replicas.map((r) => r.node);
   const holders = located.replicas.filter((r) => r.holds === true).map((r) => r.node);
   return { key: located.key, position: located.position, preference, holders: holders.sort(), missing: preference.filter((n) => !holders.includes(n)) };
-}
-
-export interface MovePreview {
-  keys: number;
-  primariesMoved: number;
-  copies: number;
-  deletes: number;
-  /** The copies the ring change requires at the least, for keys on their lists. */
-  minimumCopies: number;
-  /** Share of primaries that would move, and the ring's own share of the change (what consistent hashing promises). */
-  movedShare: number;
-  theoreticalShare: number;
-}
-
-/** What a change from `from` to `to` would move, without moving anything. */
-export function previewOf(from: Ring, to: Ring, inventory: Inventory): MovePreview {
-  const plan = planMoves(from, to, inventory);
-  const before = ringShares(from);
-  const after = ringShares(to);
-  // The hash space whose owner changes: half the total variation between the two share tables.
-  const ids = new Set([...Object.keys(before), ...Object.keys(after)]);
-  let variation = 0;
-  for (const id of ids) variation += Math.abs((after[id] ?? 0) - (before[id] ?? 0));
-  return {
-    keys: plan.keys,
-    primariesMoved: plan.primariesMoved,
-    copies: plan.copies.length,
-    deletes: plan.deletes.length,
-    minimumCopies: plan.minimumCopies,
-    movedShare: plan.keys === 0 ? 0 : plan.primariesMoved / plan.keys,
-    theoreticalShare: variation / 2,
-  };
 }

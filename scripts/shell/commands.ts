@@ -157,11 +157,18 @@ export const commands: Record<string, Command> = {
     },
   },
   repair: {
-    usage: 'repair',
-    help: 'bring every key back to its full preference list now',
+    usage: 'repair [--dry-run]',
+    help: 'bring every key back to its full preference list now; --dry-run says what it would copy and delete',
     prepare(words) {
-      expect(words, 0, 0, this.usage);
-      return async (cluster) => output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
+      const { options, positionals } = parseOptions(words, { 'dry-run': 'flag' });
+      expect(positionals, 0, 0, this.usage);
+      if (!options['dry-run']) return async (cluster) => output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
+      return async (cluster) => output(await cluster.preview({ type: 'repair' }), ({ preview: p }) => {
+        const parts = [`${p.copies} copies to ${p.keysCopied} of ${p.keys} keys`, `${p.deletes} deletes`];
+        if (p.settles) parts.push(`${p.settles} suspect or stray copies settled first`);
+        if (p.deferred) parts.push(`${p.deferred} copies owed to unreachable nodes`);
+        return p.copies + p.deletes + p.settles + p.deferred === 0 ? `repair would change nothing: all ${p.keys} keys are on exactly their replicas` : `repair would make ${parts.join(', ')}`;
+      });
     },
   },
   nodes: {

@@ -2,6 +2,7 @@
 import type { Cluster } from '@/lib/cluster/cluster';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeView, PutResult, Result } from '@/lib/cluster/types';
+import type { MovePreview } from '@/lib/cluster/preview';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
 
 export type RingSummary = ReturnType<Cluster['ringSummary']>;
@@ -26,6 +27,8 @@ export interface ClusterPort {
   reviveNode(id: string): Promise<Result<{ node: NodeView; repair: MoveSummary }>>;
   stopLocalNodes(): Promise<Result<{ stopped: string[] }>>;
   repair(): Promise<Result<{ repair: MoveSummary }>>;
+  /** A dry run: what a repair would copy and delete; nothing changes. */
+  preview(change: { type: 'repair' }): Promise<Result<{ preview: MovePreview }>>;
   keys(nodeId?: string, limit?: number): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>>;
   locate(key: string): Promise<Result<LocateResult>>;
   nodes(): Awaitable<NodeView[]>;

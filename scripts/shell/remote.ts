@@ -13,6 +13,7 @@ import {
   type PutResult,
   type Result,
 } from '@/lib/cluster/types';
+import type { MovePreview } from '@/lib/cluster/preview';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
 import type { ClusterPort, FakeResult, RingSummary } from './port';
 import { PortFailure } from './port';
@@ -159,6 +160,10 @@ export class RemoteCluster implements ClusterPort {
 
   repair() {
     return this.call<{ repair: MoveSummary }>('POST', '/api/repair', undefined, this.changeTimeoutMs);
+  }
+
+  preview(change: { type: 'repair' }) {
+    return this.call<{ preview: MovePreview }>('POST', '/api/plan', change);
   }
 
   keys(nodeId?: string, limit = DEFAULT_KEY_LIMIT) {

@@ -98,6 +98,7 @@ describe('one-shot commands with --url', () => {
       ['node-3', 'number'],
     ]);
     expect(Object.keys((await remote('stats')).json.stats)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect((await remote('repair', '--dry-run')).json).toMatchObject({ ok: true, preview: { copies: 0, deletes: 0, primariesMoved: 0 } });
     expect((await remote('repair')).json).toMatchObject({ ok: true, repair: { failed: 0 } });
     const fake = await remote('fake', '25');
     expect(fake.json).toMatchObject({ ok: true, stored: 25, failed: 0 });

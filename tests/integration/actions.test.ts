@@ -62,6 +62,8 @@ const cases: [string, (input: unknown) => Promise<{ ok: boolean }>, unknown, str
   ['vnodes, 5000', actions.setVnodes, { id: 'node-1', vnodes: 5000 }, 'invalid_vnodes', /vnodes/],
   ['vnodes, missing', actions.setVnodes, { id: 'node-1' }, 'invalid_vnodes', /vnodes/],
   ['preview, an unknown type', actions.previewChange, { type: 'explode' }, 'invalid_input', /type|invalid/i],
+  ['preview, a repair of one node', actions.previewChange, { type: 'repair', id: 'node-1' }, 'invalid_input', /id|unrecognized/i],
+  ['repair, an unknown field', actions.repairCluster, { now: true }, 'invalid_input', /now|unrecognized/i],
 ];
 
 describe('server actions given bad input', () => {

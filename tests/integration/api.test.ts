@@ -49,18 +49,21 @@ async function checksum(): Promise<string> {
   return (await call(ringRoute.GET, 'GET', '/api/ring')).body.checksum;
 }
 
-/** The bytes one node holds for a key, read with a client of our own. */
-async function rawGet(nodeId: string, k: string): Promise<Buffer | null> {
+/** One node's memcached, through a client of our own (behind the cluster's back). */
+async function withNode<T>(nodeId: string, use: (client: NodeClient) => Promise<T>): Promise<T> {
   const cluster = await getCluster();
   const parsed = parseAddress(cluster.nodes().find((n) => n.id === nodeId)!.address);
   if (!parsed.ok) throw new Error(parsed.message);
   const client = new NodeClient(parsed.address, { deadlineMs: 2000 });
   try {
-    return (await client.get(k))?.value ?? null;
+    return await use(client);
   } finally {
     client.close();
   }
 }
+
+/** The bytes one node holds for a key. */
+const rawGet = (nodeId: string, k: string) => withNode(nodeId, async (client) => (await client.get(k))?.value ?? null);
 
 beforeAll(async () => {
   expect((await getCluster()).nodes().map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
@@ -288,10 +291,28 @@ describe('the ring, plans and membership', () => {
     expect((await rawGet('node-2', 'user:{42}:cart'))?.toString()).toBe('["böök", "pen"] ✓');
   });
 
-  it('repairs on request', async () => {
+  it('lists the under-replicated keys, previews their repair, and repairs on request', async () => {
+    expect((await call(keysRoute.GET, 'GET', '/api/keys?missing=1')).body).toMatchObject({ keys: [], total: 0 });
+    const lost = 'user:{42}:cart';
+    const replica = (await call(locateRoute.GET, 'GET', '/api/keys/x/locate', key(lost))).body.replicas[1].node;
+    await withNode(replica, (client) => client.delete(lost));
+    const under = await call(keysRoute.GET, 'GET', '/api/keys?missing=1&limit=5');
+    expect(under.status).toBe(200);
+    expect(under.body.total).toBe(1);
+    expect(under.body.keys.map((k: { key: string; missing: string[] }) => [k.key, k.missing])).toEqual([[lost, [replica]]]);
+    expect((await call(keysRoute.GET, 'GET', '/api/keys?missing=yes')).status).toBe(400);
+
+    const plan = await call(planRoute.POST, 'POST', '/api/plan', { json: { type: 'repair' } });
+    expect(plan.status).toBe(200);
+    expect(plan.body.preview).toMatchObject({ copies: 1, keysCopied: 1, deletes: 0, primariesMoved: 0 });
+    expect(await rawGet(replica, lost)).toBeNull(); // a preview changes nothing
+    expect((await call(planRoute.POST, 'POST', '/api/plan', { json: { type: 'repair', id: 'node-1' } })).status).toBe(400);
+
     const repaired = await call(repairRoute.POST, 'POST', '/api/repair');
     expect(repaired.status).toBe(200);
-    expect(repaired.body.repair).toMatchObject({ failed: 0, copied: 0 });
+    expect(repaired.body.repair).toMatchObject({ failed: 0, copied: 1, planned: 1 });
+    expect((await rawGet(replica, lost))?.toString()).toBe('["böök", "pen"] ✓');
+    expect((await call(keysRoute.GET, 'GET', '/api/keys?missing=1')).body.total).toBe(0);
   });
 
   it('removes nodes down to the last, which it refuses with 409', async () => {

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRingside } from '../support/run-ringside';
+import { NodeClient } from '@/lib/memcached/node-client';
 import { buildRing, preferenceList } from '@/lib/ring';
+import { parseAddress } from '@/lib/validate';
 
 let dataDir: string;
 
@@ -92,6 +94,29 @@ describe('one-shot commands on local memcached nodes', () => {
     const missing = await ringside(['get', 'greeting', '--json']);
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).error).toBe('not_found');
+  });
+
+  it('previews a repair with --dry-run, changing nothing, then repairs', async () => {
+    expect((await ringside(['put', 'mended', 'v'])).code).toBe(0);
+    expect((await ringside(['repair', '--dry-run'])).stdout).toMatch(/^repair would change nothing: all \d+ keys are on exactly their replicas/);
+    const { nodes } = JSON.parse((await ringside(['nodes', '--json'])).stdout);
+    const replica = JSON.parse((await ringside(['locate', 'mended', '--json'])).stdout).replicas[2].node;
+    const parsed = parseAddress(nodes.find((n: { id: string }) => n.id === replica).address);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const client = new NodeClient(parsed.address, { deadlineMs: 2000 });
+    try {
+      expect(await client.delete('mended')).toBe(true);
+      const dry = await ringside(['repair', '--dry-run', '--json']);
+      expect(dry.code).toBe(0);
+      expect(JSON.parse(dry.stdout).preview).toMatchObject({ copies: 1, keysCopied: 1, deletes: 0 });
+      expect(await client.get('mended')).toBeNull();
+      expect((await ringside(['repair', '--dry-run'])).stdout).toMatch(/^repair would make 1 copies to 1 of \d+ keys, 0 deletes/);
+      expect((await ringside(['repair'])).stdout).toMatch(/ 1 copies /);
+      expect((await client.get('mended'))?.value.toString()).toBe('v');
+    } finally {
+      client.close();
+    }
+    expect((await ringside(['repair', 'now'])).code).toBe(2);
   });
 
   it('stores a value of several arguments exactly as the words were given, quotes and backslashes included', async () => {

@@ -125,7 +125,7 @@ describe('planning a repair on an unchanged ring', () => {
     const entry = [{ key, exp: -1 }];
     // Inventory order deliberately scrambled; the second of the list is missing its copy.
     const plan = planMoves(ring, ring, { [outsider]: entry, [third]: entry, [first]: entry });
-    expect(plan.copies).toEqual([{ key, to: second, sources: [first, third, outsider], exp: -1 }]);
+    expect(plan.copies).toEqual([{ key, to: second, sources: [first, third, outsider], exp: -1, refill: true }]);
     expect(plan.deletes).toEqual([{ key, from: outsider }]);
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applySnapshotMessage } from '@/components/live/merge-snapshot';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
-import { applyKeyChanges, deltaOf, diffKeys, snapshotFrom } from '@/lib/cluster/snapshot-diff';
+import { applyKeyChanges, deltaOf, diffKeys, samePlacement, snapshotFrom } from '@/lib/cluster/snapshot-diff';
 import { rememberSnapshot, snapshotMessage } from '@/lib/cluster/snapshot-history';
 import { compareKeys, type KeyPlacement } from '@/lib/cluster/views';
 
@@ -29,11 +29,24 @@ const snapshotWith = (keys: KeyPlacement[], checksum = 'ring-a'): ClusterSnapsho
   vnodes: [{ node: 'node-1', index: 0, position: checksum === 'ring-a' ? 1 : 2 }],
   keys,
   keyCount: keys.length,
+  underReplicated: keys.filter((k) => k.missing.length > 0).length,
+  moving: 0,
   density: [keys.length],
   events: [],
 });
 
 describe('diffKeys and applyKeyChanges', () => {
+  it('see a key start or stop moving, or change the list it moves to, as a change', () => {
+    const still = placementOf('k', 1);
+    const moving = { ...still, target: ['node-4', 'node-2', 'node-3'] };
+    expect(samePlacement(still, { ...still })).toBe(true);
+    expect(samePlacement(still, moving)).toBe(false);
+    expect(samePlacement(moving, still)).toBe(false);
+    expect(samePlacement(moving, { ...moving, target: [...moving.target] })).toBe(true);
+    expect(samePlacement(moving, { ...moving, target: ['node-4', 'node-3', 'node-2'] })).toBe(false);
+    expect(diffKeys([still], [moving]).upserts).toEqual([moving]);
+  });
+
   it('applying the diff of two lists to the first gives the second, sorted, exactly', () => {
     fc.assert(
       fc.property(placements, placements, (before, after) => {

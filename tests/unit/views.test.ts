@@ -89,6 +89,10 @@ describe('keyViewOf', () => {
         const onNode = all.filter((p) => p.holders.includes('node-2'));
         expect(one).toEqual({ keys: onNode.slice(0, limit), total: onNode.length });
         expect([...view.positions].sort((a, b) => a - b)).toEqual(all.map((p) => p.position).sort((a, b) => a - b));
+        const under = all.filter((p) => p.missing.length > 0);
+        expect(view.underReplicated).toBe(under.length);
+        expect(view.moving).toBe(0);
+        expect(firstPlacements(ring, inventory, { missing: true, limit })).toEqual({ keys: under.slice(0, limit), total: under.length });
       }),
       { numRuns: 200 },
     );

@@ -1,4 +1,4 @@
-// POST /api/plan: a dry run of a membership change, saying what it would move; nothing changes.
+// POST /api/plan: a dry run of a membership change or a repair, saying what it would copy and delete; nothing changes.
 import { guarded } from '@/app/guard';
 import { z } from 'zod';
 import { readJson, respond } from '@/app/api/respond';
@@ -10,6 +10,7 @@ const change = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('add'), id: z.string().optional(), vnodes: z.number().optional() }),
   z.strictObject({ type: z.literal('remove'), id: z.string() }),
   z.strictObject({ type: z.literal('vnodes'), id: z.string(), vnodes: z.number() }),
+  z.strictObject({ type: z.literal('repair') }),
 ]);
 
 export const POST = guarded(async (request: Request) => {
