@@ -21,7 +21,7 @@ export interface NodeStats {
   limitBytes: number;
   /** Memory handed out to slab pages, what the limit is measured against (`total_malloced`). */
   usedBytes: number;
-  /** Writes refused for want of memory since the node started (`store_no_memory`). */
+  /** Writes refused for want of memory since the node started (every class's `outofmemory`). */
   refused: number;
   /** No more memory can be given to a slab class, and some class is out of chunks: the node refuses writes. */
   full: boolean;
@@ -82,6 +82,9 @@ export function summariseStats(stats: Record<string, string> | null | undefined)
   const usedBytes = n('total_malloced');
   const noPageLeft = limitBytes > 0 && usedBytes + SLAB_PAGE_BYTES > limitBytes && n('slab_global_page_pool') === 0;
   const fullSlabs: FullSlabClass[] = [];
+  // Per class, because the binary protocol's refusals do not count in the general `store_no_memory`.
+  let refused = 0;
+  for (const name of Object.keys(stats)) if (/^items:\d+:outofmemory$/.test(name)) refused += n(name);
   if (noPageLeft) {
     for (const name of Object.keys(stats)) {
       const slab = /^(\d+):chunk_size$/.exec(name);
@@ -95,7 +98,7 @@ export function summariseStats(stats: Record<string, string> | null | undefined)
     bytes: n('bytes'),
     limitBytes,
     usedBytes,
-    refused: n('store_no_memory'),
+    refused,
     full: fullSlabs.length > 0,
     fullSlabs,
     hits: n('get_hits'),

@@ -29,7 +29,7 @@ const READY_MS = 5000;
 export const DEFAULT_MEMORY_MB = 64;
 
 /** Item memory of each local node in MiB: RINGSIDE_NODE_MEMORY_MB, else 64. */
-export function localMemoryFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+export function localMemoryFromEnv(env: Record<string, string | undefined> = process.env): number {
   const text = env.RINGSIDE_NODE_MEMORY_MB?.trim();
   if (!text) return DEFAULT_MEMORY_MB;
   // memcached itself takes any -m, but below a few MiB every slab class's first page already exceeds it.
