@@ -121,6 +121,8 @@ export class Cluster {
   /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
   static async open(options: ClusterOptions): Promise<Cluster> {
     const replicas = options.replicas ?? DEFAULT_REPLICAS;
+    // Read before the data directory is claimed: a bad setting must not leave it claimed.
+    const localMemoryMb = options.localMemoryMb ?? localMemoryFromEnv();
     const release = await claimDataDir(options.dataDir);
     const saved = await loadState(options.dataDir).catch(async (error: unknown) => {
       await release();
@@ -136,7 +138,7 @@ export class Cluster {
         maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
         moveConcurrency: options.moveConcurrency ?? 32,
         allowedHosts: options.allowedHosts ?? allowedFromEnv(),
-        localMemoryMb: options.localMemoryMb ?? localMemoryFromEnv(),
+        localMemoryMb,
       },
       state,
     );
