@@ -33,6 +33,12 @@ test.afterEach(({ page }) => {
 test('the ring shows 3 nodes of 160 vnodes, and 200 generated keys as 200 marks', async ({ page, request }) => {
   await openDashboard(page);
   await expect(page).toHaveTitle('Ringside');
+  // The ring mark as the tab's icon and the app icon, and the favicon a browser asks for on its own.
+  for (const rel of ['icon', 'apple-touch-icon']) {
+    const href = await page.locator(`head link[rel="${rel}"]`).first().getAttribute('href');
+    expect((await request.get(href!)).ok(), rel).toBe(true);
+  }
+  expect((await request.get('/favicon.ico')).headers()['content-type']).toMatch(/icon/);
   const cluster = await clusterSnapshot(request);
   expect(cluster.nodes.map((n) => n.id)).toHaveLength(3);
   expect(await vnodeCounts(page)).toEqual(Object.fromEntries(cluster.nodes.map((n) => [n.id, 160])));

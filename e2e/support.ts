@@ -6,7 +6,10 @@ import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
 
 const logged = new WeakMap<Page, string[]>();
 
-/** Errors a page opened with openDashboard logged: a hydration mismatch, a failed render, an uncaught exception. */
+/**
+ * What went wrong in a page opened with openDashboard: any console error (a hydration mismatch, a failed
+ * render, a missing icon), an uncaught exception, a request that failed or was answered with an error status.
+ */
 export function pageErrors(page: Page): string[] {
   return logged.get(page) ?? [];
 }
@@ -17,10 +20,18 @@ export async function openDashboard(page: Page): Promise<void> {
     const errors: string[] = [];
     logged.set(page, errors);
     page.on('console', (message) => {
-      // A missing favicon is the browser's business, not the dashboard's.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) errors.push(message.text());
+      if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);
     });
-    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+    page.on('requestfailed', (request) => {
+      const failure = request.failure()?.errorText ?? 'failed';
+      // Aborted is the page's own doing: a lookup cancelled once the snapshot answered it, a server action's
+      // reply read to its end, the event stream closed with the page. Anything else (refused, reset, empty) fails.
+      if (failure !== 'net::ERR_ABORTED') errors.push(`request: ${request.method()} ${request.url()} ${failure}`);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`response: ${response.request().method()} ${response.url()} ${response.status()}`);
+    });
   }
   const response = await page.goto('/');
   expect(response?.status()).toBe(200);

@@ -1,13 +1,13 @@
 // The `ringside` command: the interactive shell, one-shot commands (in process, or on a dashboard with --url), and the offline placement calculator.
 import { Cluster } from '@/lib/cluster/cluster';
-import { dataDirFromEnv } from '@/lib/cluster/state';
+import { clusterExists, dataDirFromEnv } from '@/lib/cluster/state';
 import { argvWords, UsageError } from './shell/args';
-import { helpText } from './shell/commands';
+import { helpText, type Output } from './shell/commands';
 import { drillCommand, drillUsage } from './shell/drill';
 import { offlineLocate, offlineUsage } from './shell/offline-locate';
 import { PortFailure, type ClusterPort } from './shell/port';
 import { parseBaseUrl, RemoteCluster } from './shell/remote';
-import { runShell, runWords } from './shell/repl';
+import { prepareWords, runShell, runStep } from './shell/repl';
 
 const USAGE = `usage: npm run ringside [-- shell] [--json] [--url <dashboard>]
        npm run ringside -- <command> [args...] [--json] [--url <dashboard>]
@@ -55,6 +55,15 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = dataDirFromEnv();
   const shell = command === 'shell';
   if (shell && rest.length > 0) throw new UsageError(`shell takes no arguments besides --json and --url\n${USAGE}`);
+  // A one-shot command is checked before any cluster is opened: a mistake starts nothing.
+  const step = shell ? null : prepareWords(argvWords([command, ...rest]), null);
+  if (step === null && !shell) return 0;
+  if (step === 'exit') return 0;
+  if (step && !('run' in step)) return printOutput(step, json);
+  if (step && !step.startsCluster && !url && !(await clusterExists(dataDir))) {
+    console.error(`no cluster in ${dataDir} yet: \`npm start\` (the dashboard) or \`npm run ringside\` (the shell) starts one with local memcached nodes; --url drives a running dashboard`);
+    return 1;
+  }
   const cluster: ClusterPort = url
     ? new RemoteCluster(url)
     : await Cluster.open({
@@ -63,16 +72,20 @@ async function main(argv: string[]): Promise<number> {
         bootstrapLocalNodes: Number(process.env.RINGSIDE_BOOTSTRAP_NODES ?? 3),
       });
   try {
-    if (shell) return await runShell(cluster, { json, dataDir, attachedTo: url ?? undefined });
-    const result = await runWords(cluster, argvWords([command, ...rest]), null);
-    if (result === null || result === 'exit') return 0;
-    const text = json ? JSON.stringify(result.json) : result.text;
-    (result.ok || json ? process.stdout : process.stderr).write(`${text}\n`);
-    if (result.ok) return 0;
-    return (result.json as { error?: string }).error === 'usage' ? 2 : 1;
+    if (!step) return await runShell(cluster, { json, dataDir, attachedTo: url ?? undefined });
+    const result = await runStep(cluster, step);
+    return result === null || result === 'exit' ? 0 : printOutput(result, json);
   } finally {
     await cluster.close();
   }
+}
+
+/** Prints a command's output (failures on stderr unless JSON was asked for) and returns the exit status. */
+function printOutput(result: Output, json: boolean): number {
+  const text = json ? JSON.stringify(result.json) : result.text;
+  (result.ok || json ? process.stdout : process.stderr).write(`${text}\n`);
+  if (result.ok) return 0;
+  return (result.json as { error?: string }).error === 'usage' ? 2 : 1;
 }
 
 /** Takes `--url <base>` or `--url=<base>` out of the arguments before `--`, checked to be an http(s) URL. */

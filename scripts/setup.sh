@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Ringside needs on a fresh machine, and nothing twice: memcached (and Chromium for the
-# dashboard tests) from the system's packages, then the npm dependencies when the lockfile changed.
+# Installs what Ringside needs on a fresh machine, and nothing twice: memcached, etcd (the shared state
+# store, and what its tests start) and Chromium for the dashboard tests from the system's packages, then
+# the npm dependencies when the lockfile changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v memcached >/dev/null 2>&1 || missing+=(memcached)
+# Debian splits etcd into the server (/usr/bin/etcd) and etcdctl.
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
 if [ "${RINGSIDE_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -15,7 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: please install ${missing[*]} (macOS: brew install memcached chromium), then run this again" >&2
+    echo "setup: please install ${missing[*]} (macOS: brew install memcached etcd chromium), then run this again" >&2
     exit 1
   fi
 fi

@@ -57,6 +57,11 @@ export async function loadState(dataDir: string): Promise<ClusterState | null> {
   return parsed.data;
 }
 
+/** Whether this data directory holds a cluster (a command that only looks must not create one). */
+export async function clusterExists(dataDir: string): Promise<boolean> {
+  return (await loadState(dataDir)) !== null;
+}
+
 /** Writes atomically (temporary file, then rename) so a crash never leaves half a state behind. */
 export async function saveState(dataDir: string, state: ClusterState): Promise<void> {
   await mkdir(dataDir, { recursive: true });

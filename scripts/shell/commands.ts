@@ -2,7 +2,7 @@
 import { storeFakeEntries } from '@/lib/fake-data';
 import { parseAddress } from '@/lib/validate';
 import type { StampedEvent } from '@/lib/cluster/events';
-import type { MoveSummary, Result } from '@/lib/cluster/types';
+import type { GetResult, MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { describeValue } from '@/lib/value-text';
 import { bytes, duration, memoryOf, percent, table } from './format';
@@ -14,11 +14,22 @@ export interface Output {
   text: string;
 }
 
+/** A command's words, checked: what is left is the call into the cluster. */
+export type Prepared = (cluster: ClusterPort) => Promise<Output>;
+
 interface Command {
   usage: string;
   help: string;
-  /** `line` is the typed line when there is one (the shell), null for words from the command line. */
-  run(cluster: ClusterPort, words: Word[], line: string | null): Promise<Output>;
+  /**
+   * Worth starting a new cluster for (a put, an add): any other command run where there is no cluster would
+   * only create one to show it empty, or to undo what it just made.
+   */
+  startsCluster?: boolean;
+  /**
+   * Checks the words and returns the call to make, so a usage mistake is found before any cluster is opened.
+   * `line` is the typed line when there is one (the shell), null for words from the command line.
+   */
+  prepare(words: Word[], line: string | null): Prepared;
 }
 
 const ok = (json: unknown, text: string): Output => ({ ok: true, json, text });
@@ -47,127 +58,134 @@ function moveLine(m: MoveSummary): string {
   return `${parts.join(', ')} in ${m.ms} ms`;
 }
 
+/** A read's value as text (or base64), with the replicas tried and repaired. */
+function getOutput(result: Result<GetResult>): Output {
+  if (!result.ok) return output(result, () => '');
+  const value = describeValue(result.value);
+  const json = { ...result, value: value.text, encoding: value.encoding };
+  const notes = [`served by ${result.servedBy}`];
+  if (result.tried.length > 1) notes.push(`tried ${result.tried.map((t) => `${t.node}${t.ok ? '' : ` (${t.error})`}`).join(', ')}`);
+  if (result.repaired.length) notes.push(`repaired ${result.repaired.join(', ')}`);
+  return ok(json, `${value.encoding === 'base64' ? `base64:${value.text}` : value.text}\n(${notes.join('; ')})`);
+}
+
 export const commands: Record<string, Command> = {
   put: {
     usage: 'put [--ttl SECONDS] <key> <value...>',
     help: 'store a value on the key\'s primary and replicas; says which acknowledged',
-    async run(cluster, words, line) {
+    startsCluster: true,
+    prepare(words, line) {
       const { options, positionals } = parseOptions(words, { ttl: 'value' });
       if (positionals.length < 2) throw new UsageError(`usage: ${this.usage}`);
       // Typed in the shell, the value is the rest of the line as typed, so its spacing survives.
       const rest = positionals.slice(1);
       const value = rest.length === 1 ? rest[0].text : line === null ? rest.map((w) => w.text).join(' ') : line.slice(rest[0].start).trimEnd();
-      const result = await cluster.put(positionals[0].text, value, { ttl: intOption(options, 'ttl', 0) });
-      return output(result, (r) => `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`);
+      const ttl = intOption(options, 'ttl', 0);
+      return async (cluster) => output(await cluster.put(positionals[0].text, value, { ttl }), (r) => `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`);
     },
   },
   get: {
     usage: 'get <key>',
     help: 'read a value, falling back along the preference list; repairs a replica missing it',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      const result = await cluster.get(words[0].text);
-      if (!result.ok) return output(result, () => '');
-      const value = describeValue(result.value);
-      const json = { ...result, value: value.text, encoding: value.encoding };
-      const notes = [`served by ${result.servedBy}`];
-      if (result.tried.length > 1) notes.push(`tried ${result.tried.map((t) => `${t.node}${t.ok ? '' : ` (${t.error})`}`).join(', ')}`);
-      if (result.repaired.length) notes.push(`repaired ${result.repaired.join(', ')}`);
-      return ok(json, `${value.encoding === 'base64' ? `base64:${value.text}` : value.text}\n(${notes.join('; ')})`);
+      return async (cluster) => getOutput(await cluster.get(words[0].text));
     },
   },
   delete: {
     usage: 'delete <key>',
     help: 'delete a key from every replica',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      return output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
+      return async (cluster) => output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
     },
   },
   add: {
     usage: 'add [--vnodes N] [<id>] [<host:port>]',
     help: 'add a node: a new local memcached, or an existing server; moves only the keys it now owns',
-    async run(cluster, words) {
+    startsCluster: true,
+    prepare(words) {
       const { options, positionals } = parseOptions(words, { vnodes: 'value' });
       expect(positionals, 0, 2, this.usage);
       let [id, address] = positionals.map((w) => w.text);
       // One argument that reads as host:port is the address; ids rarely look like one, and can be given with it.
       if (positionals.length === 1 && parseAddress(id).ok) [id, address] = [undefined as unknown as string, id];
-      const result = await cluster.addNode({ id, address, vnodes: intOption(options, 'vnodes') });
-      return output(result, (r) => `added ${r.node.id} at ${r.node.address}${r.node.pid ? ` (pid ${r.node.pid})` : ''}, ${r.node.vnodes} vnodes\n${moveLine(r)}`);
+      const vnodes = intOption(options, 'vnodes');
+      return async (cluster) => output(await cluster.addNode({ id, address, vnodes }), (r) => `added ${r.node.id} at ${r.node.address}${r.node.pid ? ` (pid ${r.node.pid})` : ''}, ${r.node.vnodes} vnodes\n${moveLine(r)}`);
     },
   },
   remove: {
     usage: 'remove <id>',
     help: 'remove a node gracefully: its keys move to their new owners first',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      return output(await cluster.removeNode(words[0].text), (r) => `removed ${r.node.id}\n${moveLine(r)}`);
+      return async (cluster) => output(await cluster.removeNode(words[0].text), (r) => `removed ${r.node.id}\n${moveLine(r)}`);
     },
   },
   vnodes: {
     usage: 'vnodes <id> <count>',
     help: 'change a node\'s number of virtual nodes (its weight)',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 2, 2, this.usage);
       const count = Number(words[1].text);
       if (!/^\d+$/.test(words[1].text)) throw new UsageError('the vnode count must be a whole number');
-      return output(await cluster.setVnodes(words[0].text, count), (r) => `${r.node.id} now has ${r.node.vnodes} vnodes\n${moveLine(r)}`);
+      return async (cluster) => output(await cluster.setVnodes(words[0].text, count), (r) => `${r.node.id} now has ${r.node.vnodes} vnodes\n${moveLine(r)}`);
     },
   },
   kill: {
     usage: 'kill <id>',
     help: 'failure drill: SIGKILL a local node (it stays on the ring, down)',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      return output(await cluster.killNode(words[0].text), (r) => `killed ${r.node.id}; its keys are served by the replicas`);
+      return async (cluster) => output(await cluster.killNode(words[0].text), (r) => `killed ${r.node.id}; its keys are served by the replicas`);
     },
   },
   revive: {
     usage: 'revive <id>',
     help: 'restart a killed local node, empty, and refill it from the replicas',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      return output(await cluster.reviveNode(words[0].text), (r) => `revived ${r.node.id} at ${r.node.address} (pid ${r.node.pid})\nrepair: ${moveLine(r.repair)}`);
+      return async (cluster) => output(await cluster.reviveNode(words[0].text), (r) => `revived ${r.node.id} at ${r.node.address} (pid ${r.node.pid})\nrepair: ${moveLine(r.repair)}`);
     },
   },
   down: {
     usage: 'down',
     help: 'stop every local memcached process (their keys are lost; the next start brings them back empty)',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      return output(await cluster.stopLocalNodes(), (r) => (r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'no local node was running'));
+      return async (cluster) => output(await cluster.stopLocalNodes(), (r) => (r.stopped.length ? `stopped ${r.stopped.join(', ')}` : 'no local node was running'));
     },
   },
   repair: {
     usage: 'repair',
     help: 'bring every key back to its full preference list now',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      return output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
+      return async (cluster) => output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
     },
   },
   nodes: {
     usage: 'nodes',
     help: 'nodes with address, status, vnodes, primary and replica key counts, and pid of local ones',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      const [views, counts] = await Promise.all([cluster.nodes(), cluster.keyCounts()]);
-      const nodes = views.map((n) => ({ ...n, keys: counts[n.id] ?? null }));
-      const rows = nodes.map((n) => [n.id, n.address, n.status, n.vnodes, n.keys?.primary ?? '-', n.keys?.replica ?? '-', n.local ? (n.pid ?? (n.killed ? 'killed' : '-')) : 'external']);
-      return ok({ ok: true, nodes }, nodes.length ? table(['id', 'address', 'status', 'vnodes', 'primary', 'replica', 'pid'], rows) : 'no nodes: add one with `add`');
+      return async (cluster) => {
+        const [views, counts] = await Promise.all([cluster.nodes(), cluster.keyCounts()]);
+        const nodes = views.map((n) => ({ ...n, keys: counts[n.id] ?? null }));
+        const rows = nodes.map((n) => [n.id, n.address, n.status, n.vnodes, n.keys?.primary ?? '-', n.keys?.replica ?? '-', n.local ? (n.pid ?? (n.killed ? 'killed' : '-')) : 'external']);
+        return ok({ ok: true, nodes }, nodes.length ? table(['id', 'address', 'status', 'vnodes', 'primary', 'replica', 'pid'], rows) : 'no nodes: add one with `add`');
+      };
     },
   },
   keys: {
     usage: 'keys [--limit N] [<id>]',
     help: 'keys in order with their preference list and holders (only those on one node if given; the first 1000 unless --limit)',
-    async run(cluster, words) {
+    prepare(words) {
       const { options, positionals } = parseOptions(words, { limit: 'value' });
       expect(positionals, 0, 1, this.usage);
       const limit = intOption(options, 'limit', 1000)!;
       if (limit < 1) throw new UsageError('--limit must be at least 1');
-      const result = await cluster.keys(positionals[0]?.text, limit);
-      return output(result, (r) => {
+      return async (cluster) => output(await cluster.keys(positionals[0]?.text, limit), (r) => {
         const rows = r.keys.map((k) => [k.key, k.preference.join(','), k.missing.length ? `missing on ${k.missing.join(',')}` : 'ok']);
         const count = r.total > r.keys.length ? `the first ${r.keys.length} of ${r.total} keys (--limit N for more)` : `${r.total} keys`;
         const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', count];
@@ -179,9 +197,9 @@ export const commands: Record<string, Command> = {
   locate: {
     usage: 'locate <key>',
     help: 'where a key lives: hash, ring position, owner vnode, preference list and which replicas hold it',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 1, 1, this.usage);
-      return output(await cluster.locate(words[0].text), (r) =>
+      return async (cluster) => output(await cluster.locate(words[0].text), (r) =>
         [
           `key ${r.key}${r.hashedPart !== r.key ? ` (hash tag {${r.hashedPart}})` : ''}`,
           `hash ${r.position} (0x${r.position.toString(16).padStart(8, '0')}), ${percent(r.position / 2 ** 32, 2)} round the ring`,
@@ -194,55 +212,64 @@ export const commands: Record<string, Command> = {
   ring: {
     usage: 'ring',
     help: 'ring version, checksum, vnodes and each node\'s share of the hash space',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      const ring = await cluster.ringSummary();
-      const even = ring.nodes.length ? 1 / ring.nodes.length : 0;
-      return ok({ ok: true, ...ring }, [
-        `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
-        table(['node', 'vnodes', 'share', 'vs even'], ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`])),
-        `max/mean ${ring.shareSpread.maxOverMean.toFixed(3)}, deviation ${percent(ring.shareSpread.relativeDeviation)}`,
-      ].join('\n'));
+      return async (cluster) => {
+        const ring = await cluster.ringSummary();
+        const even = ring.nodes.length ? 1 / ring.nodes.length : 0;
+        return ok({ ok: true, ...ring }, [
+          `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
+          table(['node', 'vnodes', 'share', 'vs even'], ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`])),
+          `max/mean ${ring.shareSpread.maxOverMean.toFixed(3)}, deviation ${percent(ring.shareSpread.relativeDeviation)}`,
+        ].join('\n'));
+      };
     },
   },
   stats: {
     usage: 'stats',
     help: 'memcached statistics of every node: items, bytes, memory of its limit (and a full slab class), hit ratio, evictions, uptime',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      const stats = await cluster.stats();
-      const rows = Object.entries(stats).map(([id, s]) => {
-        if (!s) return [id, '-', '-', '-', '-', '-', '-', 'no answer'];
-        const hits = Number(s.get_hits);
-        const lookups = hits + Number(s.get_misses);
-        return [id, Number(s.curr_items), bytes(Number(s.bytes)), memoryOf(s), lookups ? percent(hits / lookups) : '-', Number(s.evictions), Number(s.curr_connections), duration(Number(s.uptime))];
-      });
-      return ok({ ok: true, stats }, table(['node', 'items', 'bytes', 'memory', 'hit ratio', 'evictions', 'connections', 'uptime'], rows));
+      return async (cluster) => {
+        const stats = await cluster.stats();
+        const rows = Object.entries(stats).map(([id, s]) => {
+          if (!s) return [id, '-', '-', '-', '-', '-', '-', 'no answer'];
+          const hits = Number(s.get_hits);
+          const lookups = hits + Number(s.get_misses);
+          return [id, Number(s.curr_items), bytes(Number(s.bytes)), memoryOf(s), lookups ? percent(hits / lookups) : '-', Number(s.evictions), Number(s.curr_connections), duration(Number(s.uptime))];
+        });
+        return ok({ ok: true, stats }, table(['node', 'items', 'bytes', 'memory', 'hit ratio', 'evictions', 'connections', 'uptime'], rows));
+      };
     },
   },
   fake: {
     usage: 'fake [--ttl SECONDS] <count>',
     help: 'store <count> realistic keys and values (users, carts, sessions, products, pages)',
-    async run(cluster, words) {
+    startsCluster: true,
+    prepare(words) {
       const { options, positionals } = parseOptions(words, { ttl: 'value' });
       expect(positionals, 1, 1, this.usage);
       const count = Number(positionals[0].text);
       if (!/^\d+$/.test(positionals[0].text) || count < 1 || count > 1_000_000) throw new UsageError('the count must be a whole number from 1 to 1000000');
       const ttl = intOption(options, 'ttl', 0)!;
-      // A remote cluster stores them in one request; in process, puts run 64 at a time.
-      if (cluster.fake) return output(await cluster.fake(count, { ttl }), (r) => `stored ${r.stored} of ${count} fake keys`);
-      const { failures, ...outcome } = await storeFakeEntries((key, value, o) => Promise.resolve(cluster.put(key, value, o)), count, ttl);
-      const json: { ok: boolean } & FakeResult = { ok: outcome.failed === 0, ...outcome };
-      return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.join('\n')}` : ''}` };
+      return async (cluster) => {
+        // A remote cluster stores them in one request; in process, puts run 64 at a time.
+        if (cluster.fake) return output(await cluster.fake(count, { ttl }), (r) => `stored ${r.stored} of ${count} fake keys`);
+        const { failures, ...outcome } = await storeFakeEntries((key, value, o) => Promise.resolve(cluster.put(key, value, o)), count, ttl);
+        const json: { ok: boolean } & FakeResult = { ok: outcome.failed === 0, ...outcome };
+        return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.join('\n')}` : ''}` };
+      };
     },
   },
   events: {
     usage: 'events',
     help: 'what happened in this session: membership, node down/up, moves, repairs, errors',
-    async run(cluster, words) {
+    prepare(words) {
       expect(words, 0, 0, this.usage);
-      const events = await cluster.events.recent();
-      return ok({ ok: true, events }, events.map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${describeEvent(e)}`).join('\n') || 'no events yet');
+      return async (cluster) => {
+        const events = await cluster.events.recent();
+        return ok({ ok: true, events }, events.map((e) => `${new Date(e.at).toISOString().slice(11, 19)} ${describeEvent(e)}`).join('\n') || 'no events yet');
+      };
     },
   },
 };

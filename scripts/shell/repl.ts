@@ -2,7 +2,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
-import { commands, describeEvent, findCommand, helpText, type Output } from './commands';
+import { commands, describeEvent, findCommand, helpText, type Output, type Prepared } from './commands';
 import { splitWords, UsageError, type Word } from './args';
 import { PortFailure, type ClusterPort } from './port';
 
@@ -21,8 +21,13 @@ export async function runLine(cluster: ClusterPort, line: string): Promise<Outpu
   return runWords(cluster, words, line);
 }
 
-/** Runs a command from words already split (the command line's arguments, with `line` null). */
-export async function runWords(cluster: ClusterPort, words: Word[], line: string | null): Promise<Output | 'exit' | null> {
+/**
+ * What a command line asks for, checked before anything runs: nothing (a blank line or a comment), `exit`,
+ * an output needing no cluster (help, a usage mistake), or the command's call into the cluster.
+ */
+export type Step = null | 'exit' | Output | { startsCluster: boolean; run: Prepared };
+
+export function prepareWords(words: Word[], line: string | null): Step {
   if (words.length === 0 || words[0].text.startsWith('#')) return null;
   const name = words[0].text.toLowerCase();
   if (name === 'exit' || name === 'quit') return 'exit';
@@ -30,12 +35,27 @@ export async function runWords(cluster: ClusterPort, words: Word[], line: string
   const command = findCommand(name);
   if (!command) return usageFailure(`unknown command ${name}; type help`);
   try {
-    return await command.run(cluster, words.slice(1), line);
+    return { startsCluster: command.startsCluster === true, run: command.prepare(words.slice(1), line) };
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(error.message);
+    throw error;
+  }
+}
+
+/** Runs a prepared step; a port's failure becomes a failed output. */
+export async function runStep(cluster: ClusterPort, step: Step): Promise<Output | 'exit' | null> {
+  if (step === null || step === 'exit' || !('run' in step)) return step;
+  try {
+    return await step.run(cluster);
+  } catch (error) {
     if (error instanceof PortFailure) return { ok: false, json: error.failure, text: `error (${error.failure.error}): ${error.failure.message}` };
     throw error;
   }
+}
+
+/** Runs a command from words already split (the command line's arguments, with `line` null). */
+export function runWords(cluster: ClusterPort, words: Word[], line: string | null): Promise<Output | 'exit' | null> {
+  return runStep(cluster, prepareWords(words, line));
 }
 
 /** `attachedTo` names the dashboard a remote cluster drives, for the greeting. */

@@ -1,5 +1,5 @@
 // The `ringside` command as a user runs it: one-shot commands, JSON output, piped shell input, exit codes.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +34,31 @@ describe('offline calculator', () => {
   });
 });
 
+describe('mistakes and looks before there is a cluster', () => {
+  it('answers an unknown command or a usage mistake with exit status 2, starting nothing', async () => {
+    for (const args of [['compare'], ['get'], ['put', 'only-a-key'], ['keys', '--limit', 'many'], ['remove', 'a', 'b']]) {
+      const run = await ringside(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/unknown command|usage|--limit/);
+    }
+    const json = await ringside(['compare', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: 'usage' });
+    await expect(stat(dataDir).then(() => readdir(dataDir))).resolves.toEqual([]);
+  });
+
+  it('says how to start a cluster when a command only looks, and creates none', async () => {
+    for (const args of [['nodes'], ['ring'], ['keys'], ['locate', 'k'], ['stats'], ['repair'], ['down']]) {
+      const run = await ringside(args);
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toContain(`no cluster in ${dataDir} yet`);
+    }
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+});
+
 describe('one-shot commands on local memcached nodes', () => {
-  it('starts a cluster of three local nodes on first use and reports them', async () => {
+  it('starts a cluster of three local nodes on the first put and reports them', async () => {
+    expect((await ringside(['put', 'welcome', 'value'])).code).toBe(0);
     const run = await ringside(['nodes', '--json']);
     expect(run.code).toBe(0);
     const { nodes } = JSON.parse(run.stdout);

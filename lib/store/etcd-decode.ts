@@ -1,0 +1,96 @@
+// From etcd's keys and values to the store's state and changes: pure, so the watch and the load agree.
+import { parseKey, type KeyLayout } from './etcd-keys';
+import { parseEvent, parseHealth, parseJournal, parseRing } from './records';
+import type { StoreChange, StoreState } from './types';
+
+export interface Entry {
+  key: string;
+  value: string;
+}
+
+export interface WatchEvent extends Entry {
+  type: 'Put' | 'Delete';
+}
+
+/** The state held by a consistent read of every key under the prefix, in key order. */
+export function assembleState(layout: KeyLayout, entries: readonly Entry[]): StoreState {
+  const state: StoreState = { ring: null, health: {}, suspects: {}, journal: null, events: [] };
+  for (const { key, value } of entries) {
+    const of = parseKey(layout, key);
+    switch (of.kind) {
+      case 'ring':
+        state.ring = parseRing(JSON.parse(value));
+        break;
+      case 'health':
+        state.health[of.node] = parseHealth(JSON.parse(value));
+        break;
+      case 'suspect':
+        (state.suspects[of.node] ??= []).push(of.key);
+        break;
+      case 'journal':
+        state.journal = parseJournal(JSON.parse(value));
+        break;
+      case 'event':
+        // Keys are write versions: key order is event order.
+        state.events.push(parseEvent(JSON.parse(value)));
+        break;
+    }
+  }
+  return state;
+}
+
+/** What one watch response changed; `heartbeats` names the writers whose heartbeat key it carried. */
+export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { changes: StoreChange[]; heartbeats: string[] } {
+  const changes: StoreChange[] = [];
+  const heartbeats: string[] = [];
+  const suspects = new Map<string, { added: string[]; cleared: string[] }>();
+  for (const { type, key, value } of events) {
+    const of = parseKey(layout, key);
+    const put = type === 'Put';
+    switch (of.kind) {
+      case 'ring':
+        if (put) changes.push({ type: 'ring', ring: parseRing(JSON.parse(value)) });
+        break;
+      case 'health':
+        changes.push({ type: 'health', node: of.node, health: put ? parseHealth(JSON.parse(value)) : null });
+        break;
+      case 'suspect': {
+        const entry = suspects.get(of.node) ?? suspects.set(of.node, { added: [], cleared: [] }).get(of.node)!;
+        (put ? entry.added : entry.cleared).push(of.key);
+        break;
+      }
+      case 'journal':
+        changes.push({ type: 'journal', journal: put ? parseJournal(JSON.parse(value)) : null });
+        break;
+      case 'event':
+        // Deletes are the log being trimmed, not news.
+        if (put) changes.push({ type: 'event', event: parseEvent(JSON.parse(value)) });
+        break;
+      case 'heartbeat':
+        if (put) heartbeats.push(of.writer);
+        break;
+    }
+  }
+  for (const [node, { added, cleared }] of suspects) changes.push({ type: 'suspects', node, added, cleared });
+  return { changes, heartbeats };
+}
+
+/** The write versions a change carries, for the clock to move past. */
+export function stampsOf(change: StoreChange): string[] {
+  switch (change.type) {
+    case 'ring':
+      return [change.ring.stamp];
+    case 'health':
+      return change.health ? [change.health.stamp] : [];
+    case 'journal':
+      return change.journal ? [change.journal.stamp] : [];
+    case 'event':
+      return [change.event.stamp];
+    case 'reloaded': {
+      const { ring, journal, health, events } = change.state;
+      return [ring?.stamp, journal?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)].filter((s): s is string => Boolean(s));
+    }
+    default:
+      return [];
+  }
+}

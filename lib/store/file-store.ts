@@ -1,0 +1,278 @@
+import 'server-only';
+// The embedded state store: cluster.json in the data directory, owned by one process, in the format Ringside always wrote.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import type { ClusterEvent } from '../cluster/events';
+import { claimDataDir } from '../cluster/state';
+import { encodeVersion, HybridClock } from '../version';
+import { checkNextVersion, healthFields, membershipSchema, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
+import {
+  DEFAULT_EVENT_LIMIT,
+  unavailable,
+  type ChangeJournal,
+  type ChangeLock,
+  type CommitResult,
+  type HealthRecord,
+  type JournalRecord,
+  type LockResult,
+  type Membership,
+  type NodeHealth,
+  type RingRecord,
+  type StateStore,
+  type StoreChange,
+  type StoredEvent,
+  type StoreResult,
+  type StoreState,
+} from './types';
+
+/** cluster.json as every Ringside version reads it, plus fields older versions ignore. */
+const fileSchema = membershipSchema.extend({
+  nodes: z.array(membershipSchema.shape.nodes.element.extend({ ...healthFields, down: z.boolean().optional() })),
+  hints: z.record(z.string(), z.array(z.string())).default({}),
+  ringStamp: z.string().optional(),
+  health: z.record(z.string(), z.unknown()).optional(),
+  journal: z.unknown().optional(),
+  events: z.array(z.unknown()).optional(),
+});
+
+export interface FileStoreOptions {
+  writer?: string;
+  eventLimit?: number;
+  /** Replicas of the ring written before any ring was committed. */
+  replicas?: number;
+  clock?: () => number;
+}
+
+export class FileStore implements StateStore {
+  readonly kind = 'file';
+  private readonly clock: HybridClock;
+  private readonly listeners = new Set<(change: StoreChange) => void>();
+  private lockHolder: string | null = null;
+  private leaders = new Set<(reason: string) => void>();
+  private pending: Promise<StoreResult> | null = null;
+  private writing: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly dataDir: string,
+    private readonly state: StoreState,
+    private readonly release: () => Promise<void>,
+    private readonly options: FileStoreOptions,
+    clock: HybridClock,
+  ) {
+    this.clock = clock;
+  }
+
+  get writer(): string {
+    return this.clock.writer;
+  }
+
+  /** Claims the data directory (one process drives it) and reads what it holds. */
+  static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const clock = new HybridClock(options.writer ?? defaultWriter(), options.clock ?? Date.now);
+    const release = await claimDataDir(dataDir);
+    try {
+      const state = await readState(path.join(dataDir, 'cluster.json'), clock);
+      return new FileStore(dataDir, state, release, options, clock);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  async load(): Promise<StoreResult<{ state: StoreState }>> {
+    return { ok: true, state: structuredClone(this.state) };
+  }
+
+  async commitRing(expectedVersion: number, next: Membership): Promise<CommitResult> {
+    checkNextVersion(expectedVersion, next);
+    const previous = this.state.ring;
+    if ((previous?.version ?? 0) !== expectedVersion) {
+      return { ok: false, error: 'conflict', message: `the ring is at version ${previous?.version ?? 0}, not ${expectedVersion}`, current: structuredClone(previous) };
+    }
+    const ring: RingRecord = { ...structuredClone(next), stamp: this.stamp() };
+    this.state.ring = ring;
+    const saved = await this.flush();
+    if (!saved.ok) {
+      // The switch did not reach the disk: a restart would find the old ring, so this process must too.
+      if (this.state.ring === ring) this.state.ring = previous;
+      return saved;
+    }
+    this.notify({ type: 'ring', ring: structuredClone(ring) });
+    return { ok: true, ring: structuredClone(ring) };
+  }
+
+  async setHealth(node: string, health: NodeHealth | null): Promise<StoreResult> {
+    const record = health ? { ...structuredClone(health), stamp: this.stamp() } : null;
+    if (record) this.state.health[node] = record;
+    else delete this.state.health[node];
+    return this.saveAndNotify({ type: 'health', node, health: structuredClone(record) });
+  }
+
+  async addSuspects(node: string, keys: readonly string[]): Promise<StoreResult> {
+    const held = new Set(this.state.suspects[node] ?? []);
+    const added = [...new Set(keys)].filter((key) => !held.has(key));
+    if (added.length === 0) return { ok: true };
+    this.state.suspects[node] = [...held, ...added];
+    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [] });
+  }
+
+  async clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult> {
+    const held = this.state.suspects[node] ?? [];
+    const drop = keys ? new Set(keys) : null;
+    const kept = drop ? held.filter((key) => !drop.has(key)) : [];
+    const cleared = drop ? held.filter((key) => drop.has(key)) : held;
+    if (cleared.length === 0) return { ok: true };
+    if (kept.length) this.state.suspects[node] = kept;
+    else delete this.state.suspects[node];
+    return this.saveAndNotify({ type: 'suspects', node, added: [], cleared });
+  }
+
+  async writeJournal(journal: ChangeJournal | null): Promise<StoreResult> {
+    const record: JournalRecord | null = journal ? { ...structuredClone(journal), stamp: this.stamp() } : null;
+    this.state.journal = record;
+    return this.saveAndNotify({ type: 'journal', journal: structuredClone(record) });
+  }
+
+  async appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>> {
+    const stored = { ...structuredClone(event), at: Date.now(), stamp: this.stamp() } as StoredEvent;
+    this.state.events.push(stored);
+    const limit = this.options.eventLimit ?? DEFAULT_EVENT_LIMIT;
+    if (this.state.events.length > limit) this.state.events.splice(0, this.state.events.length - limit);
+    const saved = await this.saveAndNotify({ type: 'event', event: stored });
+    return saved.ok ? { ok: true, event: stored } : saved;
+  }
+
+  async lockChange(owner: string): Promise<LockResult> {
+    if (this.lockHolder !== null) return { ok: false, error: 'busy', message: `a membership change is already running (${this.lockHolder})`, holder: this.lockHolder };
+    this.lockHolder = owner;
+    let released = false;
+    const lock: ChangeLock = {
+      owner,
+      lost: false,
+      onLost: () => undefined,
+      release: async () => {
+        if (released) return;
+        released = true;
+        this.lockHolder = null;
+      },
+    };
+    return { ok: true, lock };
+  }
+
+  /** The only process on this data directory always leads. */
+  async campaign(onLost: (reason: string) => void): Promise<StoreResult<{ leadership: { lost: boolean; resign(): Promise<void> } }>> {
+    if (this.closed) return unavailable('the state store is closed');
+    this.leaders.add(onLost);
+    const leadership = {
+      lost: false,
+      resign: async () => {
+        if (leadership.lost) return;
+        leadership.lost = true;
+        this.leaders.delete(onLost);
+        onLost('resigned');
+      },
+    };
+    return { ok: true, leadership };
+  }
+
+  watch(listener: (change: StoreChange) => void): () => void {
+    this.listeners.add(listener);
+    // Like the etcd store: a watch starts from the whole state, then its changes.
+    const state = structuredClone(this.state);
+    queueMicrotask(() => this.listeners.has(listener) && listener({ type: 'reloaded', state }));
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    for (const onLost of this.leaders) onLost('the state store was closed');
+    this.leaders.clear();
+    this.listeners.clear();
+    await this.release();
+  }
+
+  private stamp(): string {
+    return encodeVersion(this.clock.now());
+  }
+
+  private async saveAndNotify(change: StoreChange): Promise<StoreResult> {
+    const saved = await this.flush();
+    this.notify(change);
+    return saved;
+  }
+
+  private notify(change: StoreChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  /** One write at a time; changes made while one runs all go into the next. */
+  private flush(): Promise<StoreResult> {
+    this.pending ??= this.writing.then(() => {
+      this.pending = null;
+      return this.writeNow();
+    });
+    this.writing = this.pending;
+    return this.pending;
+  }
+
+  private async writeNow(): Promise<StoreResult> {
+    const target = path.join(this.dataDir, 'cluster.json');
+    try {
+      await mkdir(this.dataDir, { recursive: true });
+      const temporary = `${target}.${process.pid}.tmp`;
+      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3), null, 2)}\n`);
+      await rename(temporary, target);
+      return { ok: true };
+    } catch (error) {
+      return unavailable(`could not write ${target}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function defaultWriter(): string {
+  return `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host'}:${process.pid}`;
+}
+
+async function readState(file: string, clock: HybridClock): Promise<StoreState> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ring: null, health: {}, suspects: {}, journal: null, events: [] };
+    throw error;
+  }
+  const parsed = fileSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${file} is not a valid Ringside state: ${parsed.error.message}`);
+  const saved = parsed.data;
+  // A file from before the store carries no stamps: this process's clock stamps what it finds.
+  const stamp = () => encodeVersion(clock.now());
+  const ring = parseRing({ version: saved.version, replicas: saved.replicas, nodes: saved.nodes.map(({ id, host, port, vnodes }) => ({ id, host, port, vnodes })), stamp: saved.ringStamp ?? stamp() });
+  const health: Record<string, HealthRecord> = {};
+  if (saved.health) for (const [node, record] of Object.entries(saved.health)) health[node] = parseHealth(record);
+  else for (const { id, host: _h, port: _p, vnodes: _v, ...fields } of saved.nodes) health[id] = parseHealth({ ...fields, down: fields.down ?? false, stamp: stamp() });
+  const events = (saved.events ?? []).map(parseEvent);
+  const journal = saved.journal ? parseJournal(saved.journal) : null;
+  for (const text of [ring.stamp, journal?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)]) clock.receiveEncoded(text);
+  const suspects = Object.fromEntries(Object.entries(saved.hints).filter(([, keys]) => keys.length > 0));
+  return { ring, health, suspects, journal, events };
+}
+
+/** Node records keep their health fields too, so a Ringside without the store still reads the file. */
+function toFile(state: StoreState, replicas: number) {
+  const ring = state.ring ?? { version: 0, replicas, nodes: [], stamp: undefined };
+  return {
+    version: ring.version,
+    replicas: ring.replicas,
+    nodes: ring.nodes.map((node) => ({ ...node, ...(state.health[node.id] ? withoutStamp(state.health[node.id]) : {}) })),
+    hints: state.suspects,
+    ringStamp: ring.stamp,
+    health: state.health,
+    journal: state.journal ?? undefined,
+    events: state.events,
+  };
+}

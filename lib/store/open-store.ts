@@ -1,0 +1,17 @@
+import 'server-only';
+// Opens the state store the environment asks for: etcd when RINGSIDE_ETCD is set, else the data directory's file.
+import { storeConfigFromEnv } from './config';
+import { EtcdStore, type EtcdStoreOptions } from './etcd-store';
+import { FileStore, type FileStoreOptions } from './file-store';
+import type { StateStore } from './types';
+
+export type OpenStoreResult = { ok: true; store: StateStore } | { ok: false; error: 'invalid_config'; message: string };
+
+/** etcd is not contacted here: a store that cannot be reached answers `unavailable` per operation. */
+export async function openStore(dataDir: string, env: Readonly<Record<string, string | undefined>> = process.env, options: FileStoreOptions & EtcdStoreOptions = {}): Promise<OpenStoreResult> {
+  const configured = storeConfigFromEnv(env);
+  if (!configured.ok) return configured;
+  const { config } = configured;
+  if (config.kind === 'etcd') return { ok: true, store: new EtcdStore(config, options) };
+  return { ok: true, store: await FileStore.open(dataDir, options) };
+}

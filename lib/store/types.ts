@@ -1,0 +1,146 @@
+// The state store: what every process of one cluster must agree on, behind named operations.
+/*
+ * Contract, for the file store (one process, the embedded default) and the etcd store (many processes):
+ * - `load()` reads everything at one point in time. `watch()` then delivers every later change made by
+ *   ANY process (its own included) within about a second; when it cannot vouch for having seen every
+ *   change (a stalled or broken watch, a compacted revision) it re-reads and delivers `reloaded` with the
+ *   whole state: replace what you hold, do not merge.
+ * - The ring switches only by `commitRing(expectedVersion, next)`, a compare-and-set on the version the
+ *   caller read: a writer that lost the race gets `conflict` with the current ring, never overwrites it.
+ * - One membership change at a time, cluster-wide: `lockChange(owner)` holds a lock under a lease, or
+ *   answers `busy` with the holder. A holder that dies (its lease lapses) frees the lock by itself.
+ * - The change journal (`writeJournal`) is written before a change's first copy and cleared after it, so
+ *   whoever finds it after a crash can finish the change.
+ * - Background work runs in one elected leader: `campaign()` resolves once this process leads and calls
+ *   `onLost` as soon as it can no longer be sure it still does (lease lapsed, store unreachable, closed).
+ * - Suspect keys are one small key each (etcd caps a request at 1.5 MiB and a transaction at 128
+ *   operations); the event log keeps the newest `eventLimit` events.
+ * - Every record carries `stamp`, its write version (lib/version): a hybrid logical clock with the
+ *   writer's id, so writes from any process are ordered. Events are ordered by it.
+ * - Expected failures are values: `unavailable` when the store did not answer within its deadline (an
+ *   operation never hangs), `conflict`, `busy`. A write answered `unavailable` may still land (etcd may
+ *   apply a request it could not confirm): re-read before retrying. The data path never touches the store.
+ */
+import type { ClusterEvent } from '../cluster/events';
+
+export interface MemberRecord {
+  id: string;
+  host: string;
+  port: number;
+  vnodes: number;
+}
+
+/** Who is on the ring: changes only through `commitRing`, each time with a higher version. */
+export interface Membership {
+  version: number;
+  replicas: number;
+  nodes: MemberRecord[];
+}
+
+export type RingRecord = Membership & { stamp: string };
+
+/** What the cluster knows of one node's health and process, outside the ring. */
+export interface NodeHealth {
+  /** Last seen down, so whoever sees it return knows to repair it. */
+  down: boolean;
+  /** The memcached process last seen behind the address (`pid:startTime`), to notice a restart. */
+  instance?: string;
+  /** Unreachable during a membership change: it may hold keys the ring moved away. */
+  missedMove?: boolean;
+  /** memcached's largest item, which bounds the values the ring can take. */
+  itemSizeMax?: number;
+  /** Present for a memcached process Ringside started itself. */
+  local?: { pid: number | null; killed: boolean };
+}
+
+export type HealthRecord = NodeHealth & { stamp: string };
+
+export type ChangePhase = 'copying' | 'switched' | 'deleting';
+
+/** A membership change in flight: enough for any process to finish it after its owner died. */
+export interface ChangeJournal {
+  from: Membership;
+  to: Membership;
+  reason: string;
+  phase: ChangePhase;
+  progress: { done: number; total: number };
+  /** Who runs the change (the lock owner). */
+  owner: string;
+  /** Wall time the change began (ms). */
+  started: number;
+}
+
+export type JournalRecord = ChangeJournal & { stamp: string };
+
+export type StoredEvent = ClusterEvent & { at: number; stamp: string };
+
+export interface StoreState {
+  ring: RingRecord | null;
+  health: Record<string, HealthRecord>;
+  /** Per node, keys whose copy there is suspect until repaired. */
+  suspects: Record<string, string[]>;
+  journal: JournalRecord | null;
+  /** Oldest first. */
+  events: StoredEvent[];
+}
+
+export type StoreChange =
+  | { type: 'ring'; ring: RingRecord }
+  | { type: 'health'; node: string; health: HealthRecord | null }
+  | { type: 'suspects'; node: string; added: string[]; cleared: string[] }
+  | { type: 'journal'; journal: JournalRecord | null }
+  | { type: 'event'; event: StoredEvent }
+  | { type: 'reloaded'; state: StoreState };
+
+export interface StoreFailure {
+  ok: false;
+  error: 'unavailable';
+  message: string;
+}
+
+export type StoreResult<T extends object = object> = ({ ok: true } & T) | StoreFailure;
+
+export type CommitResult = StoreResult<{ ring: RingRecord }> | { ok: false; error: 'conflict'; message: string; current: RingRecord | null };
+
+export interface ChangeLock {
+  readonly owner: string;
+  /** True once the lease under the lock lapsed or was revoked: the change must stop. */
+  readonly lost: boolean;
+  onLost(listener: (reason: string) => void): void;
+  release(): Promise<void>;
+}
+
+export type LockResult = StoreResult<{ lock: ChangeLock }> | { ok: false; error: 'busy'; message: string; holder: string };
+
+export interface Leadership {
+  readonly lost: boolean;
+  /** Steps down at once, so another process takes over without waiting for the lease to lapse. */
+  resign(): Promise<void>;
+}
+
+export interface StateStore {
+  readonly kind: 'file' | 'etcd';
+  /** This process's writer id, the tie-breaker of its write versions. */
+  readonly writer: string;
+  load(): Promise<StoreResult<{ state: StoreState }>>;
+  commitRing(expectedVersion: number, next: Membership): Promise<CommitResult>;
+  /** `null` forgets the node's health (a node that left the ring). */
+  setHealth(node: string, health: NodeHealth | null): Promise<StoreResult>;
+  addSuspects(node: string, keys: readonly string[]): Promise<StoreResult>;
+  /** Without `keys`, every suspect key of the node. */
+  clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult>;
+  writeJournal(journal: ChangeJournal | null): Promise<StoreResult>;
+  appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>>;
+  lockChange(owner: string): Promise<LockResult>;
+  /** Resolves once this process leads (or `unavailable` if the store closes first). */
+  campaign(onLost: (reason: string) => void): Promise<StoreResult<{ leadership: Leadership }>>;
+  /** Delivers `reloaded` with the whole state first, then each change. Returns the unsubscribe. */
+  watch(listener: (change: StoreChange) => void): () => void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_EVENT_LIMIT = 500;
+
+export function unavailable(message: string): StoreFailure {
+  return { ok: false, error: 'unavailable', message };
+}

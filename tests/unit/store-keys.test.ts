@@ -1,0 +1,61 @@
+// The etcd store's key layout and decoding: every record finds its way back, node ids cannot reach into other keys.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assembleState, changesOf } from '@/lib/store/etcd-decode';
+import { keyLayout, parseKey, prefixEnd } from '@/lib/store/etcd-keys';
+
+const layout = keyLayout('/ringside/');
+
+describe('etcd keys', () => {
+  it('parses back every key it lays out, whatever the node id and key', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ maxLength: 40 }), (node, key) => {
+        expect(parseKey(layout, layout.health(node))).toEqual({ kind: 'health', node });
+        expect(parseKey(layout, layout.suspect(node, key))).toEqual({ kind: 'suspect', node, key });
+        // A node id with a slash stays inside its own segment.
+        expect(layout.suspect(node, key).startsWith(layout.suspectsOf(node))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    expect(parseKey(layout, layout.suspectsOf('a/b')).kind).toBe('suspect');
+    expect(layout.suspectsOf('a/b')).toBe('/ringside/suspects/a%2Fb/');
+    for (const [key, kind] of [[layout.ring, 'ring'], [layout.ringVersion, 'ring-version'], [layout.journal, 'journal'], [layout.changeLock, 'lock'], [layout.leader, 'leader'], [layout.event('x'), 'event'], ['/other/ring', 'unknown'], ['/ringside/health/%E0', 'unknown']])
+      expect(parseKey(layout, key).kind).toBe(kind);
+  });
+
+  it('ends a prefix range right after the last key that starts with it', () => {
+    expect(prefixEnd(Buffer.from('/ringside/')).toString()).toBe('/ringside0');
+    expect([...prefixEnd(Buffer.from([0x61, 0xff, 0xff]))]).toEqual([0x62]);
+    expect([...prefixEnd(Buffer.from([0xff]))]).toEqual([0]);
+  });
+
+  it('assembles the state from a range read, and the changes from watch events', () => {
+    const ring = { version: 2, replicas: 3, nodes: [{ id: 'n1', host: 'h', port: 1, vnodes: 8 }], stamp: 's1' };
+    const event = { type: 'node-removed', node: 'n2', at: 5, stamp: 's3' };
+    const state = assembleState(layout, [
+      { key: layout.event('a'), value: JSON.stringify(event) },
+      { key: layout.health('n1'), value: JSON.stringify({ down: true, stamp: 's2' }) },
+      { key: layout.heartbeat('w'), value: '1' },
+      { key: layout.ring, value: JSON.stringify(ring) },
+      { key: layout.ringVersion, value: '2' },
+      { key: layout.suspect('n1', 'k/1'), value: '' },
+    ]);
+    expect(state).toEqual({ ring, health: { n1: { down: true, stamp: 's2' } }, suspects: { n1: ['k/1'] }, journal: null, events: [event] });
+    expect(() => assembleState(layout, [{ key: layout.ring, value: '{"version":-1}' }])).toThrow(/invalid ring/);
+
+    const { changes, heartbeats } = changesOf(layout, [
+      { type: 'Put', key: layout.heartbeat('w'), value: '1' },
+      { type: 'Delete', key: layout.health('n1'), value: '' },
+      { type: 'Put', key: layout.suspect('n1', 'a'), value: '' },
+      { type: 'Delete', key: layout.suspect('n1', 'b'), value: '' },
+      { type: 'Delete', key: layout.event('old'), value: '' },
+      { type: 'Delete', key: layout.journal, value: '' },
+    ]);
+    expect(heartbeats).toEqual(['w']);
+    expect(changes).toEqual([
+      { type: 'health', node: 'n1', health: null },
+      { type: 'journal', journal: null },
+      { type: 'suspects', node: 'n1', added: ['a'], cleared: ['b'] },
+    ]);
+  });
+});
