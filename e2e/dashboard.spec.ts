@@ -326,6 +326,12 @@ test('a full node says so: its memory bar reaches its limit and names the slab c
     await expect(meter).toHaveAttribute('aria-valuetext', /of 8\.0 MiB, full$/);
     await expect(card.locator('[data-full-slab]')).toContainText(/Slab class \d+ \(chunks of 10\d KiB\) is full: [\d,]+ writes refused/);
     await expect(nodeCard(page, 'node-1').getByRole('meter', { name: 'Memory' })).not.toHaveAttribute('aria-valuetext', /full/);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const results = await new AxeBuilder({ page }).include('[data-node-card="small"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on the full card in ${colorScheme}`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // The same write again from the form: stored on the others, refused by the full node.
     await page.getByLabel('Key', { exact: true }).fill(key);
