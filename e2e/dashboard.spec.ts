@@ -1,5 +1,5 @@
 // Journeys through the dashboard, in order on one cluster of real local memcached: the ring, keys, a rebalance, a failure drill, two tabs.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -347,4 +347,47 @@ test('a replica lost behind the cluster\'s back shows in the header, which leads
   await page.getByRole('button', { name: 'Repair', exact: true }).click();
   await expect(preview).toContainText('Nothing needs repair');
   await page.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('a full node says so: its memory bar reaches its limit and names the slab class that refuses, and a put shows the refusal', async ({ page, request }) => {
+  // A small memcached of our own, added by address, filled with big values through the API.
+  const port = Number(execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"]).toString());
+  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '8', '-M', '-I', '1m', ...(process.getuid?.() === 0 ? ['-u', 'root'] : [])];
+  const server = spawn('memcached', args, { stdio: 'ignore' });
+  try {
+    await expect.poll(async () => (await request.post('/api/nodes', { data: { id: 'small', address: `127.0.0.1:${port}` } })).status(), { timeout: 30_000 }).toBe(201);
+    const big = 'x'.repeat(100_000);
+    let refused: { node: string; error?: string } | undefined;
+    let key = '';
+    for (let i = 0; i < 300 && !refused; i++) {
+      key = `big:{${i}}`;
+      const put = await (await request.put(`/api/keys/${encodeURIComponent(key)}`, { data: { value: big } })).json();
+      refused = put.replicas?.find((r: { node: string; error?: string }) => r.error === 'out_of_memory');
+    }
+    expect(refused).toEqual({ node: 'small', ok: false, error: 'out_of_memory' });
+
+    await openDashboard(page);
+    const card = nodeCard(page, 'small');
+    const meter = card.getByRole('meter', { name: 'Memory' });
+    await expect(meter).toHaveAttribute('aria-valuemax', String(8 * 1024 * 1024));
+    await expect(meter).toHaveAttribute('aria-valuetext', /of 8\.0 MiB, full$/);
+    await expect(card.locator('[data-full-slab]')).toContainText(/Slab class \d+ \(chunks of 10\d KiB\) is full: [\d,]+ writes refused/);
+    await expect(nodeCard(page, 'node-1').getByRole('meter', { name: 'Memory' })).not.toHaveAttribute('aria-valuetext', /full/);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const results = await new AxeBuilder({ page }).include('[data-node-card="small"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on the full card in ${colorScheme}`).toEqual([]);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+
+    // The same write again from the form: stored on the others, refused by the full node.
+    await page.getByLabel('Key', { exact: true }).fill(key);
+    await page.getByLabel('Value', { exact: true }).fill(big);
+    await page.getByRole('button', { name: 'Put', exact: true }).click();
+    await expect(page.getByText('small ✗ out of memory')).toBeVisible();
+    await shoot(page, 'j-full-node');
+  } finally {
+    await request.delete('/api/nodes/small');
+    server.kill('SIGKILL');
+  }
 });

@@ -15,7 +15,7 @@ function Outcomes({ replicas }: { replicas: ReplicaOutcome[] }) {
     <span className="inline-flex flex-wrap gap-x-2">
       {replicas.map((r) => (
         <span key={r.node} className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
-          {r.node} {r.ok ? '✓' : `✗ ${r.error ?? ''}`}
+          {r.node} {r.ok ? '✓' : `✗ ${r.error?.replaceAll('_', ' ') ?? ''}`}
         </span>
       ))}
     </span>

@@ -1,6 +1,6 @@
-// One node: identity, status, vnodes, key counts and memcached's own statistics, with its failure-drill and membership buttons.
+// One node: identity, status, vnodes, key counts, memory against its limit and memcached's own statistics, with its failure-drill and membership buttons.
 import { useState } from 'react';
-import type { SnapshotNode } from '@/lib/cluster/snapshot';
+import type { NodeStats, SnapshotNode } from '@/lib/cluster/snapshot';
 import { MAX_VNODES } from '@/lib/validate';
 import { formatBytes, formatCount, formatPercent, formatUptime, hitRatio } from '../format';
 import { StatusBadge } from './status-badge';
@@ -24,6 +24,44 @@ function Figure({ label, value, name }: { label: string; value: string; name?: s
       <dd className="font-medium tabular-nums" data-count={name}>
         {value}
       </dd>
+    </div>
+  );
+}
+
+/** Memory taken against the node's limit; when it is full, the slab class that refuses writes and the ways out. */
+function Memory({ id, stats }: { id: string; stats: NodeStats }) {
+  const labelId = `memory-${id}`;
+  const used = Math.min(stats.usedBytes, stats.limitBytes);
+  const fraction = stats.limitBytes > 0 ? used / stats.limitBytes : 0;
+  const text = `${formatBytes(stats.usedBytes)} of ${formatBytes(stats.limitBytes)}${stats.full ? ', full' : ''}`;
+  const tone = stats.full ? 'bg-red-600 dark:bg-red-500' : fraction >= 0.9 ? 'bg-amber-500' : 'bg-emerald-600 dark:bg-emerald-500';
+  const slab = stats.fullSlabs[0];
+  return (
+    <div className="space-y-1 text-sm" data-memory={stats.full ? 'full' : 'room'}>
+      <div className="flex items-baseline justify-between gap-2">
+        <span id={labelId} className="text-xs text-zinc-600 dark:text-zinc-400">
+          Memory
+        </span>
+        <span className={`tabular-nums ${stats.full ? 'font-semibold text-red-700 dark:text-red-400' : ''}`}>{text}</span>
+      </div>
+      <div
+        role="meter"
+        aria-labelledby={labelId}
+        aria-valuemin={0}
+        aria-valuemax={stats.limitBytes}
+        aria-valuenow={used}
+        aria-valuetext={text}
+        className="h-2 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800"
+      >
+        <div className={`h-full ${tone}`} style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+      {slab && (
+        <p className="text-xs text-red-700 dark:text-red-400" data-full-slab={slab.id}>
+          Slab class {slab.id} (chunks of {formatBytes(slab.chunkSize)}) is full{slab.refused ? `: ${formatCount(slab.refused)} writes refused` : ''}
+          {stats.fullSlabs.length > 1 ? `, and ${stats.fullSlabs.length - 1} more ${stats.fullSlabs.length === 2 ? 'class' : 'classes'}` : ''}. Add a node, delete keys, or give
+          nodes more memory.
+        </p>
+      )}
     </div>
   );
 }
@@ -69,6 +107,7 @@ export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, o
         <Figure label="Uptime" value={stats ? formatUptime(stats.uptime) : '—'} />
         {keys && keys.misplaced > 0 && <Figure label="Misplaced" value={formatCount(keys.misplaced)} />}
       </dl>
+      {stats && stats.limitBytes > 0 && <Memory id={node.id} stats={stats} />}
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" className="btn" {...when(!disabled && !lastNode, onRemove)}>
           Remove<span className="sr-only"> {node.id}</span>

@@ -7,7 +7,7 @@ import { planMoves, type DeleteStep, type Inventory, type KeyEntry } from '../pl
 import { buildRing, DEFAULT_REPLICAS, DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import { checkKey, checkNodeId, checkTtl, checkValue, checkVnodes, DEFAULT_MAX_VALUE_BYTES, formatAddress, parseAddress } from '../validate';
 import { NodeClient, NodeError } from '../memcached/node-client';
-import { isRunningMemcached, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
+import { isRunningMemcached, localMemoryFromEnv, startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { allowedFromEnv, checkAllowedHost } from './allow-list';
 import { EventLog } from './events';
 import { NodePool } from './node-pool';
@@ -129,6 +129,8 @@ export class Cluster {
   /** Loads the cluster saved in `dataDir` (or an empty one), restarts its local nodes and probes every node once. */
   static async open(options: ClusterOptions): Promise<Cluster> {
     const replicas = options.replicas ?? DEFAULT_REPLICAS;
+    // Read before the data directory is claimed: a bad setting must not leave it claimed.
+    const localMemoryMb = options.localMemoryMb ?? localMemoryFromEnv();
     const release = await claimDataDir(options.dataDir);
     const saved = await loadState(options.dataDir).catch(async (error: unknown) => {
       await release();
@@ -144,7 +146,7 @@ export class Cluster {
         maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
         moveConcurrency: options.moveConcurrency ?? 32,
         allowedHosts: options.allowedHosts ?? allowedFromEnv(),
-        localMemoryMb: options.localMemoryMb ?? 64,
+        localMemoryMb,
       },
       state,
     );
@@ -391,11 +393,14 @@ export class Cluster {
     };
   }
 
-  /** memcached's own statistics of each node (null for a node that does not answer). */
+  /**
+   * memcached's own statistics of each node (null for a node that does not answer): `stats`, `stats slabs`
+   * and `stats items` in one record (their names do not collide), so a full slab class can be named.
+   */
   async stats(): Promise<Record<string, Record<string, string> | null>> {
     const entries = await Promise.all(
       this.records().map(async ({ id }) => {
-        const outcome = await this.pool.call(id, (client) => client.stats());
+        const outcome = await this.pool.call(id, async (client) => ({ ...(await client.stats()), ...(await client.stats('slabs')), ...(await client.stats('items')) }));
         return [id, outcome.ok ? outcome.value : null] as const;
       }),
     );
@@ -416,8 +421,29 @@ export class Cluster {
       this.changed();
       if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
       if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
+      if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
       return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
     });
+  }
+
+  /** Names the full nodes with their memory limit, and the ways to make room. */
+  private async outOfMemory(key: string, replicas: readonly ReplicaOutcome[]): Promise<Failure> {
+    const full = replicas.filter((r) => r.error === 'out_of_memory').map((r) => r.node);
+    const limits = await Promise.all(full.map((node) => this.pool.call(node, (client) => client.stats())));
+    const named = full.map((node, i) => {
+      const limit = limits[i].ok ? Number(limits[i].value.limit_maxbytes) : NaN;
+      return limit > 0 ? `${node} (limit ${formatMiB(limit)})` : node;
+    });
+    const local = full.some((node) => this.record(node)?.local);
+    const suggestedMb = Math.max(256, this.options.localMemoryMb * 4);
+    const more = local ? `start local nodes with more memory (RINGSIDE_NODE_MEMORY_MB=${suggestedMb})` : 'give the servers more memory (memcached -m)';
+    const others = replicas.filter((r) => r.error !== 'out_of_memory');
+    return fail(
+      'out_of_memory',
+      `no replica acknowledged the write of ${key}: ${listOf(named)} ${full.length === 1 ? 'is' : 'are'} out of memory` +
+        `${others.length ? ` (${describeOutcomes(others)})` : ''}. ` +
+        `Add a node, delete keys, or ${more}. Nodes refuse writes when full rather than evict, and a refused write also drops the key's previous value there.`,
+    );
   }
 
   /** Reads along the preference list; a replica found missing the value is given it back. */
@@ -484,7 +510,9 @@ export class Cluster {
 
   /**
    * Runs a write on every target of the key (call under the key's lock). A node that may have missed it
-   * has its copy marked suspect; a node that refused it (too large, out of memory) kept its old value.
+   * has its copy marked suspect; a node that refused it as too large or for a server error kept its old value.
+   * A node out of memory dropped its old value (memcached unlinks the key when it refuses a set): suspect
+   * when another acknowledged, so a repair copies the new value once there is room; in line otherwise.
    */
   private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
     const transition = this.transition;
@@ -493,12 +521,14 @@ export class Cluster {
       targets.map(async (node): Promise<ReplicaOutcome> => {
         const outcome = await this.pool.call(node, write);
         if (outcome.ok) this.pool.clearSuspect(node, key);
-        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error') this.pool.markSuspect(node, key);
+        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error' && outcome.error !== 'out_of_memory') this.pool.markSuspect(node, key);
         return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
       }),
     );
+    const acknowledged = outcomes.some((o) => o.ok);
+    if (acknowledged) for (const o of outcomes) if (o.error === 'out_of_memory') this.pool.markSuspect(o.node, key);
     // During a move the write reached both lists, so the move's own copy of this key would be older.
-    if (outcomes.some((o) => o.ok)) transition?.dirty.add(key);
+    if (acknowledged) transition?.dirty.add(key);
     return outcomes;
   }
 
@@ -922,6 +952,21 @@ function sameInstance(a: string, b: string): boolean {
 
 function describeOutcomes(outcomes: readonly ReplicaOutcome[]): string {
   return outcomes.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ') || 'no replicas';
+}
+
+/** Every replica that answered refused for want of memory (the others did not answer at all). */
+function refusedForMemory(outcomes: readonly ReplicaOutcome[]): boolean {
+  const unanswered = new Set(['down', 'timeout', 'unreachable', 'closed']);
+  return outcomes.some((o) => o.error === 'out_of_memory') && outcomes.every((o) => o.error === 'out_of_memory' || unanswered.has(o.error ?? ''));
+}
+
+function formatMiB(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
+
+function listOf(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function planFigures(plan: ReturnType<typeof planMoves>) {

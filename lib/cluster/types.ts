@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'no_nodes'
   | 'not_found'
   | 'unavailable'
+  | 'out_of_memory'
   | 'busy';
 
 /** An expected failure, as a value: a code for programs and a message for people. */
@@ -49,7 +50,10 @@ export interface NodeView {
   suspectKeys: number;
 }
 
-/** What one replica did with a request: `error` is a node error code, `down`, `miss` or `suspect`. */
+/**
+ * What one replica did with a request: `error` is a node error code (`out_of_memory`: the node is full and
+ * refused the write), `down`, `miss` or `suspect`.
+ */
 export interface ReplicaOutcome {
   node: string;
   ok: boolean;

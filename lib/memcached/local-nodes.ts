@@ -26,6 +26,19 @@ export interface LocalNodeOptions {
 const HOST = '127.0.0.1';
 const READY_MS = 5000;
 
+export const DEFAULT_MEMORY_MB = 64;
+
+/** Item memory of each local node in MiB: RINGSIDE_NODE_MEMORY_MB, else 64. */
+export function localMemoryFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const text = env.RINGSIDE_NODE_MEMORY_MB?.trim();
+  if (!text) return DEFAULT_MEMORY_MB;
+  // memcached itself takes any -m, but below a few MiB every slab class's first page already exceeds it.
+  if (!/^\d+$/.test(text) || Number(text) < 8 || Number(text) > 1_048_576) {
+    throw new Error(`RINGSIDE_NODE_MEMORY_MB must be a whole number of MiB from 8 to 1048576, not ${JSON.stringify(env.RINGSIDE_NODE_MEMORY_MB)}`);
+  }
+  return Number(text);
+}
+
 /** The memcached binary: RINGSIDE_MEMCACHED, else the first on PATH. */
 export function memcachedBinary(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RINGSIDE_MEMCACHED) return env.RINGSIDE_MEMCACHED;
@@ -57,7 +70,7 @@ export function freePort(): Promise<number> {
  * when memory is full instead of evicting, because a DHT must never lose a key silently.
  */
 function memcachedArgs(port: number, options: LocalNodeOptions): string[] {
-  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64), '-M', '-I', options.maxItemSize ?? '1m', '-c', String(options.maxConnections ?? 1024)];
+  const args = ['-l', HOST, '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? DEFAULT_MEMORY_MB), '-M', '-I', options.maxItemSize ?? '1m', '-c', String(options.maxConnections ?? 1024)];
   if (process.getuid?.() === 0) args.push('-u', 'root');
   return args;
 }

@@ -9,7 +9,8 @@ export interface NodeAddress {
   port: number;
 }
 
-export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'server_error' | 'protocol';
+/** `out_of_memory`: a store refused because the server is full and may not evict (memcached -M). */
+export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol';
 
 export class NodeError extends Error {
   constructor(
@@ -192,14 +193,16 @@ export class NodeClient {
     return this.run((client) => client.delete(key));
   }
 
-  /** The general `stats`, or a group such as `settings`. */
+  /** The general `stats`, or a group such as `settings`, `slabs` or `items`. */
   async stats(group = ''): Promise<Record<string, string>> {
     return this.run(
       (client) =>
         new Promise((resolve, reject) =>
           client.statsWithKey(group, (error, _server, stats) => {
             if (error) reject(error);
-            // memcached always has something to report; an empty answer is some other reply read as the end of one.
+            // `stats items` of a server holding nothing is empty.
+            else if (group === 'items' && stats && Object.keys(stats).length === 0) resolve(stats);
+            // Otherwise memcached always has something to report; an empty answer is some other reply read as the end of one.
             else if (!stats || Object.keys(stats).length === 0) reject(Object.assign(new Error('an empty stats reply'), { code: 'EPROTO' }));
             else resolve(stats);
           }),
@@ -285,7 +288,8 @@ export class NodeClient {
         settled = true;
         clearTimeout(timer);
         const failure = this.toNodeError(error);
-        if (failure.code !== 'too_large' && failure.code !== 'server_error') this.discard(client);
+        // A refusal is an answer: the connection stays in step.
+        if (failure.code !== 'too_large' && failure.code !== 'out_of_memory' && failure.code !== 'server_error') this.discard(client);
         reject(failure);
       };
       const timer = setTimeout(() => fail(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), this.deadlineMs);
@@ -321,6 +325,7 @@ export class NodeClient {
     if (code === 'ETIMEDOUT') return new NodeError('timeout', this.label, message);
     if (code === 'EPROTO') return new NodeError('protocol', this.label, message);
     if (/Value too large/i.test(message)) return new NodeError('too_large', this.label, message);
+    if (/^MemJS \w+: Out of memory/.test(message)) return new NodeError('out_of_memory', this.label, message);
     if (/^MemJS /.test(message)) return new NodeError('server_error', this.label, message);
     if (message === DISCARDED) return new NodeError('closed', this.label, message, true);
     return new NodeError('closed', this.label, message);

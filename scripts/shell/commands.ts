@@ -5,7 +5,7 @@ import type { StampedEvent } from '@/lib/cluster/events';
 import type { GetResult, MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { describeValue } from '@/lib/value-text';
-import { bytes, duration, percent, table } from './format';
+import { bytes, duration, memoryOf, percent, table } from './format';
 import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {
@@ -234,18 +234,18 @@ export const commands: Record<string, Command> = {
   },
   stats: {
     usage: 'stats',
-    help: 'memcached statistics of every node: items, bytes, hit ratio, evictions, uptime',
+    help: 'memcached statistics of every node: items, bytes, memory of its limit (and a full slab class), hit ratio, evictions, uptime',
     prepare(words) {
       expect(words, 0, 0, this.usage);
       return async (cluster) => {
         const stats = await cluster.stats();
         const rows = Object.entries(stats).map(([id, s]) => {
-          if (!s) return [id, '-', '-', '-', '-', '-', 'no answer'];
+          if (!s) return [id, '-', '-', '-', '-', '-', '-', 'no answer'];
           const hits = Number(s.get_hits);
           const lookups = hits + Number(s.get_misses);
-          return [id, Number(s.curr_items), bytes(Number(s.bytes)), lookups ? percent(hits / lookups) : '-', Number(s.evictions), Number(s.curr_connections), duration(Number(s.uptime))];
+          return [id, Number(s.curr_items), bytes(Number(s.bytes)), memoryOf(s), lookups ? percent(hits / lookups) : '-', Number(s.evictions), Number(s.curr_connections), duration(Number(s.uptime))];
         });
-        return ok({ ok: true, stats }, table(['node', 'items', 'bytes', 'hit ratio', 'evictions', 'connections', 'uptime'], rows));
+        return ok({ ok: true, stats }, table(['node', 'items', 'bytes', 'memory', 'hit ratio', 'evictions', 'connections', 'uptime'], rows));
       };
     },
   },

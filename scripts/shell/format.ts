@@ -1,4 +1,5 @@
 // Text rendering for the shell: aligned tables, values shown safely, byte sizes and durations.
+import { summariseStats } from '@/lib/cluster/snapshot';
 
 /** Columns padded to their widest cell; numbers right-aligned. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -29,4 +30,12 @@ export function duration(seconds: number): string {
   if (seconds < 60) return `${seconds}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
   return `${Math.floor(seconds / 3600)}h${Math.floor((seconds % 3600) / 60)}m`;
+}
+
+/** Memory taken of a node's limit from its merged stats, and the full slab class when it refuses writes. */
+export function memoryOf(stats: Record<string, string>): string {
+  const summary = summariseStats(stats)!;
+  const used = `${bytes(summary.usedBytes)} of ${bytes(summary.limitBytes)}`;
+  const slab = summary.fullSlabs[0];
+  return slab ? `${used}, FULL (slab class ${slab.id}, chunks of ${bytes(slab.chunkSize)})` : used;
 }
