@@ -17,15 +17,5 @@ export default defineConfig([
   },
   prettier,
   // Builds, test output, local cluster data and files other tools write.
-  globalIgnores([
-    '.next/**',
-    'out/**',
-    'build/**',
-    'next-env.d.ts',
-    '.ringside/**',
-    'test-results/**',
-    'playwright-report/**',
-    'docs/benchmarks/**',
-    '**/*.tsbuildinfo',
-  ]),
+  globalIgnores(['.next/**', 'out/**', 'build/**', 'next-env.d.ts', '.ringside/**', 'test-results/**', 'playwright-report/**', 'docs/benchmarks/**', '**/*.tsbuildinfo']),
 ]);
