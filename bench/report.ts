@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { BalanceRun, DashboardRun, LookupRun, MovementRun, RebalanceRun, ScaleRun, ThroughputRun } from './results';
 import { barChart, type Bar } from './svg';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -72,19 +73,18 @@ interface Goal {
   met: boolean;
 }
 
-// The scripts' JSON is read where it is rendered, hence the `any`s below.
 type Section = { markdown: string; plots: Record<string, string>; goals: Goal[] };
 
-function lookupSection(runs: any[]): Section {
-  const ops = runs[0].lookups.map((row: any, i: number) => ({
+function lookupSection(runs: LookupRun[]): Section {
+  const ops = runs[0].lookups.map((row, i) => ({
     operation: row.operation,
     ringside: median(runs.map((r) => r.lookups[i].ringsideOps)),
     hashring: median(runs.map((r) => r.lookups[i].hashringOps)),
     ratio: median(runs.map((r) => r.lookups[i].ratio)),
   }));
   const targets = [12, 10];
-  const goals = ops.map((o: any, i: number) => ({ goal: `lookups, ${o.operation}: at least ${targets[i]}x hashring`, measured: x(o.ratio), met: o.ratio >= targets[i] }));
-  const bars: Bar[] = ops.flatMap((o: any) => [
+  const goals = ops.map((o, i) => ({ goal: `lookups, ${o.operation}: at least ${targets[i]}x hashring`, measured: x(o.ratio), met: o.ratio >= targets[i] }));
+  const bars: Bar[] = ops.flatMap((o) => [
     { label: `ringside, ${o.operation}`, value: o.ringside, ours: true },
     { label: `hashring, ${o.operation}`, value: o.hashring },
   ]);
@@ -92,7 +92,7 @@ function lookupSection(runs: any[]): Section {
     markdown: [
       `## Lookups`,
       `${runs[0].nodes} nodes x ${runs[0].vnodesPerNode} vnodes, ${n(runs[0].keys)} distinct keys, median of ${runs.length} runs (each the median of ${runs[0].rounds} rounds). The peer is the npm \`hashring\` package (ketama, md5): \`get\` for the primary, \`range(key, 3)\` for the preference list.`,
-      table(['operation', 'ringside ops/s', 'hashring ops/s', 'ratio'], ops.map((o: any) => [o.operation, n(o.ringside), n(o.hashring), x(o.ratio)])),
+      table(['operation', 'ringside ops/s', 'hashring ops/s', 'ratio'], ops.map((o) => [o.operation, n(o.ringside), n(o.hashring), x(o.ratio)])),
       `![lookups](benchmarks/lookups.svg)`,
     ].join('\n\n'),
     plots: { 'lookups.svg': barChart({ title: 'Ring lookups per second (higher is better)', unit: 'lookups per second', bars }) },
@@ -100,22 +100,22 @@ function lookupSection(runs: any[]): Section {
   };
 }
 
-function throughputSection(data: any): Section {
-  const goals = data.goals.map((g: any) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: g.ratio === null ? 'n/a' : x(g.ratio), met: g.met === true }));
-  const of = (system: string) => data.results.find((r: any) => r.system === system);
+function throughputSection(data: ThroughputRun): Section {
+  const goals = data.goals.map((g) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: g.ratio === null ? 'n/a' : x(g.ratio), met: g.met === true }));
+  const of = (system: string) => data.results.find((r) => r.system === system);
   const rf1 = of('ringside RF=1');
   const viaClient = of('twemproxy, npm memcached');
   const alsoAgainst = rf1 && viaClient ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.set / viaClient.set)} on sets and ${x(rf1.get / viaClient.get)} on gets. ` : '';
-  const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r: any) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
+  const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
   return {
     markdown: [
       `## Put/get throughput`,
       `${data.nodes} local memcached nodes, ${n(data.keys)} keys of ${data.valueBytes} bytes, ${data.inFlight} operations in flight, median of ${data.rounds} rounds after a warm-up, every system in the same run. twemproxy is Debian's \`nutcracker\` with ketama over the same five servers; "memcached client" is the npm \`memcached\` package hashing over them itself; one memjs socket is a single server's ceiling for this client library.`,
       table(
         ['system', 'set ops/s', 'get ops/s', 'set CPU µs/op', 'get CPU µs/op'],
-        data.results.map((r: any) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
+        data.results.map((r) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
       ),
-      table(['goal', 'ratio', 'target', 'met'], data.goals.map((g: any) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no'])),
+      table(['goal', 'ratio', 'target', 'met'], data.goals.map((g) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no'])),
       `The goals take the stronger twemproxy driver, the pipelined text client. ${alsoAgainst}Why RF=1 sets fall short of twemproxy with a lean client: [profiles.md](profiles.md).`,
       `![set throughput](benchmarks/throughput-set.svg)\n![get throughput](benchmarks/throughput-get.svg)`,
     ].join('\n\n'),
@@ -127,13 +127,13 @@ function throughputSection(data: any): Section {
   };
 }
 
-function balanceSection(data: any): Section {
-  const bars: Bar[] = data.rows.map((r: any) => ({ label: `${r.nodes} nodes, ${r.placement.split(' (')[0]}`, value: r.maxOverMean, text: r.maxOverMean.toFixed(3), ours: r.placement.startsWith('ringside') }));
+function balanceSection(data: BalanceRun): Section {
+  const bars: Bar[] = data.rows.map((r) => ({ label: `${r.nodes} nodes, ${r.placement.split(' (')[0]}`, value: r.maxOverMean, text: r.maxOverMean.toFixed(3), ours: r.placement.startsWith('ringside') }));
   return {
     markdown: [
       `## Balance`,
       `Primaries of ${n(data.keys)} keys per node. "chance" throws the same keys at exactly equal shares with a uniform generator: the spread no ring can beat, only sampling noise.`,
-      table(['nodes', 'placement', 'max / mean', 'std dev / mean', 'min keys', 'max keys'], data.rows.map((r: any) => [r.nodes, r.placement, r.maxOverMean.toFixed(3), r.relativeDeviation.toFixed(3), n(r.min), n(r.max)])),
+      table(['nodes', 'placement', 'max / mean', 'std dev / mean', 'min keys', 'max keys'], data.rows.map((r) => [r.nodes, r.placement, r.maxOverMean.toFixed(3), r.relativeDeviation.toFixed(3), n(r.min), n(r.max)])),
       `![balance](benchmarks/balance.svg)`,
     ].join('\n\n'),
     plots: { 'balance.svg': barChart({ title: 'Largest node over the mean (1 is perfectly even; lower is better)', unit: 'max / mean keys per node', bars, marker: { value: 1, label: 'even' } }) },
@@ -141,19 +141,19 @@ function balanceSection(data: any): Section {
   };
 }
 
-function movementSection(runs: any[]): Section {
+function movementSection(runs: MovementRun[]): Section {
   const data = runs[0];
-  const rows = data.scenarios.map((s: any, i: number) => ({ ...s, planMs: median(runs.map((r) => r.scenarios[i].planMs ?? NaN)) }));
-  const ours = rows.filter((r: any) => r.scenario.startsWith('ringside'));
-  const goals = ours.map((r: any) => ({ goal: `movement, ${r.scenario}: copies planned equal the minimum`, measured: `${n(r.copies)} of ${n(r.minimum)}`, met: r.copies === r.minimum }));
-  const bars: Bar[] = rows.map((r: any) => ({ label: r.scenario.replace(/ \(.*\)$/, ''), value: r.copies / data.keys, text: `${(r.copies / data.keys).toFixed(3)} copies/key`, ours: r.scenario.startsWith('ringside') }));
+  const rows = data.scenarios.map((s, i) => ({ ...s, planMs: median(runs.map((r) => r.scenarios[i].planMs ?? NaN)) }));
+  const ours = rows.filter((r) => r.scenario.startsWith('ringside'));
+  const goals = ours.map((r) => ({ goal: `movement, ${r.scenario}: copies planned equal the minimum`, measured: `${n(r.copies)} of ${n(r.minimum)}`, met: r.copies === r.minimum }));
+  const bars: Bar[] = rows.map((r) => ({ label: r.scenario.replace(/ \(.*\)$/, ''), value: r.copies / data.keys, text: `${(r.copies / data.keys).toFixed(3)} copies/key`, ours: r.scenario.startsWith('ringside') }));
   return {
     markdown: [
       `## Movement`,
       `${n(data.keys)} keys, ${data.replicas} replicas, ${data.vnodesPerNode} vnodes per node. A sixth node must take a sixth of the primaries and, being new to ${data.replicas}/6 of the preference lists, ${data.ideal.copiesPerKey} new copies per key. "minimum" is the copies the ring change itself requires; Ringside's planner emits exactly those.`,
       table(
         ['scenario', 'primaries moved', 'share (ideal 0.167)', 'copies', 'minimum', 'copies per key', 'deletes', 'plan ms'],
-        rows.map((r: any) => [r.scenario, n(r.primariesMoved), (r.primariesMoved / data.keys).toFixed(3), n(r.copies), n(r.minimum), (r.copies / data.keys).toFixed(3), n(r.deletes), Number.isNaN(r.planMs) ? '-' : n(r.planMs, 1)]),
+        rows.map((r) => [r.scenario, n(r.primariesMoved), (r.primariesMoved / data.keys).toFixed(3), n(r.copies), n(r.minimum), (r.copies / data.keys).toFixed(3), n(r.deletes), Number.isNaN(r.planMs) ? '-' : n(r.planMs, 1)]),
       ),
       `![movement](benchmarks/movement.svg)`,
     ].join('\n\n'),
@@ -162,16 +162,16 @@ function movementSection(runs: any[]): Section {
   };
 }
 
-function rebalanceSection(runs: any[]): Section {
-  const rows = runs[0].rows.map((row: any, i: number) => ({ ...row, ms: median(runs.map((r) => r.rows[i]['total ms'])), rate: median(runs.map((r) => r.rows[i]['copies/s'])) }));
-  const goals = rows.map((r: any) => ({ goal: `rebalance, ${r.change}: copies executed equal the minimum`, measured: `${n(r['copies executed'])} of ${n(r['minimum copies'])}`, met: r['copies executed'] === r['minimum copies'] && r.failed === 0 }));
+function rebalanceSection(runs: RebalanceRun[]): Section {
+  const rows = runs[0].rows.map((row, i) => ({ ...row, ms: median(runs.map((r) => r.rows[i]['total ms'])), rate: median(runs.map((r) => r.rows[i]['copies/s'])) }));
+  const goals = rows.map((r) => ({ goal: `rebalance, ${r.change}: copies executed equal the minimum`, measured: `${n(r['copies executed'])} of ${n(r['minimum copies'])}`, met: r['copies executed'] === r['minimum copies'] && r.failed === 0 }));
   return {
     markdown: [
       `## Rebalance on real memcached`,
       `5 local memcached nodes holding ${n(runs[0].keys)} keys x 3 replicas; a sixth added, then removed again. Median of ${runs.length} runs.`,
       table(
         ['change', 'keys', 'primaries moved', 'copies executed', 'minimum', 'deletes', 'failed', 'time', 'copies/s'],
-        rows.map((r: any) => [r.change, n(r.keys), n(r['primaries moved']), n(r['copies executed']), n(r['minimum copies']), n(r.deletes), r.failed, `${n(r.ms / 1000, 2)} s`, n(r.rate)]),
+        rows.map((r) => [r.change, n(r.keys), n(r['primaries moved']), n(r['copies executed']), n(r['minimum copies']), n(r.deletes), r.failed, `${n(r.ms / 1000, 2)} s`, n(r.rate)]),
       ),
     ].join('\n\n'),
     plots: {},
@@ -179,13 +179,13 @@ function rebalanceSection(runs: any[]): Section {
   };
 }
 
-function scaleSection(data: any): Section {
-  const bars: Bar[] = data.rows.filter((r: any) => !r.step.startsWith('load')).map((r: any) => ({ label: r.step.replace(/ \(.*$/, ''), value: r.ms / 1000, text: `${n(r.ms / 1000, 2)} s`, ours: true }));
+function scaleSection(data: ScaleRun): Section {
+  const bars: Bar[] = data.rows.filter((r) => !r.step.startsWith('load')).map((r) => ({ label: r.step.replace(/ \(.*$/, ''), value: r.ms / 1000, text: `${n(r.ms / 1000, 2)} s`, ours: true }));
   return {
     markdown: [
       `## Scale`,
       `${data.nodes} local memcached nodes and ${n(data.keys)} keys x 3 replicas (${n(data.items)} items) on this machine; the process's resident memory at the end was ${n(data.rssMb)} MiB.`,
-      table(['step', 'time', 'detail'], data.rows.map((r: any) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail])),
+      table(['step', 'time', 'detail'], data.rows.map((r) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail])),
       `![scale](benchmarks/scale.svg)`,
     ].join('\n\n'),
     plots: { 'scale.svg': barChart({ title: `${data.nodes} nodes, ${n(data.keys)} keys: time per step (lower is better)`, unit: 'seconds', bars }) },
@@ -206,17 +206,21 @@ const DASHBOARD_FIGURES: Record<string, string> = {
   putSnapshotMs: '... the snapshot request, ms',
 };
 
-function dashboardSection(data: any): Section {
-  const rows = Object.entries(DASHBOARD_FIGURES).filter(([key]) => typeof data[key] === 'number');
+function dashboardSection(data: DashboardRun): Section {
+  const rows = Object.entries(DASHBOARD_FIGURES).flatMap(([key, label]) => {
+    const value = data[key];
+    return typeof value === 'number' ? [[label, n(value, 1)]] : [];
+  });
+  const travel = data.travelFps;
   const bars: Bar[] = [
     { label: 'idle', value: data.idleFps, text: `${data.idleFps.toFixed(1)} fps` },
-    { label: 'while keys travel', value: data.travelFps, text: `${data.travelFps.toFixed(1)} fps`, ours: true },
+    { label: 'while keys travel', value: travel ?? 0, text: travel === null ? 'no travel seen' : `${travel.toFixed(1)} fps`, ours: true },
   ];
   return {
     markdown: [
       `## Dashboard`,
       `Headless Chromium at 1280x800, ${data.nodes} nodes x 160 vnodes, ${n(data.keys)} keys (${n(data.marks)} marks drawn), a node added while frames are counted (bench/dashboard-fps.ts). The peer is the same page idle, in the same run.`,
-      table(['figure', 'value'], rows.map(([key, label]) => [label, n(data[key], 1)])),
+      table(['figure', 'value'], rows),
       `![dashboard frame rate](benchmarks/dashboard.svg)`,
     ].join('\n\n'),
     plots: { 'dashboard.svg': barChart({ title: 'Dashboard frames per second, 10,000 keys (higher is better)', unit: 'frames per second', bars, marker: { value: 60, label: '60 fps' } }) },
@@ -227,15 +231,16 @@ function dashboardSection(data: any): Section {
 async function main() {
   const sections: Section[] = [];
   const failures: string[] = [];
-  const previous: Record<string, any[]> = renderOnly ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
-  const results: Record<string, any[]> = {};
-  const collect = async (name: string, render: (runs: any[]) => Section) => {
+  const previous: Record<string, unknown[]> = renderOnly ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
+  const results: Record<string, unknown[]> = {};
+  // Each script's JSON is taken to be the shape bench/results.ts gives it: the scripts and that file change together.
+  const collect = async <Run>(name: string, render: (runs: Run[]) => Section) => {
     if (skipped.has(name) || (renderOnly && !previous[name])) return;
     const bench = BENCHES[name];
     if (!renderOnly) console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
     try {
-      const runs: any[] = renderOnly ? previous[name] : [];
-      for (let i = runs.length; i < bench.runs && !renderOnly; i++) runs.push(await run(name, bench));
+      const runs = (renderOnly ? previous[name] : []) as Run[];
+      for (let i = runs.length; i < bench.runs && !renderOnly; i++) runs.push((await run(name, bench)) as Run);
       results[name] = runs;
       sections.push(render(runs));
     } catch (error) {
@@ -244,12 +249,12 @@ async function main() {
     }
   };
   await collect('lookup', lookupSection);
-  await collect('throughput', (runs) => throughputSection(runs[0]));
-  await collect('balance', (runs) => balanceSection(runs[0]));
+  await collect('throughput', (runs: ThroughputRun[]) => throughputSection(runs[0]));
+  await collect('balance', (runs: BalanceRun[]) => balanceSection(runs[0]));
   await collect('movement', movementSection);
   await collect('rebalance', rebalanceSection);
-  await collect('scale', (runs) => scaleSection(runs[0]));
-  await collect('dashboard', (runs) => dashboardSection(runs[0]));
+  await collect('scale', (runs: ScaleRun[]) => scaleSection(runs[0]));
+  await collect('dashboard', (runs: DashboardRun[]) => dashboardSection(runs[0]));
 
   const goals = sections.flatMap((s) => s.goals);
   const cpu = os.cpus();

@@ -4,20 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside } from '../support/run-ringside';
+import type { Body, NodesAnswer, RingAnswer, SnapshotAnswer } from '../support/answers';
 import { startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
 let serverDir: string;
 let shellDir: string;
 
-async function api(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function api<T = object>(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: Body<T> }> {
   const response = await fetch(`${dashboard.url}${pathname}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: (await response.json()) as Body<T> };
 }
 
 beforeAll(async () => {
@@ -35,11 +36,11 @@ afterAll(async () => {
 describe('membership changes', () => {
   it('refuses a second change while one runs, from the API and the shell alike, and changes nothing for it', async () => {
     expect((await api('POST', '/api/keys/fake', { count: 5000 })).status).toBe(201);
-    const before = (await api('GET', '/api/ring')).json;
+    const before = (await api<RingAnswer>('GET', '/api/ring')).json;
     expect(before.busy).toBe(false);
 
     const first = api('POST', '/api/nodes', { id: 'node-4' });
-    for (let waited = 0; !(await api('GET', '/api/ring')).json.busy; waited += 5) {
+    for (let waited = 0; !(await api<RingAnswer>('GET', '/api/ring')).json.busy; waited += 5) {
       expect(waited, 'the first change never showed as running').toBeLessThan(20_000);
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -60,18 +61,18 @@ describe('membership changes', () => {
     if (shell.code !== 0) expect(shell.stderr).toContain('another membership change is running');
     expect(added.status).toBe(201);
 
-    const nodes = (await api('GET', '/api/nodes')).json.nodes as { id: string; vnodes: number; status: string }[];
+    const nodes = (await api<NodesAnswer>('GET', '/api/nodes')).json.nodes;
     expect(nodes.map((n) => n.id)).not.toContain('node-5');
     expect(nodes.find((n) => n.id === 'node-2')).toMatchObject({ vnodes: 160, status: 'up' });
     expect(nodes.find((n) => n.id === 'node-3')).toMatchObject({ status: 'up' });
   });
 
   it('reports one ring version everywhere, and it only grows', async () => {
-    const seen: number[] = [(await api('GET', '/api/ring')).json.version];
+    const seen: number[] = [(await api<RingAnswer>('GET', '/api/ring')).json.version];
     for (const change of [() => api('POST', '/api/nodes', {}), () => api('PUT', '/api/nodes/node-4/vnodes', { vnodes: 80 }), () => api('DELETE', '/api/nodes/node-4')]) {
       expect((await change()).json.ok).toBe(true);
-      const ring = (await api('GET', '/api/ring')).json;
-      const snapshot = (await api('GET', '/api/snapshot')).json;
+      const ring = (await api<RingAnswer>('GET', '/api/ring')).json;
+      const snapshot = (await api<SnapshotAnswer>('GET', '/api/snapshot')).json;
       const shell = await runRingside(shellDir, ['ring', '--url', dashboard.url, '--json']);
       expect(shell.code).toBe(0);
       expect(snapshot.version).toBe(ring.version);
@@ -80,8 +81,8 @@ describe('membership changes', () => {
       seen.push(ring.version);
     }
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBe(seen[i - 1] + 1);
-    const events = (await api('GET', '/api/snapshot')).json.events.filter((e: { type: string }) => e.type === 'ring-changed').map((e: { version: number }) => e.version);
+    const events = (await api<SnapshotAnswer>('GET', '/api/snapshot')).json.events.flatMap((e) => (e.type === 'ring-changed' ? [e.version] : []));
     expect(events.at(-1)).toBe(seen.at(-1));
-    expect(events).toEqual([...events].sort((a: number, b: number) => a - b));
+    expect(events).toEqual([...events].sort((a, b) => a - b));
   });
 });

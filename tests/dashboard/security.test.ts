@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside } from '../support/run-ringside';
+import type { Body, KeysAnswer, NodesAnswer } from '../support/answers';
 import { startDashboard, type Dashboard } from '../support/next-server';
 
 const TOKEN = 'correct-horse-battery-staple';
@@ -12,15 +13,16 @@ let open: Dashboard;
 let locked: Dashboard;
 const dirs: string[] = [];
 
-interface Answer {
+interface Answer<T> {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
-  json: any;
+  /** null when the body is not JSON (a page). */
+  json: Body<T> | null;
 }
 
 /** A request with exactly these headers (fetch would not let a test set Host). */
-function send(base: string, method: string, pathname: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+function send<T = object>(base: string, method: string, pathname: string, headers: Record<string, string> = {}, body?: string): Promise<Answer<T>> {
   const url = new URL(pathname, base);
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } }, (response) => {
@@ -28,9 +30,9 @@ function send(base: string, method: string, pathname: string, headers: Record<st
       response.setEncoding('utf8');
       response.on('data', (chunk) => (text += chunk));
       response.on('end', () => {
-        let json: unknown = null;
+        let json: Body<T> | null = null;
         try {
-          json = JSON.parse(text);
+          json = JSON.parse(text) as Body<T>;
         } catch {
           // not JSON: a page
         }
@@ -75,7 +77,7 @@ describe('without an access token', () => {
 
   it('refuses writes from another site, and changes nothing', async () => {
     const host = new URL(open.url).host;
-    const before = (await send(open.url, 'GET', '/api/keys')).json.keys.length;
+    const before = (await send<KeysAnswer>(open.url, 'GET', '/api/keys')).json?.keys.length;
     const attempts = [
       send(open.url, 'PUT', '/api/keys/csrf', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }, JSON.stringify({ value: 'x' })),
       send(open.url, 'POST', '/api/keys/fake', { origin: 'http://localhost:8080' }, JSON.stringify({ count: 5 })),
@@ -86,8 +88,8 @@ describe('without an access token', () => {
       expect(answer.json).toMatchObject({ ok: false, error: 'cross_site' });
     }
     expect((await send(open.url, 'GET', '/api/keys/csrf')).status).toBe(404);
-    expect((await send(open.url, 'GET', '/api/keys')).json.keys.length).toBe(before);
-    expect((await send(open.url, 'GET', '/api/nodes')).json.nodes).toHaveLength(3);
+    expect((await send<KeysAnswer>(open.url, 'GET', '/api/keys')).json?.keys.length).toBe(before);
+    expect((await send<NodesAnswer>(open.url, 'GET', '/api/nodes')).json?.nodes).toHaveLength(3);
     // The dashboard's own pages, and programs such as curl, still write.
     expect((await send(open.url, 'PUT', '/api/keys/same', { 'sec-fetch-site': 'same-origin', origin: `http://${host}` }, JSON.stringify({ value: 'x' }))).status).toBe(200);
     expect((await send(open.url, 'PUT', '/api/keys/curl', {}, JSON.stringify({ value: 'x' }))).status).toBe(200);
@@ -99,7 +101,7 @@ describe('with an access token', () => {
     const refused = await send(locked.url, 'GET', '/api/ring');
     expect(refused.status).toBe(401);
     expect(refused.json).toMatchObject({ ok: false, error: 'unauthorized' });
-    expect(refused.json.message).toMatch(/Authorization: Bearer/);
+    expect(refused.json?.message).toMatch(/Authorization: Bearer/);
     expect((await send(locked.url, 'GET', '/api/ring', { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await send(locked.url, 'GET', '/api/events', { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await send(locked.url, 'GET', '/api/ring', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
@@ -171,7 +173,7 @@ describe('the browser bundle', () => {
     // The markers are real: the server's own build has them.
     const server = (await Promise.all((await files(path.join(build, '.next/server'))).map((f) => readFile(f, 'utf8')))).join('\n');
     for (const marker of ['lru_crawler', 'metadump', 'RINGSIDE_']) expect(server).toContain(marker);
-    const addresses = (await send(open.url, 'GET', '/api/nodes')).json.nodes.map((n: { address: string }) => n.address);
+    const addresses = (await send<NodesAnswer>(open.url, 'GET', '/api/nodes')).json?.nodes.map((n) => n.address) ?? [];
     expect(addresses).toHaveLength(3);
     const client = await files(path.join(build, '.next/static'));
     expect(client.length).toBeGreaterThan(3);

@@ -6,8 +6,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside, type Run } from '../support/run-ringside';
 import type { StampedEvent } from '@/lib/cluster/events';
+import type { MembershipResult } from '@/lib/cluster/types';
 import { RemoteCluster } from '@/scripts/shell/remote';
 import { freePort } from '@/lib/memcached/local-nodes';
+import type { Body, FakeAnswer, KeysAnswer, NodesAnswer, RingAnswer, StatsAnswer } from '../support/answers';
 import { startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
@@ -17,21 +19,21 @@ let shellDir: string;
 
 const ringside = (args: string[], input?: string) => runRingside(shellDir, args, input);
 
-/** A one-shot command on the dashboard, with JSON output. */
-async function remote(...args: string[]): Promise<Run & { json: any }> {
+/** A one-shot command on the dashboard, with JSON output (null when it printed none), typed by the caller. */
+async function remote<T = object>(...args: string[]): Promise<Run & { json: Body<T> | null }> {
   const run = await ringside([...args, '--url', dashboard.url, '--json']);
-  let json: unknown = null;
+  let json: Body<T> | null = null;
   try {
-    json = JSON.parse(run.stdout);
+    json = JSON.parse(run.stdout) as Body<T>;
   } catch {
     // left null: the assertion on it shows the run
   }
   return { ...run, json };
 }
 
-async function api(pathname: string): Promise<{ status: number; body: any }> {
+async function api<T = object>(pathname: string): Promise<{ status: number; body: Body<T> }> {
   const response = await fetch(`${dashboard.url}${pathname}`, { signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Body<T> };
 }
 
 beforeAll(async () => {
@@ -69,40 +71,40 @@ describe('one-shot commands with --url', () => {
       expect(await api(`/api/keys/${encodeURIComponent(key)}`), key).toMatchObject({ status: 200, body: { key, value: `value of ${key}` } });
     }
     expect((await remote('get', '100%')).json).toMatchObject({ ok: true, value: 'value of 100%' });
-    const listed = (await remote('keys')).json.keys.map((k: { key: string }) => k.key);
+    const listed = (await remote<KeysAnswer>('keys')).json?.keys.map((k) => k.key);
     expect(listed).toEqual(expect.arrayContaining(['user:{42}:cart', 'a/b', '100%', 'ünï€😀', 'fake']));
     expect((await remote('delete', 'a/b')).json).toMatchObject({ ok: true, deleted: true });
     expect((await api(`/api/keys/${encodeURIComponent('a/b')}`)).status).toBe(404);
   });
 
   it('adds and removes a node the dashboard then shows, moving keys', async () => {
-    const added = await remote('add', '--vnodes', '100', 'node-9');
+    const added = await remote<MembershipResult>('add', '--vnodes', '100', 'node-9');
     expect(added.code, added.stderr).toBe(0);
     expect(added.json).toMatchObject({ ok: true, node: { id: 'node-9', vnodes: 100, status: 'up' } });
-    const { body } = await api('/api/nodes');
-    const node9 = body.nodes.find((n: { id: string }) => n.id === 'node-9');
-    expect(node9.keys.primary + node9.keys.replica).toBe(added.json.copied);
-    expect((await remote('ring')).json.checksum).toBe((await api('/api/ring')).body.checksum);
+    const { body } = await api<NodesAnswer>('/api/nodes');
+    const counts = body.nodes.find((n) => n.id === 'node-9')?.keys;
+    expect(counts && counts.primary + counts.replica).toBe(added.json?.copied);
+    expect((await remote<RingAnswer>('ring')).json?.checksum).toBe((await api<RingAnswer>('/api/ring')).body.checksum);
 
     expect((await remote('remove', 'node-9')).code).toBe(0);
-    expect((await api('/api/nodes')).body.nodes.map((n: { id: string }) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
-    const events = (await remote('events')).json.events.map((e: { type: string; node?: string }) => `${e.type} ${e.node ?? ''}`);
+    expect((await api<NodesAnswer>('/api/nodes')).body.nodes.map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
+    const events = (await remote<{ events: StampedEvent[] }>('events')).json?.events.map((e) => `${e.type} ${'node' in e ? e.node : ''}`);
     expect(events).toEqual(expect.arrayContaining(['node-added node-9', 'node-removed node-9']));
   });
 
   it('reports nodes, stats, repair and fake keys as the in-process shell does', async () => {
-    const nodes = await remote('nodes');
-    expect(nodes.json.nodes.map((n: { id: string; keys: { primary: number } }) => [n.id, typeof n.keys.primary])).toEqual([
+    const nodes = await remote<NodesAnswer>('nodes');
+    expect(nodes.json?.nodes.map((n) => [n.id, typeof n.keys?.primary])).toEqual([
       ['node-1', 'number'],
       ['node-2', 'number'],
       ['node-3', 'number'],
     ]);
-    expect(Object.keys((await remote('stats')).json.stats)).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(Object.keys((await remote<StatsAnswer>('stats')).json?.stats ?? {})).toEqual(['node-1', 'node-2', 'node-3']);
     expect((await remote('repair', '--dry-run')).json).toMatchObject({ ok: true, preview: { copies: 0, deletes: 0, primariesMoved: 0 } });
     expect((await remote('repair')).json).toMatchObject({ ok: true, repair: { failed: 0 } });
-    const fake = await remote('fake', '25');
+    const fake = await remote<FakeAnswer>('fake', '25');
     expect(fake.json).toMatchObject({ ok: true, stored: 25, failed: 0 });
-    expect((await api(`/api/keys/${encodeURIComponent(fake.json.sample[0])}`)).status).toBe(200);
+    expect((await api(`/api/keys/${encodeURIComponent(fake.json?.sample[0] ?? '')}`)).status).toBe(200);
     const text = await ringside(['nodes', '--url', dashboard.url]);
     expect(text.stdout).toMatch(/^id\s+address\s+status\s+vnodes\s+primary\s+replica\s+pid$/m);
   });
@@ -114,9 +116,9 @@ describe('one-shot commands with --url', () => {
     const badKey = await ringside(['put', 'k'.repeat(251), 'v', '--url', dashboard.url]);
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toMatch(/invalid_key.*250/);
-    expect((await remote('remove', 'node-42')).json.error).toBe('unknown_node');
-    expect((await remote('add', 'node-1')).json.error).toBe('node_exists');
-    expect((await remote('down')).json.error).toBe('not_local');
+    expect((await remote('remove', 'node-42')).json?.error).toBe('unknown_node');
+    expect((await remote('add', 'node-1')).json?.error).toBe('node_exists');
+    expect((await remote('down')).json?.error).toBe('not_local');
     expect((await ringside(['get', '--url', dashboard.url])).code).toBe(2);
   });
 });
@@ -129,7 +131,7 @@ describe('the shell with --url', () => {
     expect(lines.map((l) => l.ok)).toEqual([true, true, true, true]);
     expect(lines[1].value).toBe('a value');
     expect(lines[3].nodes.find((n: { id: string }) => n.id === 'node-2').vnodes).toBe(200);
-    expect((await api('/api/ring')).body.vnodes).toBe(520);
+    expect((await api<RingAnswer>('/api/ring')).body.vnodes).toBe(520);
     // Every command went to the dashboard: none opened a cluster of its own here.
     expect(existsSync(path.join(shellDir, 'cluster.json'))).toBe(false);
   });

@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as actions from '@/app/actions';
 import { getCluster } from '@/lib/cluster/instance';
-import { useProcessCluster } from '../support/process-cluster';
+import { isolateProcessCluster } from '../support/process-cluster';
 
 // Before anything opens the process's cluster: a data directory of this file's own.
-const closeCluster = useProcessCluster('actions');
+const closeCluster = isolateProcessCluster('actions');
 
 /** Requests memcached has served, summed over the nodes: a refused input must leave it unchanged. */
 async function requestsServed(): Promise<number> {

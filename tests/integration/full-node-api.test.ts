@@ -5,15 +5,16 @@ import * as snapshotRoute from '@/app/api/snapshot/route';
 import * as statsRoute from '@/app/api/stats/route';
 import { getCluster } from '@/lib/cluster/instance';
 import type { SnapshotNode } from '@/lib/cluster/snapshot';
-import { useProcessCluster } from '../support/process-cluster';
+import type { Body, StatsAnswer } from '../support/answers';
+import { isolateProcessCluster } from '../support/process-cluster';
 
 // Before anything opens the process's cluster.
-const closeCluster = useProcessCluster('full-api');
+const closeCluster = isolateProcessCluster('full-api');
 process.env.RINGSIDE_NODE_MEMORY_MB = '8';
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-async function call(handler: unknown, method: string, url: string, params: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: any }> {
+async function call<T extends object = object>(handler: unknown, method: string, url: string, params: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: Body<T> }> {
   const body = json === undefined ? undefined : JSON.stringify(json);
   const request = new Request(`http://localhost${url}`, { method, body, headers: body === undefined ? {} : { 'content-type': 'application/json' } });
   const response = await (handler as Handler)(request, { params: Promise.resolve(params) });
@@ -23,7 +24,7 @@ async function call(handler: unknown, method: string, url: string, params: Recor
 const put = (key: string, value: string) => call(keyRoute.PUT, 'PUT', `/api/keys/${encodeURIComponent(key)}`, { key }, { value });
 const BIG = 'x'.repeat(100_000);
 
-let refused: { status: number; body: any } | undefined;
+let refused: { status: number; body: Body } | undefined;
 
 beforeAll(async () => {
   expect((await getCluster()).nodes().map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);
@@ -51,10 +52,10 @@ describe('the REST API on full nodes', () => {
   });
 
   it('lists the slab classes in /api/stats, with the refusals counted against the class of the big values', async () => {
-    const { status, body } = await call(statsRoute.GET, 'GET', '/api/stats');
+    const { status, body } = await call<StatsAnswer>(statsRoute.GET, 'GET', '/api/stats');
     expect(status).toBe(200);
     for (const node of ['node-1', 'node-2', 'node-3']) {
-      const stats: Record<string, string> = body.stats[node];
+      const stats = body.stats[node]!;
       expect(stats.limit_maxbytes).toBe(String(8 * 1024 * 1024));
       const refusing = Object.keys(stats).filter((name) => /^items:\d+:outofmemory$/.test(name) && Number(stats[name]) > 0);
       expect(refusing).toHaveLength(1);
@@ -64,8 +65,8 @@ describe('the REST API on full nodes', () => {
   });
 
   it('shows every node as full in the snapshot the dashboard draws', async () => {
-    const { body } = await call(snapshotRoute.GET, 'GET', '/api/snapshot');
-    for (const node of body.nodes as SnapshotNode[]) {
+    const { body } = await call<{ nodes: SnapshotNode[] }>(snapshotRoute.GET, 'GET', '/api/snapshot');
+    for (const node of body.nodes) {
       expect(node.stats).toMatchObject({ full: true, limitBytes: 8 * 1024 * 1024 });
       expect(node.stats!.fullSlabs[0].refused).toBeGreaterThan(0);
     }

@@ -67,12 +67,12 @@ export async function openFixture(nodes = 3, options: Partial<ClusterOptions> = 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-  async function withNode<T>(nodeId: string, use: (client: NodeClient) => Promise<T>): Promise<T> {
+  async function withNode<T>(nodeId: string, task: (client: NodeClient) => Promise<T>): Promise<T> {
     const node = fixture.cluster.nodes().find((n) => n.id === nodeId);
     if (!node) throw new Error(`no node ${nodeId}`);
     const client = directClient(node.address);
     try {
-      return await use(client);
+      return await task(client);
     } finally {
       client.close();
     }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { getCluster } from '@/lib/cluster/instance';
 
 /** Points the process's cluster at a fresh data directory; call before anything opens it. Returns the teardown. */
-export function useProcessCluster(name: string): () => Promise<void> {
+export function isolateProcessCluster(name: string): () => Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `ringside-${name}-`));
   process.env.RINGSIDE_DATA_DIR = dataDir;
   process.env.RINGSIDE_BOOTSTRAP_NODES = '3';

@@ -1,0 +1,80 @@
+// The JSON each benchmark script prints with --json, as bench/report.ts reads it back (also from
+// docs/benchmarks/results.json, where JSON has turned NaN into null).
+
+export interface LookupRun {
+  nodes: number;
+  vnodesPerNode: number;
+  keys: number;
+  rounds: number;
+  lookups: { operation: string; ringsideOps: number; hashringOps: number; ratio: number }[];
+}
+
+export interface ThroughputRun {
+  keys: number;
+  valueBytes: number;
+  inFlight: number;
+  nodes: number;
+  rounds: number;
+  results: { system: string; set: number; get: number; setCpuUs: number; getCpuUs: number }[];
+  goals: { goal: string; ratio: number | null; target: number; met: boolean | null }[];
+}
+
+export interface BalanceRun {
+  keys: number;
+  rows: { nodes: number; placement: string; maxOverMean: number; relativeDeviation: number; min: number; max: number }[];
+}
+
+export interface MovementScenario {
+  scenario: string;
+  primariesMoved: number;
+  copies: number;
+  minimum: number;
+  deletes: number;
+  /** null for the peer, which has no planner to time. */
+  planMs: number | null;
+}
+
+export interface MovementRun {
+  keys: number;
+  replicas: number;
+  vnodesPerNode: number;
+  ideal: { copiesPerKey: number };
+  scenarios: MovementScenario[];
+}
+
+/** One ring change on real memcached; the column names are the table's. */
+export interface RebalanceRow {
+  change: string;
+  keys: number;
+  'primaries moved': number;
+  'copies executed': number;
+  'minimum copies': number;
+  deletes: number;
+  failed: number;
+  'total ms': number;
+  'copies/s': number;
+}
+
+export interface RebalanceRun {
+  keys: number;
+  rows: RebalanceRow[];
+}
+
+export interface ScaleRun {
+  nodes: number;
+  keys: number;
+  items: number;
+  rssMb: number;
+  rows: { step: string; ms: number; detail: string }[];
+}
+
+export interface DashboardRun {
+  nodes: number;
+  keys: number;
+  marks: number;
+  idleFps: number;
+  /** null when no key was seen travelling. */
+  travelFps: number | null;
+  /** The remaining figures, each absent or null when the run could not measure it. */
+  [figure: string]: number | null | undefined;
+}
