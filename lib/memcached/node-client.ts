@@ -119,17 +119,21 @@ export class NodeClient {
   /**
    * Stores an envelope only over an older item: ADD when the key is absent, otherwise a read, a comparison and
    * a SET carrying the CAS read, so a write landing in between makes it start again rather than be overwritten.
-   * Equal versions are the same write, already there. One deadline covers every round trip.
+   * Equal versions are the same write, already there. One deadline covers every round trip. Round trips:
+   * absent 1, newer already there 2, older there 3; with `present` (the caller expects the key there, as a
+   * delete does) it reads first: 2 in every case.
    */
-  async putIfNewer(key: string, envelope: Envelope, expires = 0): Promise<PutOutcome> {
+  async putIfNewer(key: string, envelope: Envelope, expires = 0, { present = false }: { present?: boolean } = {}): Promise<PutOutcome> {
     const incoming = decodeItem(envelope.flags, envelope.value).version;
     if (!incoming) throw new Error('putIfNewer takes a versioned envelope');
     const until = Date.now() + this.deadlineMs;
     const store = { value: envelope.value, flags: envelope.flags, expires };
+    let add = !present;
     for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
-      if (await this.store('ADD', Opcode.Add, key, store, until)) return 'stored';
+      if (add && (await this.store('ADD', Opcode.Add, key, store, until))) return 'stored';
+      add = true;
       const current = await this.getVersioned(key, until);
-      // Deleted or expired since the ADD: the next round adds again.
+      // Absent (or deleted since the ADD): the next round adds.
       if (!current) continue;
       if (compareItemVersions(current.version, incoming) >= 0) return 'older';
       if (await this.store('SET', Opcode.Set, key, { ...store, cas: current.cas }, until)) return 'stored';

@@ -60,6 +60,15 @@ describe('versioned items on one node', () => {
     expect(await held('k')).toEqual({ kind: 'value', version: v(10, 0, 2), text: 'tie broken by writer' });
   });
 
+  it('gives the same outcomes when told the key is likely present, reading first', async () => {
+    const present = { present: true };
+    expect(await client.putIfNewer('p', value(v(10), 'ten'), 0, present)).toBe('stored');
+    expect(await client.putIfNewer('p', value(v(9), 'nine'), 0, present)).toBe('older');
+    expect(await client.putIfNewer('p', encodeTombstone(v(11)), TOMBSTONE_RETENTION_SECONDS, present)).toBe('stored');
+    expect(await client.putIfNewer('p', value(v(10, 1), 'late'), 0, present)).toBe('older');
+    expect(await held('p')).toEqual({ kind: 'tombstone', version: v(11), text: '' });
+  });
+
   it('counts an unversioned item as older than any versioned write', async () => {
     await client.set('legacy', Buffer.from('from earlier Ringside'));
     expect(await client.putIfNewer('legacy', value(v(0, 0, 0), 'oldest possible version'))).toBe('stored');
@@ -100,7 +109,8 @@ describe('racing writers', () => {
     );
     const writer = (c: NodeClient, half: 0 | 1) =>
       mapLimit(plans, 32, async (writes, k) => {
-        for (const { envelope } of writes.filter((_, i) => i % 2 === half)) await c.putIfNewer(`race:${k}`, envelope, TOMBSTONE_RETENTION_SECONDS);
+        // Both ways of starting a conditional write, mixed.
+        for (const { envelope } of writes.filter((_, i) => i % 2 === half)) await c.putIfNewer(`race:${k}`, envelope, TOMBSTONE_RETENTION_SECONDS, { present: Math.random() < 0.5 });
       });
     await Promise.all([writer(client, 0), writer(other, 1)]);
     for (const [k, writes] of plans.entries()) {
