@@ -39,13 +39,15 @@ async function writeProbes(node: ListingPort): Promise<void> {
 /**
  * Lists a node. metadump gives sizes but no flags, and a tombstone's size is fixed by its key's length, so
  * only items of exactly that size are read, and only those not already read with the same CAS. The probe
- * tombstones are written once per server process (its pid and start time, from `stats`), before the
- * listing that measures them.
+ * tombstones are written once per server process (its pid and start time, from `stats`) that holds
+ * anything, before the listing that measures them. They cost a chunk each of the smallest slab classes,
+ * where tombstones themselves go.
  */
 export async function listNode(node: ListingPort, index: TombstoneIndex, until: number): Promise<Listing> {
   const stats = await node.stats();
   index.useInstance(`${stats.pid}@${Number(stats.time) - Number(stats.uptime)}`);
-  if (!index.calibrated) await writeProbes(node);
+  // An empty server has nothing to classify: it is left untouched (the probes would take a slab page of their own).
+  if (!index.calibrated && Number(stats.curr_items) > 0) await writeProbes(node);
   const reply = await node.metadump(until);
   index.calibrate(reservedSizes(reply, PROBE_KEYS));
   const { items, candidates } = scanMetadump(reply, Date.now() / 1000, index.isCandidate);
