@@ -121,7 +121,7 @@ export class NodeClient {
    * a SET carrying the CAS read, so a write landing in between makes it start again rather than be overwritten.
    * Equal versions are the same write, already there. One deadline covers every round trip. Round trips:
    * absent 1, newer already there 2, older there 3; with `present` (the caller expects the key there, as a
-   * delete does) it reads first: 2 in every case.
+   * delete does) it reads first: newer there 1, otherwise 2.
    */
   async putIfNewer(key: string, envelope: Envelope, expires = 0, { present = false }: { present?: boolean } = {}): Promise<PutOutcome> {
     const incoming = decodeItem(envelope.flags, envelope.value).version;
