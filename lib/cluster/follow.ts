@@ -22,11 +22,9 @@ export function applyStoreChange(ctx: ClusterContext, events: EventLog, change: 
       ctx.state.adoptHealth(change.node, change.health);
       break;
     case 'suspects':
-      // Marks reach the store after the calls that made them, and the change names no writer: an echo of an
-      // older clear must not undo a newer mark here, so only marks are taken (a needless one costs a settle).
-      if (change.added.length === 0) return;
-      ctx.pool.addSuspects(change.node, change.added);
-      break;
+      // Marks reach the store after the calls that made them, and a change names no writer: this process's own
+      // echo would bring back marks a settle has cleared since. Only the process that made them holds them.
+      return;
     case 'journal':
       if (change.journal && own(change.journal.stamp)) return;
       if (!change.journal && !ctx.state.transition) ctx.state.adoptJournal(null);
@@ -56,5 +54,4 @@ function applyState(ctx: ClusterContext, state: StoreState): void {
   if (state.ring && state.ring.version > ctx.state.version) adoptRing(ctx, state.ring);
   // Health held here may be newer than what was read: only nodes unknown here are taken.
   for (const [id, health] of Object.entries(state.health)) if (!ctx.state.healthOf(id)) ctx.state.adoptHealth(id, health);
-  for (const [node, keys] of Object.entries(state.suspects)) ctx.pool.addSuspects(node, keys);
 }

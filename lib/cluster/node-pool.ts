@@ -126,13 +126,6 @@ export class NodePool {
     this.listener.suspectsChanged(node, [], [key]);
   }
 
-  /** Marks read from the store (made by another process): taken, not saved again. */
-  addSuspects(node: string, keys: readonly string[]): void {
-    if (keys.length === 0) return;
-    const held = this.suspects.get(node) ?? this.suspects.set(node, new Set()).get(node)!;
-    for (const key of keys) held.add(key);
-  }
-
   suspectCount(node: string): number {
     return this.suspects.get(node)?.size ?? 0;
   }
