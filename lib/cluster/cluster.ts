@@ -82,7 +82,7 @@ export class Cluster {
   static async open(options: ClusterOptions): Promise<Cluster> {
     // Read before the store is opened: a bad setting must not leave the data directory claimed.
     const localMemoryMb = options.localMemoryMb ?? localMemoryFromEnv();
-    const opened = await openStore(options.dataDir, options.env ?? process.env, { replicas: options.replicas ?? DEFAULT_REPLICAS });
+    const opened = await openStore(options.dataDir, options.env ?? process.env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
     if (!opened.ok) throw new Error(opened.message);
     const { store } = opened;
     const loaded = await store.load();

@@ -23,9 +23,11 @@ export interface ClusterOptions {
   bootstrapLocalNodes?: number;
   /** The environment the state store is chosen from (RINGSIDE_ETCD...); the process's by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** This process's name in the state store (its writes' tie-breaker, the change lock's owner); `host:pid` by default. */
+  writer?: string;
 }
 
-export type ResolvedOptions = Required<Omit<ClusterOptions, 'probeIntervalMs' | 'bootstrapLocalNodes' | 'env' | 'replicas'>> & { probeIntervalMs: number | false };
+export type ResolvedOptions = Required<Omit<ClusterOptions, 'probeIntervalMs' | 'bootstrapLocalNodes' | 'env' | 'replicas' | 'writer'>> & { probeIntervalMs: number | false };
 
 export interface ClusterContext {
   readonly options: ResolvedOptions;
