@@ -1,8 +1,8 @@
-// Next.js settings: memjs opens raw sockets, so it stays a Node require rather than being bundled.
+// Next.js settings: memjs opens raw sockets and etcd3 reads its gRPC protocol files from its own directory, so both stay Node requires rather than being bundled.
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
-  serverExternalPackages: ['memjs'],
+  serverExternalPackages: ['memjs', 'etcd3'],
 };
 
 export default config;

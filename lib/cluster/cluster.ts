@@ -247,8 +247,9 @@ export class Cluster {
   }
 
   private async repairQuietly(): Promise<void> {
-    const done = await this.changes.repair().catch((error: Error) => ({ ok: false as const, message: error.message }));
-    if (!done.ok) this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
+    const done = await this.changes.repair().catch((error: Error) => ({ ok: false as const, error: 'failed', message: error.message }));
+    // Busy: another process holds the change lock (etcd); its change repairs too, and the next probe asks again.
+    if (!done.ok && done.error !== 'busy') this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
   }
 }
 
