@@ -91,8 +91,8 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
 async function acknowledged(ctx: ClusterContext, tag: string): Promise<string[]> {
   const acks = await ctx.state.store.awaitAcknowledged(tag, ACK_TIMEOUT_MS);
   if (acks.ok) return acks.processes;
-  if (acks.error === 'unavailable') throw new ControlPlaneError(acks.message);
-  throw new Error(`the change was not acknowledged: ${acks.message}`);
+  // Either way the change cannot be coordinated now, and is refused (and rolled back) rather than risk a write.
+  throw new ControlPlaneError(acks.error === 'unavailable' ? acks.message : `the change was not acknowledged: ${acks.message}`);
 }
 
 /** Brings every key of the ring onto exactly its preference list, from trusted copies only. */
