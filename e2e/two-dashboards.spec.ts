@@ -41,7 +41,7 @@ async function startEtcd(): Promise<string> {
   const [client, peer] = [await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_')));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))) as NodeJS.ProcessEnv;
   const args = ['--name', 'e2e', '--data-dir', tempDir('etcd'), '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `e2e=${peerUrl}`, '--log-level', 'error'];
   children.push(spawn(ETCD, args, { env, stdio: 'ignore' }));
   await until('etcd answers', async () => ((await (await fetch(`${endpoint}/health`)).json()) as { health: string }).health === 'true', 20_000);
