@@ -152,7 +152,8 @@ describe('two dashboards on one etcd', () => {
     // The raft leader killed while A copies keys: the change completes, or is refused and rolled back.
     const target = (await ring(a)).version + 1;
     const change = api(a, 'POST', '/api/nodes', { id: 'node-4' }, 120_000);
-    await until('the change runs', async () => (await ring(a)).busy, 20_000, 5);
+    // B shows it busy once A's journal is in the store: the change has begun there.
+    await until('the change runs', async () => (await ring(b)).busy, 20_000, 5);
     const raftLeader = await cluster.leader();
     await cluster.stop(raftLeader, 'SIGKILL');
     const answer = await change;
