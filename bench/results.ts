@@ -78,3 +78,10 @@ export interface DashboardRun {
   /** The remaining figures, each absent or null when the run could not measure it. */
   [figure: string]: number | null | undefined;
 }
+
+/** bench/control-plane.ts --json */
+export interface ControlPlaneRun {
+  changeVisibleMs: { p50: number; max: number; changes: number };
+  takeoverMs: { median: number; min: number; max: number; runs: number };
+  dataPath: Record<'file' | 'etcd', { putsPerSec: number; getsPerSec: number; puts: string; gets: string }>;
+}
