@@ -107,6 +107,8 @@ export class Cluster {
     const opened = await openStore(options.dataDir, options.env ?? process.env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
     if (!opened.ok) throw new Error(opened.message);
     const { store } = opened;
+    // Live before it reads: a change announced from now on waits for this process to follow it.
+    await store.join();
     const loaded = await store.load();
     if (!loaded.ok) {
       await store.close();

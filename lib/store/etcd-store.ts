@@ -78,6 +78,11 @@ export class EtcdStore implements StateStore {
     return () => this.reachabilityListeners.delete(listener);
   }
 
+  async join(): Promise<StoreResult> {
+    const done = await this.beat();
+    return done.ok ? { ok: true } : done;
+  }
+
   async acknowledge(tag: string): Promise<StoreResult> {
     const session = this.sessionLease();
     const done = await this.call('acknowledge a change', () => session.put(this.layout.ack(this.writer)).value(tag).exec());

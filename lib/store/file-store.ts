@@ -81,6 +81,10 @@ export class FileStore implements StateStore {
     return () => undefined;
   }
 
+  async join(): Promise<StoreResult> {
+    return { ok: true };
+  }
+
   /** The only process on the data directory has no one to wait for. */
   async acknowledge(): Promise<StoreResult> {
     return { ok: true };

@@ -142,6 +142,11 @@ export interface StateStore {
    * process's session, so a process that dies leaves no acknowledgement behind.
    */
   acknowledge(tag: string): Promise<StoreResult>;
+  /**
+   * Announces this process as live (its heartbeat) before it reads the state: a change announced after the read is
+   * seen by it, and one announced before waits for its acknowledgement.
+   */
+  join(): Promise<StoreResult>;
   /** Waits until every other live process (a fresh heartbeat) acknowledged `tag`. */
   awaitAcknowledged(tag: string, timeoutMs: number): Promise<AckResult>;
   load(): Promise<StoreResult<{ state: StoreState }>>;
