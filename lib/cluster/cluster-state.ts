@@ -23,6 +23,8 @@ export interface Transition extends ChangeInFlight {
 
 /** How long suspect marks gather before they are saved together. */
 const SUSPECT_BATCH_MS = 20;
+/** How soon marks the store did not take are sent again. */
+const SUSPECT_RETRY_MS = 1000;
 
 export class ClusterState {
   private membership: Membership;
@@ -35,6 +37,9 @@ export class ClusterState {
   private readonly queues = new Map<string, Promise<boolean>>();
   private readonly suspects = new Map<string, { clearAll: boolean; keys: Map<string, boolean> }>();
   private suspectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Whether the pool holds a suspect mark (set once the pool exists): what a retried write must still say. */
+  markHeld: (node: string, key: string) => boolean = () => false;
   /** Marks this process sent to the store whose echo has not come back: an older clear seen meanwhile must not drop them. */
   private readonly unechoed = new Map<string, number>();
 
@@ -212,13 +217,36 @@ export class ClusterState {
       const cleared = [...keys].filter(([, add]) => !add).map(([key]) => key);
       const what = `save the suspect copies of ${node}`;
       if (clearAll) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node));
-      if (cleared.length) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node, cleared));
+      if (cleared.length) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node, cleared)).then((saved) => saved || this.retry(node, [], cleared));
       if (added.length) {
         for (const key of added) this.unechoed.set(`${node}\u0000${key}`, (this.unechoed.get(`${node}\u0000${key}`) ?? 0) + 1);
-        void this.queue(`suspects:${node}`, what, () => this.store.addSuspects(node, added)).then((saved) => saved || this.echoed(node, added));
+        void this.queue(`suspects:${node}`, what, () => this.store.addSuspects(node, added)).then((saved) => {
+          if (saved) return;
+          this.echoed(node, added);
+          this.retry(node, added, []);
+        });
       }
     }
     this.suspects.clear();
+  }
+
+  /**
+   * Marks the store did not take (etcd away) are sent again a second later, while the pool still says the same:
+   * a mark dropped here would let a whole state read again from the store bring a stale copy back into reads.
+   */
+  private retry(node: string, added: readonly string[], cleared: readonly string[]): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      const held = (key: string) => this.markHeld(node, key);
+      this.noteSuspects(node, added.filter(held), cleared.filter((key) => !held(key)));
+    }, SUSPECT_RETRY_MS);
+    timer.unref();
+  }
+
+  /** No more store writes are retried (the cluster is closing). */
+  close(): void {
+    this.closed = true;
   }
 
   /** This process's own marks came back from the store (or will not: the write failed). */

@@ -68,6 +68,7 @@ export class Cluster {
       loaded.suspects,
     );
     for (const record of state.nodes()) pool.track(record.id, record, record.down ? 'down' : 'up');
+    state.markHeld = (node, key) => pool.isSuspect(node, key);
     const keyLocks = new KeyLocks();
     const transfer = { pool, keyLocks, events: { emit }, concurrency: options.moveConcurrency };
     this.ctx = { options, state, pool, keyLocks, transfer, emit, changed: () => this.changed() };
@@ -155,8 +156,10 @@ export class Cluster {
   /** The leader's round: probe every node, repair those back, resolve a change left by a process that died. */
   private async leaderWork(): Promise<void> {
     if (this.closed) return;
-    if (await this.health.check()) await this.repairQuietly();
-    const { state } = this.ctx;
+    const { state, pool } = this.ctx;
+    // A node back, or suspect copies on a node that answers (marked by any process): settled by a repair.
+    const marked = state.nodes().some((node) => pool.suspectCount(node.id) > 0 && pool.isUp(node.id));
+    if ((await this.health.check()) || (marked && !this.changes.busy && !this.closed)) await this.repairQuietly();
     const leftBehind = state.journal !== null || state.outsiders().some((id) => this.local.isRunning(state.healthOf(id)?.local));
     if (this.closed || this.changes.busy || !leftBehind) return;
     const recovered = await this.changes.recover();
@@ -174,6 +177,7 @@ export class Cluster {
     await this.changes.idle();
     this.ctx.pool.closeAll();
     await this.ctx.state.flushed();
+    this.ctx.state.close();
     await this.store.close();
   }
 
