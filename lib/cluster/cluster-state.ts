@@ -231,17 +231,19 @@ export class ClusterState {
   }
 
   /**
-   * Marks the store did not take (etcd away) are sent again a second later, while the pool still says the same:
-   * a mark dropped here would let a whole state read again from the store bring a stale copy back into reads.
+   * Marks the store did not take (etcd away) go back into the next batch at once, so they count as this process's
+   * own until the store has them (a whole state read again meanwhile must not drop them), and are sent again a
+   * second later, as far as the pool still says the same.
    */
   private retry(node: string, added: readonly string[], cleared: readonly string[]): void {
     if (this.closed) return;
-    const timer = setTimeout(() => {
-      if (this.closed) return;
-      const held = (key: string) => this.markHeld(node, key);
-      this.noteSuspects(node, added.filter(held), cleared.filter((key) => !held(key)));
-    }, SUSPECT_RETRY_MS);
-    timer.unref();
+    const pending = this.suspects.get(node) ?? this.suspects.set(node, { clearAll: false, keys: new Map() }).get(node)!;
+    for (const key of cleared) if (!pending.keys.has(key) && !this.markHeld(node, key)) pending.keys.set(key, false);
+    for (const key of added) if (!pending.keys.has(key) && this.markHeld(node, key)) pending.keys.set(key, true);
+    if (this.suspectTimer === undefined) {
+      this.suspectTimer = setTimeout(() => this.flushSuspects(), SUSPECT_RETRY_MS);
+      this.suspectTimer.unref();
+    }
   }
 
   /** No more store writes are retried (the cluster is closing). */
