@@ -28,8 +28,9 @@ export function RingChart() {
   const color = useNodeColors();
   const reduced = useReducedMotion();
   const svg = useRef<SVGSVGElement>(null);
-  const travelLayer = useRef<SVGGElement>(null);
-  useKeyTravel({ snapshot, color, reduced, svg, layer: travelLayer });
+  const travelCanvas = useRef<HTMLCanvasElement>(null);
+  const travelList = useRef<HTMLDivElement>(null);
+  useKeyTravel({ snapshot, color, reduced, svg, canvas: travelCanvas, list: travelList });
 
   const layout = useMemo(() => layoutOf(snapshot.vnodes), [snapshot.vnodes]);
   const dense = snapshot.keyCount > snapshot.keys.length;
@@ -62,7 +63,8 @@ export function RingChart() {
         aria-label="Hash ring"
         aria-describedby="ring-summary"
         viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`}
-        className="block size-full select-none"
+        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 12,000 marks.
+        className="block size-full select-none will-change-transform"
         data-highlight={hoveredNode ?? undefined}
         data-dense={dense ? 'true' : undefined}
         onMouseOver={onMouseOver}
@@ -92,10 +94,9 @@ export function RingChart() {
           )}
         </g>
       </svg>
-      {/* Travelling keys in a layer of their own, so each frame repaints them and not the thousands of marks below. */}
-      <svg aria-hidden viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`} className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }}>
-        <g ref={travelLayer} />
-      </svg>
+      {/* Travelling keys on a canvas in a layer of its own, so each frame repaints one bitmap and not the thousands of marks below. */}
+      <canvas ref={travelCanvas} width={0} height={0} aria-hidden className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }} />
+      <div ref={travelList} hidden data-travellers />
       <p id="ring-summary" className="sr-only">
         {ringNodes} nodes with {snapshot.vnodes.length} vnodes; {snapshot.keyCount} keys, {under} under-replicated.
       </p>
