@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
-import { clickButton, framesPerSecond, markSelector, recordFrames, stopFrames, timePut, until } from './dashboard-probes';
+import { buttonEnabled, clickButton, framesPerSecond, markSelector, recordFrames, stopFrames, timePut, until } from './dashboard-probes';
 import { formatTable, wantsJson } from './timing';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -102,14 +102,17 @@ async function measure(browser: Browser, base: string, run: number): Promise<Fig
     const idleFps = await framesPerSecond(page, SAMPLE_MS);
     step(`run ${run}: adding a node`);
     await page.getByRole('button', { name: 'Add node' }).click();
-    await page.getByRole('button', { name: 'Apply' }).waitFor();
+    await buttonEnabled(page, 'Apply');
     const tracing = TRACE !== null && run === 1;
     if (tracing) await browser.startTracing(page, { path: TRACE, screenshots: false, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
     await recordFrames(page);
     await clickButton(page, 'Apply');
     // Travel begins when the new ring arrives and lasts about 1.2 s: wait until it has ended (or never began), and the move is done.
     await until(page, 'window.__record.travel.some((t) => t.end !== undefined)', 60_000).catch(() => step('no keys seen travelling'));
-    await until(page, `performance.now() > window.__record.started + ${SAMPLE_MS + 50} && document.querySelector('[data-move-summary]') !== null`, 60_000);
+    await until(page, `performance.now() > window.__record.started + ${SAMPLE_MS + 50} && document.querySelector('[data-move-summary]') !== null`, 60_000).catch(async (error: Error) => {
+      const card = await page.getByRole('region', { name: 'Nodes' }).innerText().catch(() => '(no Nodes region)');
+      throw new Error(`run ${run}: the added node's move did not finish: ${error.message}\n${card.slice(0, 2000)}`);
+    });
     const moving = await stopFrames(page, SAMPLE_MS);
     if (tracing) await browser.stopTracing();
 

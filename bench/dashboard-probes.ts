@@ -69,9 +69,17 @@ export async function framesPerSecond(page: Page, ms: number): Promise<number> {
   return (await stopFrames(page, ms)).windowFps;
 }
 
-/** Clicks the button labelled `label` from inside the page: no actionability checks walking the DOM while frames are counted. */
+const button = (label: string) => `[...document.querySelectorAll('button')].find((b) => b.textContent.trim() === ${JSON.stringify(label)} && !b.disabled)`;
+
+/** Waits until the button labelled `label` is there and enabled (Apply, say, waits for its preview). */
+export async function buttonEnabled(page: Page, label: string): Promise<void> {
+  await page.waitForFunction(`${button(label)} !== undefined`, undefined, { timeout: 60_000, polling: 100 });
+}
+
+/** Clicks the enabled button labelled `label` from inside the page: no actionability checks walking the DOM while frames are counted. */
 export async function clickButton(page: Page, label: string): Promise<void> {
-  await page.evaluate(`[...document.querySelectorAll('button')].find((b) => b.textContent.trim() === ${JSON.stringify(label)}).click()`);
+  const clicked = await page.evaluate(`(() => { const b = ${button(label)}; b?.click(); return b !== undefined; })()`);
+  if (!clicked) throw new Error(`no enabled button "${label}" to click`);
 }
 
 /** Waits, polling four times a second with one cheap expression, until `expression` is true in the page. */
@@ -104,7 +112,7 @@ export async function timePut(page: Page, key: string): Promise<PutTiming> {
     });
     observer.observe(ring, { subtree: true, childList: true });
     setTimeout(() => { if (inserted < 0) { observer.disconnect(); resolve({ insertedMs: -1, visibleMs: -1, actionMs: null }); } }, 20000);
-    [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Put').click();
+    ${button('Put')}.click();
   })`)) as PutTiming;
   return timing;
 }

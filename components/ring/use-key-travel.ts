@@ -1,7 +1,7 @@
 // Keys whose primary changed travel along the ring, old owner's vnode to new owner's: angles tweened on requestAnimationFrame.
 import { easeCubicInOut } from 'd3-ease';
 import { interpolateNumber } from 'd3-interpolate';
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
 import { keyTravels, pointAt } from '@/lib/geometry';
 import { RADIUS, VIEW } from './dimensions';
@@ -79,12 +79,22 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
   const previous = useRef(snapshot);
   const stop = useRef<() => void>(() => undefined);
 
-  useEffect(() => {
+  // The bitmap is made once: sizing a canvas allocates it, which costs more than a frame's drawing, and must not
+  // happen in the frame the keys start travelling. It matches the view box at the screen's density (the ring is at most 620 CSS pixels wide).
+  useLayoutEffect(() => {
+    const surface = canvas.current;
+    if (!surface) return;
+    const scale = Math.max(1, window.devicePixelRatio || 1);
+    surface.width = surface.height = Math.round(2 * VIEW * scale);
+    surface.getContext('2d')?.setTransform(scale, 0, 0, scale, VIEW * scale, VIEW * scale);
+  }, [canvas]);
+
+  // Before paint, so the travellers appear in the very frame that shows the new ring.
+  useLayoutEffect(() => {
     const before = previous.current;
     previous.current = snapshot;
-    const surface = canvas.current;
-    const context = surface?.getContext('2d');
-    if (before.checksum === snapshot.checksum || reduced || !surface || !context) return;
+    const context = canvas.current?.getContext('2d');
+    if (before.checksum === snapshot.checksum || reduced || !context) return;
     const travels = keyTravels(before, snapshot, MAX_TRAVELLERS);
     if (travels.length === 0) return;
 
@@ -92,18 +102,15 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
     const trails = travels.length <= MAX_TRAILS;
     const movers = travels.map((travel): Mover => ({ from: travel.from, angle: interpolateNumber(travel.from, travel.to), color: color(travel.toNode), trail: trails }));
     const background = window.matchMedia('(prefers-color-scheme: dark)').matches ? '#18181b' : '#ffffff';
-    // The bitmap matches the view box at the screen's density: the ring is drawn at most 620 CSS pixels wide.
-    const scale = Math.max(1, window.devicePixelRatio || 1);
-    surface.width = surface.height = Math.round(2 * VIEW * scale);
-    context.setTransform(scale, 0, 0, scale, VIEW * scale, VIEW * scale);
-    list.current?.replaceChildren(
-      ...travels.map((travel) => {
-        const item = document.createElement('span');
-        item.dataset.travel = travel.key;
-        item.dataset.from = travel.fromNode;
-        item.dataset.to = travel.toNode;
-        return item;
-      }),
+    // One element per traveller, in a hidden list (no style, layout or paint), made after this frame: it is not drawn.
+    const listing = setTimeout(() =>
+      list.current?.replaceChildren(
+        ...travels.map((travel) => {
+          const item = document.createElement('span');
+          item.setAttribute('data-travel', travel.key);
+          return item;
+        }),
+      ),
     );
     svg.current?.setAttribute('data-animating', 'true');
     let frame = 0;
@@ -118,8 +125,8 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
     };
     stop.current = () => {
       cancelAnimationFrame(frame);
-      // Zero-sized again: an idle canvas over the ring holds no bitmap.
-      surface.width = surface.height = 0;
+      clearTimeout(listing);
+      context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
       list.current?.replaceChildren();
       svg.current?.removeAttribute('data-animating');
       stop.current = () => undefined;
