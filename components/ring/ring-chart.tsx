@@ -30,7 +30,7 @@ export function RingChart() {
   const svg = useRef<SVGSVGElement>(null);
   const travelCanvas = useRef<HTMLCanvasElement>(null);
   const travelList = useRef<HTMLDivElement>(null);
-  useKeyTravel({ snapshot, color, reduced, svg, canvas: travelCanvas, list: travelList });
+  useKeyTravel({ snapshot, color, reduced, svgRef: svg, canvasRef: travelCanvas, listRef: travelList });
 
   const layout = useMemo(() => layoutOf(snapshot.vnodes), [snapshot.vnodes]);
   const dense = snapshot.keyCount > snapshot.keys.length;

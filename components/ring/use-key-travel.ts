@@ -20,14 +20,14 @@ interface Options {
   color: (id: string) => string;
   reduced: boolean;
   /** The ring's <svg>: marked `data-animating` while keys travel. */
-  svg: RefObject<SVGSVGElement | null>;
+  svgRef: RefObject<SVGSVGElement | null>;
   /**
    * A <canvas> over the ring, its box the ring's view box: travellers are painted there frame by frame, one bitmap
    * rather than hundreds of SVG elements to restyle, lay out and repaint on every frame.
    */
-  canvas: RefObject<HTMLCanvasElement | null>;
+  canvasRef: RefObject<HTMLCanvasElement | null>;
   /** A hidden element React leaves empty: one `data-travel` child per travelling key while they travel, for tests and tools. */
-  list: RefObject<HTMLElement | null>;
+  listRef: RefObject<HTMLElement | null>;
 }
 
 interface Mover {
@@ -42,7 +42,6 @@ const canvasAngle = (angle: number) => angle - Math.PI / 2;
 
 function paint(context: CanvasRenderingContext2D, movers: readonly Mover[], eased: number, alpha: number, background: string): void {
   context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
-  context.globalAlpha = alpha;
   // A veil over the resting keys, so the travellers stand out.
   context.fillStyle = background;
   context.globalAlpha = alpha * 0.6;
@@ -74,7 +73,7 @@ function paint(context: CanvasRenderingContext2D, movers: readonly Mover[], ease
   }
 }
 
-export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Options): void {
+export function useKeyTravel({ snapshot, color, reduced, svgRef, canvasRef, listRef }: Options): void {
   // The snapshot the ring last showed: a key travels when its primary differs between it and the next.
   const previous = useRef(snapshot);
   const stop = useRef<() => void>(() => undefined);
@@ -82,18 +81,18 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
   // The bitmap is made once: sizing a canvas allocates it, which costs more than a frame's drawing, and must not
   // happen in the frame the keys start travelling. It matches the view box at the screen's density (the ring is at most 620 CSS pixels wide).
   useLayoutEffect(() => {
-    const surface = canvas.current;
+    const surface = canvasRef.current;
     if (!surface) return;
     const scale = Math.max(1, window.devicePixelRatio || 1);
     surface.width = surface.height = Math.round(2 * VIEW * scale);
     surface.getContext('2d')?.setTransform(scale, 0, 0, scale, VIEW * scale, VIEW * scale);
-  }, [canvas]);
+  }, [canvasRef]);
 
   // Before paint, so the travellers appear in the very frame that shows the new ring.
   useLayoutEffect(() => {
     const before = previous.current;
     previous.current = snapshot;
-    const context = canvas.current?.getContext('2d');
+    const context = canvasRef.current?.getContext('2d');
     if (before.checksum === snapshot.checksum || reduced || !context) return;
     const travels = keyTravels(before, snapshot, MAX_TRAVELLERS);
     if (travels.length === 0) return;
@@ -104,7 +103,7 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
     const background = window.matchMedia('(prefers-color-scheme: dark)').matches ? '#18181b' : '#ffffff';
     // One element per traveller, in a hidden list (no style, layout or paint), made after this frame: it is not drawn.
     const listing = setTimeout(() =>
-      list.current?.replaceChildren(
+      listRef.current?.replaceChildren(
         ...travels.map((travel) => {
           const item = document.createElement('span');
           item.setAttribute('data-travel', travel.key);
@@ -112,7 +111,7 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
         }),
       ),
     );
-    svg.current?.setAttribute('data-animating', 'true');
+    svgRef.current?.setAttribute('data-animating', 'true');
     let frame = 0;
     const started = performance.now();
     // performance.now() rather than the frame's timestamp: the two may come from different clocks.
@@ -127,12 +126,12 @@ export function useKeyTravel({ snapshot, color, reduced, svg, canvas, list }: Op
       cancelAnimationFrame(frame);
       clearTimeout(listing);
       context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
-      list.current?.replaceChildren();
-      svg.current?.removeAttribute('data-animating');
+      listRef.current?.replaceChildren();
+      svgRef.current?.removeAttribute('data-animating');
       stop.current = () => undefined;
     };
     draw();
-  }, [snapshot, color, reduced, svg, canvas, list]);
+  }, [snapshot, color, reduced, svgRef, canvasRef, listRef]);
 
   useEffect(() => () => stop.current(), []);
 }
