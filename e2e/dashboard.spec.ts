@@ -53,14 +53,17 @@ test('a key put through the form can be read back, with its replicas drawn and t
   await page.getByLabel('Value', { exact: true }).fill('hello from the ring');
   // The mark is drawn from the put's own answer: with snapshots and lookups held back, it shows all the same.
   const held: Route[] = [];
+  let holding = true;
   const snapshotsAndLookups = /\/api\/(snapshot|keys\/[^/]+\/locate)/;
-  await page.route(snapshotsAndLookups, (route) => void held.push(route));
+  await page.route(snapshotsAndLookups, (route) => (holding ? void held.push(route) : route.continue()));
   await page.getByRole('button', { name: 'Put', exact: true }).click();
   const result = page.locator('[data-key-result]');
   await expect(result).toContainText('on 3 of 3 replicas');
   await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(1);
-  await page.unroute(snapshotsAndLookups);
+  expect(held.length, 'snapshots or lookups asked for meanwhile').toBeGreaterThan(0);
+  holding = false;
   for (const route of held) await route.continue();
+  await page.unroute(snapshotsAndLookups);
 
   // Selected after the put: a line to the primary and to each replica, each really holding the key.
   const placement = (await clusterSnapshot(request)).keys.find((k) => k.key === key)!;
