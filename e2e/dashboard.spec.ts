@@ -135,6 +135,16 @@ test('adding a node previews the move, then its 160 vnodes appear and keys trave
     await expect(nodeCard(page, node.id).locator('[data-count="primary"]')).toHaveText(count(node.keys!.primary));
     await expect(nodeCard(page, node.id).locator('[data-count="replica"]')).toHaveText(count(node.keys!.replica));
   }
+
+  // Hovering the new node in the legend dims every key it does not hold (as the move left them), and only those.
+  const held = new Set(after.keys.filter((k) => k.holders.includes(added.id)).map((k) => k.key));
+  expect(held.size).toBeGreaterThan(0);
+  expect(held.size).toBeLessThan(after.keyCount);
+  await page.getByRole('list', { name: 'Nodes on the ring' }).getByRole('button', { name: added.id, exact: true }).hover();
+  const dimmed = () => ring(page).locator('[data-key]').evaluateAll((marks) => marks.filter((m) => getComputedStyle(m).fillOpacity !== '1').map((m) => m.getAttribute('data-key')!).sort());
+  await expect.poll(dimmed).toEqual(after.keys.filter((k) => !held.has(k.key)).map((k) => k.key).sort());
+  await page.mouse.move(1, 1);
+  await expect.poll(async () => (await dimmed()).length).toBe(0);
   await shoot(page, 'ring-after', true);
 });
 
