@@ -44,7 +44,8 @@ export function RingChart() {
   const current = useMemo(() => ({ keys, checksum: snapshot.checksum }), [keys, snapshot.checksum]);
   const deferred = useDeferredValue(current);
   const marks = deferred.checksum === current.checksum ? current.keys : deferred.keys;
-  const under = useMemo(() => snapshot.keys.filter((k) => k.missing.length > 0).length, [snapshot.keys]);
+  // Counted by the server over every key, not only the ones drawn: the header and the ring agree beyond 10,000.
+  const under = snapshot.underReplicated;
   const down = snapshot.nodes
     .filter((n) => n.status === 'down')
     .map((n) => n.id)
