@@ -78,9 +78,14 @@ function steadyLoad(dashboards: Dashboard[]) {
       calls++;
       if (put.status !== 200) failures.push(`put ${key} on ${dashboard.url}: ${put.status} ${put.json.message}`);
       else latest.set(key, value);
-      const read = await api<{ value: string }>(dashboard, 'GET', `/api/keys/${encodeURIComponent(key)}`, undefined, 10_000).catch((error: Error) => ({ status: 0, json: { value: '', message: error.message } }));
+      const read = await api<{ value: string; servedBy?: string; tried?: unknown }>(dashboard, 'GET', `/api/keys/${encodeURIComponent(key)}`, undefined, 10_000).catch((error: Error) => ({
+        status: 0,
+        json: { value: '', message: error.message, servedBy: undefined, tried: undefined },
+      }));
       calls++;
-      if (read.status !== 200 || read.json.value !== latest.get(key)) failures.push(`get ${key} on ${dashboard.url}: ${read.status} ${read.json.value ?? read.json.message}`);
+      if (read.status !== 200 || read.json.value !== latest.get(key)) {
+        failures.push(`get ${key} on ${dashboard.url}: ${read.status} ${read.json.value ?? read.json.message} (served by ${read.json.servedBy}, tried ${JSON.stringify(read.json.tried)}; put ${JSON.stringify(put.json)})`);
+      }
     }
   };
   const loops = dashboards.map((dashboard, lane) => loop(dashboard, lane));
