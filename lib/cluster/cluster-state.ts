@@ -24,7 +24,7 @@ export interface Transition extends ChangeInFlight {
 /** How long suspect marks gather before they are saved together. */
 const SUSPECT_BATCH_MS = 20;
 /** How soon marks the store did not take are sent again. */
-const SUSPECT_RETRY_MS = 1000;
+const SUSPECT_RETRY_MS = 250;
 
 export class ClusterState {
   private membership: Membership;
@@ -272,6 +272,13 @@ export class ClusterState {
 
   appendEvent(event: ClusterEvent): void {
     void this.queue('events', 'save an event', () => this.store.appendEvent(event));
+  }
+
+  /** Sends the suspect marks made so far and waits for the store; true when it took every one of them. */
+  async marksSaved(): Promise<boolean> {
+    this.flushSuspects();
+    await Promise.all([...this.queues].filter(([record]) => record.startsWith('suspects:')).map(([, write]) => write));
+    return this.suspects.size === 0;
   }
 
   /** Resolves once every queued store write has been answered. */

@@ -4,6 +4,9 @@ import type { ChangeJournal } from '../store/types';
 import type { ClusterContext } from './context';
 import type { DataPath } from './data-path';
 
+/** Tries to acknowledge for about as long as the owner waits. */
+const ACK_ATTEMPTS = 16;
+
 /** Names one change in acknowledgements: its owner and the time it began. */
 export function changeTag(journal: Pick<ChangeJournal, 'owner' | 'started'>): string {
   return `${journal.owner}@${journal.started}`;
@@ -58,13 +61,19 @@ export class ForeignChanges {
     this.ctx.changed();
   }
 
-  /** Once the writes that chose their targets before are settled: the owner counts on no write it cannot see. */
+  /**
+   * Once the writes that chose their targets before are settled, and the suspect copies they found are in the store:
+   * the owner counts on no write it cannot see, and plans from no copy this process knows to be stale.
+   */
   private async acknowledge(tag: string): Promise<void> {
     if (this.acked === tag) return;
     this.acked = tag;
     await this.data.settled();
-    const done = await this.ctx.state.store.acknowledge(tag);
-    // The next journal update (progress, every second) tries again.
-    if (!done.ok && this.acked === tag) this.acked = '';
+    for (let attempt = 0; attempt < ACK_ATTEMPTS && this.acked === tag; attempt++) {
+      if ((await this.ctx.state.marksSaved()) && (await this.ctx.state.store.acknowledge(tag)).ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    // The next journal update tries again.
+    if (this.acked === tag) this.acked = '';
   }
 }

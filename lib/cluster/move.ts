@@ -43,6 +43,8 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     // Announced before anything is read: every other process then writes to both lists, and says so.
     await state.writeJournal(journal);
     const followers = await acknowledged(ctx, ackOf(journal, 'copying'));
+    // They saved the suspect copies they know of before acknowledging: the plan must not take one as a source.
+    if (followers.length > 0) await adoptStoredMarks(ctx);
     // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
     await data.settled();
     const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
@@ -85,6 +87,12 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
   } finally {
     state.endTransition();
   }
+}
+
+async function adoptStoredMarks(ctx: ClusterContext): Promise<void> {
+  const loaded = await ctx.state.store.load();
+  if (!loaded.ok) throw new ControlPlaneError(loaded.message);
+  for (const [node, keys] of Object.entries(loaded.state.suspects)) ctx.pool.adoptSuspects(node, keys, []);
 }
 
 /** Waits for every other live process to acknowledge; the processes that did. Throws when they did not. */
