@@ -96,6 +96,11 @@ export class EtcdStore implements StateStore {
         const [beats, acks] = await Promise.all([this.rangeOf(this.layout.heartbeatPrefix), this.rangeOf(this.layout.acksPrefix)]);
         return { beats, acks };
       });
+      // A member failing over (etcd's own leader changing) answers again within the time given.
+      if (!read.ok && Date.now() < deadline && !this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
       if (!read.ok) return read;
       const acked = new Map(read.value.acks.map(({ key, value }) => [key.slice(this.layout.acksPrefix.length), value]));
       // A heartbeat older than this is a process that died (its session lease has yet to lapse) or lost etcd.
