@@ -7,11 +7,28 @@
  */
 export type WriteOutcome = 'ok' | 'unknown' | 'refused';
 
+/** `replicas`: what each replica did, as the call reported it (e.g. `node-1 ok, node-2 timeout`), so an anomaly can be traced. */
 export type Op =
-  | { kind: 'put'; key: string; value: string; outcome: WriteOutcome; start: number; end: number }
-  | { kind: 'delete'; key: string; outcome: WriteOutcome; start: number; end: number }
+  | { kind: 'put'; key: string; value: string; outcome: WriteOutcome; start: number; end: number; replicas?: string }
+  | { kind: 'delete'; key: string; outcome: WriteOutcome; start: number; end: number; replicas?: string }
   /** `value`: what the read returned, null for not found; `outcome` 'failed' when it could not read at all. */
-  | { kind: 'get'; key: string; value: string | null; outcome: 'ok' | 'failed'; start: number; end: number };
+  | { kind: 'get'; key: string; value: string | null; outcome: 'ok' | 'failed'; start: number; end: number; replicas?: string };
+
+/** One anomaly with the key's operations that lead to it, so it can be read without the whole history. */
+export interface Anomaly {
+  kind: 'lost' | 'stale' | 'phantom' | 'missed-read' | 'stale-read';
+  key: string;
+  /** What the read returned, or what the key held at the end (null: absent). */
+  seen: string | null;
+  /** What the history allowed there. */
+  allowed: { values: string[]; absent: boolean };
+  /**
+   * The key's operations from the acknowledged write before the last one up to the offending read; when there
+   * are more than 60, the first 20 and the last 40 of them, `omitted` saying how many are left out between.
+   */
+  history: Op[];
+  omitted: number;
+}
 
 export interface HistoryReport {
   operations: number;
@@ -30,7 +47,13 @@ export interface HistoryReport {
   /** Reads that could not read at all; `failedReadsOfLiveKeys` of them while an acknowledged value existed. */
   failedReads: number;
   failedReadsOfLiveKeys: number;
+  /** The first anomalies found (at most 20), each with its key's history. */
+  anomalies: Anomaly[];
 }
+
+const ANOMALIES_KEPT = 20;
+const HISTORY_HEAD = 20;
+const HISTORY_TAIL = 40;
 
 /** What a key may hold after a sequence of writes: the last acknowledged one, or any unknown one after it. */
 interface Allowed {
@@ -62,7 +85,19 @@ function allowedAfter(writes: readonly Op[]): Allowed {
  * Keys in `final` that no operation touched are phantoms.
  */
 export function checkHistory(ops: readonly Op[], final: ReadonlyMap<string, string | null>): HistoryReport {
-  const report: HistoryReport = { operations: ops.length, acknowledged: 0, unknown: 0, lost: [], stale: [], phantom: [], missedReads: 0, staleReads: 0, failedReads: 0, failedReadsOfLiveKeys: 0 };
+  const report: HistoryReport = {
+    operations: ops.length,
+    acknowledged: 0,
+    unknown: 0,
+    lost: [],
+    stale: [],
+    phantom: [],
+    missedReads: 0,
+    staleReads: 0,
+    failedReads: 0,
+    failedReadsOfLiveKeys: 0,
+    anomalies: [],
+  };
   const byKey = new Map<string, Op[]>();
   for (const op of ops) {
     if (op.kind !== 'get' && op.outcome === 'ok') report.acknowledged++;
@@ -70,14 +105,21 @@ export function checkHistory(ops: readonly Op[], final: ReadonlyMap<string, stri
     const list = byKey.get(op.key) ?? byKey.set(op.key, []).get(op.key)!;
     list.push(op);
   }
+  const note = (kind: Anomaly['kind'], key: string, seen: string | null, allowed: Allowed, list: readonly Op[], upTo: number) => {
+    if (report.anomalies.length < ANOMALIES_KEPT) report.anomalies.push({ kind, key, seen, allowed: { values: [...allowed.values], absent: allowed.absent }, ...leadingUpTo(list, upTo) });
+  };
   for (const [key, list] of byKey) {
     const writes: Op[] = [];
     const written = new Set<string>();
-    for (const op of list) {
+    for (const [index, op] of list.entries()) {
       if (op.kind === 'get') {
         const allowed = allowedAfter(writes);
-        if (op.outcome === 'ok') judgeRead(op.value, allowed, report);
-        else {
+        if (op.outcome === 'ok') {
+          const verdict = judgeRead(op.value, allowed);
+          if (verdict === 'missed-read') report.missedReads++;
+          if (verdict === 'stale-read') report.staleReads++;
+          if (verdict) note(verdict, key, op.value, allowed, list, index);
+        } else {
           report.failedReads++;
           if (!allowed.absent) report.failedReadsOfLiveKeys++;
         }
@@ -89,19 +131,40 @@ export function checkHistory(ops: readonly Op[], final: ReadonlyMap<string, stri
     const value = final.get(key) ?? null;
     const allowed = allowedAfter(writes);
     if (value === null) {
-      if (!allowed.absent) report.lost.push(key);
+      if (!allowed.absent) {
+        report.lost.push(key);
+        note('lost', key, value, allowed, list, list.length - 1);
+      }
     } else if (!allowed.values.has(value)) {
-      (written.has(value) ? report.stale : report.phantom).push(key);
+      const kind = written.has(value) ? 'stale' : 'phantom';
+      report[kind].push(key);
+      note(kind, key, value, allowed, list, list.length - 1);
     }
   }
-  for (const [key, value] of final) if (value !== null && !byKey.has(key)) report.phantom.push(key);
+  for (const [key, value] of final) {
+    if (value === null || byKey.has(key)) continue;
+    report.phantom.push(key);
+    note('phantom', key, value, { values: new Set(), absent: true }, [], -1);
+  }
   return report;
 }
 
-function judgeRead(value: string | null, allowed: Allowed, report: HistoryReport): void {
-  if (value === null) {
-    if (!allowed.absent) report.missedReads++;
-  } else if (!allowed.values.has(value)) report.staleReads++;
+function judgeRead(value: string | null, allowed: Allowed): 'missed-read' | 'stale-read' | null {
+  if (value === null) return allowed.absent ? null : 'missed-read';
+  return allowed.values.has(value) ? null : 'stale-read';
+}
+
+/** The key's operations up to `upTo`, from the acknowledged write before the last one before it. */
+function leadingUpTo(list: readonly Op[], upTo: number): { history: Op[]; omitted: number } {
+  let from = upTo + 1;
+  let acks = 0;
+  while (from > 0 && acks < 2) {
+    from--;
+    if (list[from].kind !== 'get' && list[from].outcome === 'ok') acks++;
+  }
+  const all = list.slice(from, upTo + 1);
+  if (all.length <= HISTORY_HEAD + HISTORY_TAIL) return { history: all, omitted: 0 };
+  return { history: [...all.slice(0, HISTORY_HEAD), ...all.slice(-HISTORY_TAIL)], omitted: all.length - HISTORY_HEAD - HISTORY_TAIL };
 }
 
 /** True when the history shows no anomaly: nothing lost, stale, phantom, missed or stale on read. */

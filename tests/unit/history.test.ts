@@ -57,6 +57,26 @@ describe('checkHistory', () => {
     expect(isClean(report)).toBe(false);
   });
 
+  it('names the key of each anomaly with its operations since the acknowledged write before the last', () => {
+    const ops = [put('a', '1'), put('a', '2'), put('b', '1'), put('a', '3', 'unknown'), get('a', '3'), put('a', '4'), get('a', '2')];
+    const report = checkHistory(ops, final({ a: '4', b: '1' }));
+    expect(report.staleReads).toBe(1);
+    expect(report.anomalies).toEqual([{ kind: 'stale-read', key: 'a', seen: '2', allowed: { values: ['4'], absent: false }, history: [ops[1], ops[3], ops[4], ops[5], ops[6]], omitted: 0 }]);
+    const lost = checkHistory([put('c', '1', 'ok'), put('c', '2', 'unknown')], final({ c: null }));
+    expect(lost.anomalies).toMatchObject([{ kind: 'lost', key: 'c', seen: null, allowed: { values: ['1', '2'], absent: false } }]);
+    expect(checkHistory([], final({ ghost: 'boo' })).anomalies).toMatchObject([{ kind: 'phantom', key: 'ghost', seen: 'boo', history: [] }]);
+  });
+
+  it('keeps the head and the tail of a long history before an anomaly, saying how much is left out', () => {
+    const reads = Array.from({ length: 100 }, () => get('a', '1'));
+    const ops = [put('a', '1'), ...reads, put('a', '2'), get('a', '1')];
+    const [anomaly] = checkHistory(ops, final({ a: '2' })).anomalies;
+    expect(anomaly.omitted).toBe(ops.length - 60);
+    expect(anomaly.history).toHaveLength(60);
+    expect(anomaly.history[0]).toBe(ops[0]);
+    expect(anomaly.history.at(-1)).toBe(ops.at(-1));
+  });
+
   it('allows a key never acknowledged to be absent or hold an unknown write', () => {
     expect(isClean(checkHistory([put('a', '1', 'unknown')], final({ a: null })))).toBe(true);
     expect(isClean(checkHistory([put('a', '1', 'unknown')], final({ a: '1' })))).toBe(true);
