@@ -509,10 +509,16 @@ export class Cluster {
   }
 
   /**
-   * Runs a write on every target of the key (call under the key's lock). A node that may have missed it
-   * has its copy marked suspect; a node that refused it as too large or for a server error kept its old value.
-   * A node out of memory dropped its old value (memcached unlinks the key when it refuses a set): suspect
-   * when another acknowledged, so a repair copies the new value once there is room; in line otherwise.
+   * Runs a write on every target of the key (call under the key's lock). When another node acknowledged it,
+   * a node that may have missed it has its copy marked suspect; a node that refused it as too large or for a
+   * server error kept its old value. A node out of memory dropped its old value (memcached unlinks the key when
+   * it refuses a set): suspect, so a repair copies the new value once there is room.
+   *
+   * A write no node acknowledged marks nothing: every copy then holds what it held or this write, either of
+   * which reads may return until the next acknowledged write. Marking them all suspect would leave a repair no
+   * copy to trust, and it would keep them as they are and settle the key from one that had missed an earlier
+   * acknowledged write, over the replica that held it: node-3 acknowledges v2 alone while node-1 and node-2 are
+   * frozen, a write none can take marks node-3 too, and repair copies node-1's v1 onto node-3.
    */
   private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
     const transition = this.transition;
@@ -521,12 +527,11 @@ export class Cluster {
       targets.map(async (node): Promise<ReplicaOutcome> => {
         const outcome = await this.pool.call(node, write);
         if (outcome.ok) this.pool.clearSuspect(node, key);
-        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error' && outcome.error !== 'out_of_memory') this.pool.markSuspect(node, key);
         return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
       }),
     );
     const acknowledged = outcomes.some((o) => o.ok);
-    if (acknowledged) for (const o of outcomes) if (o.error === 'out_of_memory') this.pool.markSuspect(o.node, key);
+    if (acknowledged) for (const o of outcomes) if (!o.ok && o.error !== 'too_large' && o.error !== 'server_error') this.pool.markSuspect(o.node, key);
     // During a move the write reached both lists, so the move's own copy of this key would be older.
     if (acknowledged) transition?.dirty.add(key);
     return outcomes;

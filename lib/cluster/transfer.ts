@@ -79,9 +79,9 @@ export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteSt
 
 /**
  * Brings each suspect copy on a reachable node in line with the trusted replicas of its key: their
- * value (with its TTL), or its absence. When no replica is trusted (a write failed everywhere) the
- * copies stay as they are: that write's outcome is unknown, and an acknowledged older value must not
- * be destroyed. Returns how many were settled.
+ * value (with its TTL), or its absence. When no replica is trusted (each missed a write another took,
+ * or a copy to it failed) the copies stay as they are: nothing tells which is newer, and none may be
+ * destroyed for another. Returns how many were settled.
  */
 export async function settleSuspects(ctx: TransferContext, ring: Ring): Promise<number> {
   let settled = 0;

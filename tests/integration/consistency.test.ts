@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 import { freeze, thaw } from '@/lib/drill/faults';
+import { preferenceList } from '@/lib/ring';
 
 let fixture: Fixture | undefined;
 const frozen: number[] = [];
@@ -75,6 +76,43 @@ describe('refused and failed writes', () => {
     const read = await fixture.cluster.get('acct:42');
     // Timed out is unknown, not failed: the frozen servers may still apply v2 when they wake.
     expect(read.ok && ['v1', 'v2']).toContain(read.ok && read.value.toString());
+  });
+
+  it('a write no replica could take leaves the one that took the last acknowledged write trusted: repair copies from it', async () => {
+    fixture = await openFixture(3, { deadlineMs: 200 });
+    const f = fixture;
+    expect(await f.cluster.put('acct:7', 'v1')).toMatchObject({ ok: true, acknowledged: 3 });
+    const [holder, ...behind] = preferenceList(f.cluster.currentRing, 'acct:7');
+    const pidOf = (id: string) => f.cluster.nodes().find((n) => n.id === id)!.pid!;
+    const markedDown = async (ids: string[]) => {
+      for (const id of ids) {
+        frozen.push(pidOf(id));
+        await freeze(pidOf(id));
+      }
+      // Two failed probes mark a node down, so no write is even sent to it.
+      await f.cluster.probe();
+      await f.cluster.probe();
+      expect(
+        f.cluster
+          .nodes()
+          .filter((n) => ids.includes(n.id))
+          .map((n) => n.status),
+      ).toEqual(ids.map(() => 'down'));
+    };
+    await markedDown(behind);
+    expect(await f.cluster.put('acct:7', 'v2')).toMatchObject({ ok: true, acknowledged: 1 });
+    await markedDown([holder]);
+    expect(await f.cluster.put('acct:7', 'v3')).toMatchObject({ ok: false, error: 'unavailable' });
+    for (const pid of frozen.splice(0)) thaw(pid);
+    await f.cluster.probe(); // every node is back: a repair settles the copies that missed v2
+    expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([
+      ['up', 0],
+      ['up', 0],
+      ['up', 0],
+    ]);
+    // v3 reached no node, so v2 is the only value the key may hold, on every replica.
+    for (const id of [holder, ...behind]) expect((await f.rawGet(id, 'acct:7'))?.toString()).toBe('v2');
+    expect(await f.cluster.get('acct:7')).toMatchObject({ ok: true, value: Buffer.from('v2') });
   });
 });
 
