@@ -841,6 +841,9 @@ export class Cluster {
             const instance = instanceOf(stats);
             const restarted = record.instance !== undefined && !sameInstance(record.instance, instance);
             const returned = this.pool.status(record.id) === 'down' || record.down === true;
+            // Back from a freeze, a node may still apply writes it was sent before it stopped answering, over a
+            // repair's (see WriteFence): it is trusted, and repaired, at the first probe after it has finished with them.
+            if (returned && this.pool.unsettled(record.id)) return;
             this.pool.markUp(record.id);
             if (restarted || returned || record.instance === undefined) {
               record.instance = instance;

@@ -3,14 +3,18 @@ import 'server-only';
 import memjs from 'memjs';
 import { asciiCommand } from './ascii';
 import { parseMetadump, type InventoryItem } from './metadump';
+import { WriteFence } from './write-fence';
 
 export interface NodeAddress {
   host: string;
   port: number;
 }
 
-/** `out_of_memory`: a store refused because the server is full and may not evict (memcached -M). */
-export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol';
+/**
+ * `out_of_memory`: a store refused because the server is full and may not evict (memcached -M). `draining`: a
+ * write not sent, because writes sent earlier on a thrown-away connection may still be applied (see WriteFence).
+ */
+export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol' | 'draining';
 
 export class NodeError extends Error {
   constructor(
@@ -38,6 +42,8 @@ export interface NodeClientOptions {
   deadlineMs?: number;
   /** Deadline of a full key listing, in ms. */
   inventoryDeadlineMs?: number;
+  /** Shared by every client of one server (a client of its own when not given). */
+  fence?: WriteFence;
 }
 
 const silent = { log: () => undefined };
@@ -161,6 +167,9 @@ export class NodeClient {
   private client: memjs.Client | null = null;
   private readonly deadlineMs: number;
   private readonly inventoryDeadlineMs: number;
+  private readonly fence: WriteFence;
+  /** Writes sent on each connection and not answered yet. */
+  private readonly unanswered = new WeakMap<memjs.Client, number>();
 
   constructor(
     readonly address: NodeAddress,
@@ -169,6 +178,7 @@ export class NodeClient {
     this.label = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
     this.deadlineMs = options.deadlineMs ?? 1000;
     this.inventoryDeadlineMs = options.inventoryDeadlineMs ?? 30_000;
+    this.fence = options.fence ?? new WriteFence();
   }
 
   async get(key: string): Promise<StoredValue | null> {
@@ -179,18 +189,18 @@ export class NodeClient {
 
   /** `expires`: 0 never; up to 30 days, seconds from now; beyond, an absolute unix time (memcached's rule). */
   async set(key: string, value: Buffer, expires = 0, flags = 0): Promise<void> {
-    await this.run((client) => perform(client, 'SET', Opcode.Set, key, [], value, flags, expires));
+    await this.write((client) => perform(client, 'SET', Opcode.Set, key, [], value, flags, expires));
   }
 
   /** Stores only when the key is absent; false when it already existed. */
   async add(key: string, value: Buffer, expires = 0, flags = 0): Promise<boolean> {
-    const { header } = await this.run((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], value, flags, expires));
+    const { header } = await this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], value, flags, expires));
     return header.status !== STATUS_EXISTS;
   }
 
   /** False when the key was not there. */
   async delete(key: string): Promise<boolean> {
-    return this.run((client) => client.delete(key));
+    return this.write((client) => client.delete(key));
   }
 
   /** The general `stats`, or a group such as `settings`, `slabs` or `items`. */
@@ -211,7 +221,7 @@ export class NodeClient {
   }
 
   async flush(): Promise<void> {
-    await this.run((client) => client.flush());
+    await this.write((client) => client.flush());
   }
 
   /**
@@ -277,9 +287,20 @@ export class NodeClient {
     return this.client;
   }
 
+  /** A write waits, within its deadline, until no older write to the server can still be applied. */
+  private async write<T>(call: (client: memjs.Client) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    if (!(await this.fence.settled(this.deadlineMs))) {
+      throw new NodeError('draining', this.label, `writes sent before a connection was dropped may still be applied; not written within ${this.deadlineMs} ms`);
+    }
+    return this.run(call, true, this.deadlineMs - (performance.now() - started));
+  }
+
   /** Runs one call under the deadline; any transport failure throws the memjs client away. */
-  private run<T>(call: (client: memjs.Client) => Promise<T>): Promise<T> {
+  private run<T>(call: (client: memjs.Client) => Promise<T>, write = false, deadlineMs = this.deadlineMs): Promise<T> {
     const client = this.connection();
+    if (write) this.unanswered.set(client, (this.unanswered.get(client) ?? 0) + 1);
+    const answered = () => write && this.unanswered.set(client, (this.unanswered.get(client) ?? 1) - 1);
     // One promise settled by the answer or the deadline, whichever comes first; a race against a deadline promise cost two more per call.
     return new Promise<T>((resolve, reject) => {
       let settled = false;
@@ -289,10 +310,11 @@ export class NodeClient {
         clearTimeout(timer);
         const failure = this.toNodeError(error);
         // A refusal is an answer: the connection stays in step.
-        if (failure.code !== 'too_large' && failure.code !== 'out_of_memory' && failure.code !== 'server_error') this.discard(client);
+        if (failure.code === 'too_large' || failure.code === 'out_of_memory' || failure.code === 'server_error') answered();
+        else this.discard(client);
         reject(failure);
       };
-      const timer = setTimeout(() => fail(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), this.deadlineMs);
+      const timer = setTimeout(() => fail(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), Math.max(0, deadlineMs));
       let pending: Promise<T>;
       try {
         pending = call(client);
@@ -304,6 +326,7 @@ export class NodeClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        answered();
         resolve(value);
       }, fail);
     });
@@ -312,8 +335,18 @@ export class NodeClient {
   private discard(client = this.client): void {
     if (!client) return;
     if (this.client === client) this.client = null;
-    // Server#error fails every pending call at once and destroys the socket (close() would wait for a frozen peer).
-    for (const server of client.servers) (server as unknown as { error(e: Error): void }).error(new Error(DISCARDED));
+    for (const server of client.servers) {
+      const internals = server as unknown as { _socket?: import('node:net').Socket; error(e: Error): void };
+      // Writes still unanswered may yet be applied: the socket is handed to the fence instead of destroyed. One
+      // still connecting has sent nothing, so destroying it loses nothing.
+      const socket = internals._socket;
+      if (socket && !socket.connecting && (this.unanswered.get(client) ?? 0) > 0) {
+        delete internals._socket;
+        this.fence.hold(socket);
+      }
+      // Server#error fails every pending call at once and destroys a socket it still has (close() would wait for a frozen peer).
+      internals.error(new Error(DISCARDED));
+    }
   }
 
   private toNodeError(error: unknown): NodeError {
