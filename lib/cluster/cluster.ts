@@ -514,8 +514,8 @@ export class Cluster {
    * server error kept its old value. A node out of memory dropped its old value (memcached unlinks the key when
    * it refuses a set): suspect, so a repair copies the new value once there is room.
    *
-   * A write no node acknowledged marks nothing: every copy then holds what it held or this write, either of
-   * which reads may return until the next acknowledged write. Marking them all suspect would leave a repair no
+   * A write no node acknowledged marks no copy suspect: every copy then holds what it held or this write, either
+   * of which reads may return until the next acknowledged write. Marking them all suspect would leave a repair no
    * copy to trust, and it would keep them as they are and settle the key from one that had missed an earlier
    * acknowledged write, over the replica that held it: node-3 acknowledges v2 alone while node-1 and node-2 are
    * frozen, a write none can take marks node-3 too, and repair copies node-1's v1 onto node-3.
@@ -532,6 +532,9 @@ export class Cluster {
     );
     const acknowledged = outcomes.some((o) => o.ok);
     if (acknowledged) for (const o of outcomes) if (!o.ok && o.error !== 'too_large' && o.error !== 'server_error') this.pool.markSuspect(o.node, key);
+    // Its copies may differ meanwhile, each holding one of the two: the next repair aligns them on one.
+    if (acknowledged) this.pool.clearUndecided(key);
+    else this.pool.markUndecided(key);
     // During a move the write reached both lists, so the move's own copy of this key would be older.
     if (acknowledged) transition?.dirty.add(key);
     return outcomes;

@@ -84,6 +84,7 @@ export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteSt
  * destroyed for another. Returns how many were settled.
  */
 export async function settleSuspects(ctx: TransferContext, ring: Ring): Promise<number> {
+  await alignUndecided(ctx, ring);
   let settled = 0;
   for (const [node, keys] of Object.entries(ctx.pool.suspectsByNode())) {
     if (!ctx.pool.isUp(node)) continue;
@@ -122,6 +123,33 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
   }
   ctx.pool.clearSuspect(node, key);
   return true;
+}
+
+/**
+ * A write no replica acknowledged may have reached some copies only. Each trusted copy then holds a value reads
+ * may return (the one before that write, or it), but they should not go on differing: the first trusted copy that
+ * holds the key is kept, and the other trusted copies are marked suspect, for settling to align them with it. One
+ * that holds the key is preferred, since a node restarted empty is trusted but holds nothing. Every trusted copy
+ * must be readable and final (no older write still on its way to it), or the key waits for a later repair.
+ */
+async function alignUndecided(ctx: TransferContext, ring: Ring): Promise<void> {
+  await mapLimit(ctx.pool.undecidedKeys(), ctx.concurrency, (key) =>
+    ctx.keyLocks.run(key, async () => {
+      const trusted = preferenceList(ring, key).filter((node) => !ctx.pool.isSuspect(node, key));
+      if (!trusted.every((node) => ctx.pool.isUp(node) && !ctx.pool.unsettled(node))) return;
+      const reads = await Promise.all(trusted.map((node) => ctx.pool.call(node, (client) => client.get(key))));
+      const values: (string | null)[] = [];
+      for (const read of reads) {
+        if (!read.ok) return;
+        values.push(read.value ? read.value.value.toString('base64') : null);
+      }
+      if (new Set(values).size > 1) {
+        const kept = trusted[values.findIndex((value) => value !== null)];
+        for (const node of trusted) if (node !== kept) ctx.pool.markSuspect(node, key);
+      }
+      ctx.pool.clearUndecided(key);
+    }),
+  );
 }
 
 /** Deletes the keys a node holds outside its preference lists (it was away while they moved); returns how many. */
