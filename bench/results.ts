@@ -68,13 +68,24 @@ export interface ScaleRun {
   rows: { step: string; ms: number; detail: string }[];
 }
 
+/** One dashboard figure over the script's runs: the median and the spread (lowest, highest) of the runs. */
+export interface DashboardSpread {
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  runs: (number | null)[];
+}
+
 export interface DashboardRun {
   nodes: number;
   keys: number;
   marks: number;
-  idleFps: number;
-  /** null when no key was seen travelling. */
-  travelFps: number | null;
-  /** The remaining figures, each absent or null when the run could not measure it. */
-  [figure: string]: number | null | undefined;
+  /** How many times the whole measurement ran, and each figure over those runs (absent in results from a single run). */
+  runs?: number;
+  figures?: Record<string, DashboardSpread>;
+  puts?: number;
+  /** The load average when the runs ended. */
+  load?: number[];
+  /** A single run's figures, each absent or null when the run could not measure it. */
+  [figure: string]: number | null | undefined | number[] | Record<string, DashboardSpread>;
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Route } from '@playwright/test';
 import { clusterSnapshot, count, deleteBehindRingside, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -57,10 +57,19 @@ test('a key put through the form can be read back, with its replicas drawn and t
   const key = `greeting:{e2e}:${Date.now()}`;
   await page.getByLabel('Key', { exact: true }).fill(key);
   await page.getByLabel('Value', { exact: true }).fill('hello from the ring');
+  // The mark is drawn from the put's own answer: with snapshots and lookups held back, it shows all the same.
+  const held: Route[] = [];
+  let holding = true;
+  const snapshotsAndLookups = /\/api\/(snapshot|keys\/[^/]+\/locate)/;
+  await page.route(snapshotsAndLookups, (route) => (holding ? void held.push(route) : route.continue()));
   await page.getByRole('button', { name: 'Put', exact: true }).click();
   const result = page.locator('[data-key-result]');
   await expect(result).toContainText('on 3 of 3 replicas');
   await expect(ring(page).locator(`[data-key="${key}"]`)).toHaveCount(1);
+  expect(held.length, 'snapshots or lookups asked for meanwhile').toBeGreaterThan(0);
+  holding = false;
+  for (const route of held) await route.continue();
+  await page.unroute(snapshotsAndLookups);
 
   // Selected after the put: a line to the primary and to each replica, each really holding the key.
   const placement = (await clusterSnapshot(request)).keys.find((k) => k.key === key)!;
@@ -132,6 +141,16 @@ test('adding a node previews the move, then its 160 vnodes appear and keys trave
     await expect(nodeCard(page, node.id).locator('[data-count="primary"]')).toHaveText(count(node.keys!.primary));
     await expect(nodeCard(page, node.id).locator('[data-count="replica"]')).toHaveText(count(node.keys!.replica));
   }
+
+  // Hovering the new node in the legend dims every key it does not hold (as the move left them), and only those.
+  const held = new Set(after.keys.filter((k) => k.holders.includes(added.id)).map((k) => k.key));
+  expect(held.size).toBeGreaterThan(0);
+  expect(held.size).toBeLessThan(after.keyCount);
+  await page.getByRole('list', { name: 'Nodes on the ring' }).getByRole('button', { name: added.id, exact: true }).hover();
+  const dimmed = () => ring(page).locator('[data-key]').evaluateAll((marks) => marks.filter((m) => getComputedStyle(m).fillOpacity !== '1').map((m) => m.getAttribute('data-key')!).sort());
+  await expect.poll(dimmed).toEqual(after.keys.filter((k) => !held.has(k.key)).map((k) => k.key).sort());
+  await page.mouse.move(1, 1);
+  await expect.poll(async () => (await dimmed()).length).toBe(0);
   await shoot(page, 'ring-after', true);
 });
 

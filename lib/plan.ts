@@ -49,7 +49,9 @@ export interface PlanOptions {
  * Plans the change from `before` to `after`. For every key it copies to the target nodes that lack it
  * and deletes it from the nodes that hold it outside the target list, so when the inventory matches
  * `before` the plan is the minimum the ring change requires; when it does not (a crash, a restart
- * empty), the same plan is the repair.
+ * empty), the same plan is the repair. A copy outside the key's `before` list (left by an interrupted
+ * change, or by a node that missed one) may be stale: it is overwritten or deleted, never a source; a
+ * key held only by such copies is deleted, as reads, which try only its list, already find it absent.
  */
 export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
   const unavailable = options.unavailable ?? new Set<string>();
@@ -69,38 +71,41 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
     if (old[0] !== target[0]) plan.primariesMoved++;
     if (old !== target) for (const node of target) if (!old.includes(node)) plan.minimumCopies++;
     // Most keys already sit exactly on their target list: nothing to copy, nothing to delete.
-    if (holdings.count(k) === target.length && target.every((node) => holds(k, node))) continue;
+    if (holdings.count(k) === target.length && target.every((node) => holds(k, node) && (old === target || old.includes(node)))) continue;
 
     const holders = holdings.holders(k);
+    // Only copies on the key's old list are kept current by writes: any other may be stale, so it is neither counted nor copied from.
+    const trusted = holders.filter((holder) => old.includes(holder));
     const exp = holdings.exp(k);
     let sources: string[] | null = null;
     let deferred = false;
+    const copiedTo: string[] = [];
     for (const node of target) {
-      if (holders.includes(node)) continue;
+      if (trusted.includes(node)) continue;
       if (unavailable.has(node)) {
         deferred = true;
         plan.deferred++;
-      } else {
-        sources ??= rankSources(holders.filter((holder) => !unavailable.has(holder)), old);
+      } else if (trusted.length > 0) {
+        sources ??= rankSources(trusted.filter((holder) => !unavailable.has(holder)), old);
+        copiedTo.push(node);
         plan.copies.push(old.includes(node) ? { key, to: node, sources, exp, refill: true } : { key, to: node, sources, exp });
       }
     }
-    // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.
-    if (deferred) continue;
     for (const node of holders) {
-      if (!target.includes(node) && !unavailable.has(node)) plan.deletes.push({ key, from: node });
+      if (unavailable.has(node) || copiedTo.includes(node)) continue;
+      const isTrusted = trusted.includes(node);
+      if (isTrusted && target.includes(node)) continue;
+      // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.
+      if (isTrusted && deferred) continue;
+      plan.deletes.push({ key, from: node });
     }
   }
   return plan;
 }
 
-/** Holders in the old preference order first: the primary is the likeliest to have the newest value. */
+/** Holders in the old preference order: the primary is the likeliest to have the newest value. */
 function rankSources(holders: readonly string[], old: readonly string[]): string[] {
-  const rank = (node: string) => {
-    const at = old.indexOf(node);
-    return at < 0 ? old.length : at;
-  };
-  return [...holders].sort((a, b) => rank(a) - rank(b));
+  return [...holders].sort((a, b) => old.indexOf(a) - old.indexOf(b));
 }
 
 /** The copies a ring change needs at the least: for each key, the nodes of its new list not in its old one. */

@@ -5,6 +5,7 @@ import { deleteKey, getKey, putKey } from '@/app/actions';
 import type { ReplicaOutcome } from '@/lib/cluster/types';
 import { callAction } from '../live/call-action';
 import { useLive } from '../live/live-provider';
+import { placementFromPut } from '../live/placement-from-put';
 import { useSelection } from '../live/selection';
 import { formatBytes, formatCount } from '../format';
 
@@ -23,7 +24,7 @@ function Outcomes({ replicas }: { replicas: ReplicaOutcome[] }) {
 }
 
 export function KeyForm() {
-  const { refresh } = useLive();
+  const { snapshot, refresh } = useLive();
   const { selectKey, setLastRead } = useSelection();
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
@@ -46,7 +47,8 @@ export function KeyForm() {
     void run(async () => {
       const result = await callAction(() => putKey({ key, value, ttl: Number(ttl) || 0 }));
       if (!result.ok) return { tone: 'bad', body: result.message };
-      selectKey(result.key);
+      // Drawn from the answer itself, at once; the next snapshot takes over when it arrives.
+      selectKey(result.key, placementFromPut(result, snapshot.replicas));
       return {
         tone: 'good',
         body: (

@@ -1,7 +1,8 @@
 'use client';
 // What the user is looking at, shared by the ring and the panels: the selected key and its placement, the hovered node, the last read.
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { placementFromLocate, type KeyPlacement } from '@/lib/cluster/views';
+import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
 import type { LocateResult } from '@/lib/cluster/types';
 import { useLive } from './live-provider';
 
@@ -18,7 +19,8 @@ export type Lookup = { state: 'snapshot' } | { state: 'asking' } | { state: 'ser
 
 interface Selection {
   selectedKey: string | null;
-  selectKey: (key: string | null) => void;
+  /** Selects a key; `known` is its placement from an answer of the server at hand (a put's), drawn at once. */
+  selectKey: (key: string | null, known?: KeyPlacement) => void;
   /** The selected key's placement, from the snapshot or else from the server; null while unknown or absent. */
   selected: KeyPlacement | null;
   lookup: Lookup | null;
@@ -30,7 +32,8 @@ interface Selection {
 
 const SelectionContext = createContext<Selection | null>(null);
 
-type Located = { key: string; placement: KeyPlacement | null; message: string };
+/** The server's word on a key, and the snapshot that was current when it came: a newer snapshot asks again. */
+type Located = { key: string; placement: KeyPlacement | null; message: string; basis: ClusterSnapshot };
 
 /** Asks GET /api/keys/{key}/locate, which reads the key on each replica of its list. */
 async function locate(key: string, signal: AbortSignal): Promise<{ placement: KeyPlacement | null; message: string }> {
@@ -43,30 +46,41 @@ async function locate(key: string, signal: AbortSignal): Promise<{ placement: Ke
 
 export function SelectionProvider({ children }: { children: ReactNode }) {
   const { snapshot } = useLive();
-  const [selectedKey, selectKey] = useState<string | null>(null);
+  const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [hoveredNode, hoverNode] = useState<string | null>(null);
   const [lastRead, setLastRead] = useState<LastRead | null>(null);
   const [located, setLocated] = useState<Located | null>(null);
+  const current = useRef(snapshot);
+  useEffect(() => {
+    current.current = snapshot;
+  }, [snapshot]);
 
   const inSnapshot = useMemo(() => (selectedKey === null ? null : (snapshot.keys.find((k) => k.key === selectedKey) ?? null)), [selectedKey, snapshot.keys]);
   const missing = selectedKey !== null && inSnapshot === null;
+  // Once the snapshot carries the key, an earlier answer is stale: were the key deleted, it must not come back from it.
+  if (!missing && located !== null) setLocated(null);
+  const fresh = located !== null && located.key === selectedKey && located.basis === snapshot;
+
+  const selectKey = useCallback((key: string | null, known?: KeyPlacement) => {
+    setSelectedKey(key);
+    if (key !== null && known) setLocated({ key, placement: known, message: '', basis: current.current });
+  }, []);
 
   // Not in the snapshot: ask the server, again whenever the snapshot moves on (a move or a crash changes the answer).
   useEffect(() => {
-    // Once the snapshot carries the key, an earlier answer is stale: were the key deleted, it must not come back from it.
-    if (!missing || selectedKey === null) return setLocated(null);
+    if (!missing || selectedKey === null || fresh) return;
     const controller = new AbortController();
     locate(selectedKey, controller.signal).then(
       // An answer that arrives after this lookup was cancelled is older than what the page now shows.
       (answer) => {
-        if (!controller.signal.aborted) setLocated({ key: selectedKey, ...answer });
+        if (!controller.signal.aborted) setLocated({ key: selectedKey, ...answer, basis: snapshot });
       },
       (error: unknown) => {
-        if (!controller.signal.aborted) setLocated({ key: selectedKey, placement: null, message: `Could not ask the server: ${(error as Error).message}` });
+        if (!controller.signal.aborted) setLocated({ key: selectedKey, placement: null, message: `Could not ask the server: ${(error as Error).message}`, basis: snapshot });
       },
     );
     return () => controller.abort();
-  }, [missing, selectedKey, snapshot]);
+  }, [missing, selectedKey, snapshot, fresh]);
 
   const answer = located?.key === selectedKey ? located : null;
   const selected = inSnapshot ?? answer?.placement ?? null;
@@ -79,7 +93,7 @@ export function SelectionProvider({ children }: { children: ReactNode }) {
 
   const value = useMemo(
     () => ({ selectedKey, selectKey, selected, lookup, hoveredNode, hoverNode, lastRead, setLastRead }),
-    [selectedKey, selected, lookup, hoveredNode, lastRead],
+    [selectedKey, selectKey, selected, lookup, hoveredNode, lastRead],
   );
   return <SelectionContext.Provider value={value}>{children}</SelectionContext.Provider>;
 }

@@ -102,7 +102,8 @@ export function RebalanceCard({ pending, applying, outcome, move, onApply, onCan
   // Apply vanishes with the preview: focus moves to the summary rather than falling back to the page.
   const summary = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (outcome) summary.current?.focus();
+    // Without scrolling: a scroll here forces a layout while keys are still travelling on the ring.
+    if (outcome) summary.current?.focus({ preventScroll: true });
   }, [outcome]);
   if (!pending && !outcome && !copying && !applying) return null;
   return (

@@ -12,6 +12,8 @@ interface Mark {
   placement: KeyPlacement | null;
   fill: string;
   under: boolean;
+  /** The holders as `data-holders` says them (null when not written since they changed). */
+  holdersWritten: string | null;
   seen: number;
 }
 
@@ -24,8 +26,6 @@ function draw(mark: Mark, placement: KeyPlacement, fill: string, groups: { healt
     element.setAttribute('cy', y.toFixed(2));
   }
   if (mark.fill !== fill) element.setAttribute('fill', fill);
-  const holders = placement.holders.join(' ');
-  if (mark.placement?.holders.join(' ') !== holders) element.setAttribute('data-holders', holders);
   if (mark.placement === null || mark.under !== under) {
     element.setAttribute('r', under ? '3.4' : '2.4');
     for (const [name, value] of [['stroke', ALERT_COLOR], ['stroke-width', '1.8'], ['class', 'key-under'], ['data-under', 'true']] as const) {
@@ -40,12 +40,19 @@ function draw(mark: Mark, placement: KeyPlacement, fill: string, groups: { healt
   mark.under = under;
 }
 
+interface Props {
+  keys: readonly KeyPlacement[];
+  color: (id: string) => string;
+  /** A node is hovered: every mark says its holders (`data-holders`), which the highlight rule dims by. */
+  holders: boolean;
+}
+
 /**
  * The marks live outside React, one per key, in two groups React leaves empty: snapshots arrive as deltas, and
  * touching only the marks whose placement (compared by reference) or colour changed keeps a frame for the ring,
  * where re-rendering 10,000 children would take several.
  */
-export const KeyLayer = memo(function KeyLayer({ keys, color }: { keys: readonly KeyPlacement[]; color: (id: string) => string }) {
+export const KeyLayer = memo(function KeyLayer({ keys, color, holders }: Props) {
   const healthy = useRef<SVGGElement>(null);
   const under = useRef<SVGGElement>(null);
   const marks = useRef(new Map<string, Mark>());
@@ -60,11 +67,16 @@ export const KeyLayer = memo(function KeyLayer({ keys, color }: { keys: readonly
       if (!mark) {
         const element = document.createElementNS(SVG_NS, 'circle');
         element.setAttribute('data-key', placement.key);
-        mark = { element, placement: null, fill: '', under: false, seen };
+        mark = { element, placement: null, fill: '', under: false, holdersWritten: null, seen };
         marks.current.set(placement.key, mark);
       }
       const fill = color(placement.preference[0] ?? '');
       if (mark.placement !== placement || mark.fill !== fill) draw(mark, placement, fill, groups);
+      // Holders change on thousands of keys as a move copies and deletes; written only while a highlight reads them.
+      if (holders) {
+        const said = placement.holders.join(' ');
+        if (mark.holdersWritten !== said) mark.element.setAttribute('data-holders', (mark.holdersWritten = said));
+      }
       mark.seen = seen;
     }
     for (const [key, mark] of marks.current) {
@@ -72,7 +84,7 @@ export const KeyLayer = memo(function KeyLayer({ keys, color }: { keys: readonly
       mark.element.remove();
       marks.current.delete(key);
     }
-  }, [keys, color]);
+  }, [keys, color, holders]);
 
   return (
     <g className="key-layer cursor-pointer">

@@ -1,6 +1,6 @@
 'use client';
 // The hash ring: vnodes, keys (or their density), the selected key's replicas and keys travelling during a rebalance.
-import { useMemo, useRef, type MouseEvent } from 'react';
+import { useDeferredValue, useMemo, useRef, type MouseEvent } from 'react';
 import { applyKeyChanges } from '@/lib/cluster/snapshot-diff';
 import { layoutOf } from '@/lib/geometry';
 import { useLive } from '../live/live-provider';
@@ -28,8 +28,9 @@ export function RingChart() {
   const color = useNodeColors();
   const reduced = useReducedMotion();
   const svg = useRef<SVGSVGElement>(null);
-  const travelLayer = useRef<SVGGElement>(null);
-  useKeyTravel({ snapshot, color, reduced, svg, layer: travelLayer });
+  const travelCanvas = useRef<HTMLCanvasElement>(null);
+  const travelList = useRef<HTMLDivElement>(null);
+  useKeyTravel({ snapshot, color, reduced, svgRef: svg, canvasRef: travelCanvas, listRef: travelList });
 
   const layout = useMemo(() => layoutOf(snapshot.vnodes), [snapshot.vnodes]);
   const dense = snapshot.keyCount > snapshot.keys.length;
@@ -38,7 +39,13 @@ export function RingChart() {
     () => (lookup?.state === 'server' && selected && !dense ? applyKeyChanges(snapshot.keys, { upserts: [selected], removals: [] }) : snapshot.keys),
     [lookup, selected, dense, snapshot.keys],
   );
-  const under = useMemo(() => snapshot.keys.filter((k) => k.missing.length > 0).length, [snapshot.keys]);
+  // A new ring recolours hundreds of marks and redraws the vnodes: the marks follow a frame later, so neither frame
+  // carries both, and the frame the travellers set off in stays short. Other changes (a put's mark) are not held back.
+  const current = useMemo(() => ({ keys, checksum: snapshot.checksum }), [keys, snapshot.checksum]);
+  const deferred = useDeferredValue(current);
+  const marks = deferred.checksum === current.checksum ? current.keys : deferred.keys;
+  // Counted by the server over every key, not only the ones drawn: the header and the ring agree beyond 10,000.
+  const under = snapshot.underReplicated;
   const down = snapshot.nodes
     .filter((n) => n.status === 'down')
     .map((n) => n.id)
@@ -62,7 +69,8 @@ export function RingChart() {
         aria-label="Hash ring"
         aria-describedby="ring-summary"
         viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`}
-        className="block size-full select-none"
+        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 12,000 marks.
+        className="block size-full select-none will-change-transform"
         data-highlight={hoveredNode ?? undefined}
         data-dense={dense ? 'true' : undefined}
         onMouseOver={onMouseOver}
@@ -73,7 +81,7 @@ export function RingChart() {
         <circle r={RADIUS.vnodeInner - 4} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} />
         <circle r={RADIUS.keyInner - 6} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} strokeDasharray="2 4" />
         <VnodeLayer vnodes={snapshot.vnodes} color={color} down={down} />
-        {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={keys} color={color} />}
+        {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={marks} color={color} holders={hoveredNode !== null} />}
         {selected && <SelectionLayer placement={selected} layout={layout} color={color} servedBy={lastRead?.key === selected.key ? lastRead.servedBy : null} />}
         <g pointerEvents="none" textAnchor="middle" className="fill-zinc-700 dark:fill-zinc-200">
           <text y={-26} className="text-[30px] font-semibold">
@@ -92,10 +100,9 @@ export function RingChart() {
           )}
         </g>
       </svg>
-      {/* Travelling keys in a layer of their own, so each frame repaints them and not the thousands of marks below. */}
-      <svg aria-hidden viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`} className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }}>
-        <g ref={travelLayer} />
-      </svg>
+      {/* Travelling keys on a canvas in a layer of its own, so each frame repaints one bitmap and not the thousands of marks below. */}
+      <canvas ref={travelCanvas} aria-hidden className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }} />
+      <div ref={travelList} hidden data-travellers />
       <p id="ring-summary" className="sr-only">
         {ringNodes} nodes with {snapshot.vnodes.length} vnodes; {snapshot.keyCount} keys, {under} under-replicated.
       </p>

@@ -1,94 +1,137 @@
 // Keys whose primary changed travel along the ring, old owner's vnode to new owner's: angles tweened on requestAnimationFrame.
 import { easeCubicInOut } from 'd3-ease';
 import { interpolateNumber } from 'd3-interpolate';
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
-import { keyTravels, pointAt, sectorPath } from '@/lib/geometry';
-import { RADIUS } from './dimensions';
+import { keyTravels, pointAt } from '@/lib/geometry';
+import { RADIUS, VIEW } from './dimensions';
 
 export const TRAVEL_MS = 800;
 /** After arriving, travellers fade out over this long, so the eye can follow where they went. */
 const SETTLE_MS = 400;
-/** Beyond this many moving keys the rest move without a traveller: each one costs style and paint work every frame. */
+/** Beyond this many moving keys the rest move without a traveller: past that the ring is a blur of dots anyway. */
 const MAX_TRAVELLERS = 600;
-/** Trails (the arc covered so far) only while they are few enough to rebuild every frame. */
+/** Trails (the arc covered so far) only while they are few enough to tell apart. */
 const MAX_TRAILS = 250;
-const SVG_NS = 'http://www.w3.org/2000/svg';
+const DOT_RADIUS = 5;
 
 interface Options {
   snapshot: ClusterSnapshot;
   color: (id: string) => string;
   reduced: boolean;
   /** The ring's <svg>: marked `data-animating` while keys travel. */
-  svg: RefObject<SVGSVGElement | null>;
-  /** A <g> React leaves empty, in a layer of its own: the travellers live there, drawn frame by frame outside React. */
-  layer: RefObject<SVGGElement | null>;
+  svgRef: RefObject<SVGSVGElement | null>;
+  /**
+   * A <canvas> over the ring, its box the ring's view box: travellers are painted there frame by frame, one bitmap
+   * rather than hundreds of SVG elements to restyle, lay out and repaint on every frame.
+   */
+  canvasRef: RefObject<HTMLCanvasElement | null>;
+  /** A hidden element React leaves empty: one `data-travel` child per travelling key while they travel, for tests and tools. */
+  listRef: RefObject<HTMLElement | null>;
 }
 
-function element<K extends 'circle' | 'path'>(name: K, parent: Element, attributes: Record<string, string>): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG_NS, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  parent.appendChild(node);
-  return node;
+interface Mover {
+  from: number;
+  angle: (t: number) => number;
+  color: string;
+  trail: boolean;
 }
 
-export function useKeyTravel({ snapshot, color, reduced, svg, layer }: Options): void {
+/** Canvas angles start at 3 o'clock; the ring's start at 12. */
+const canvasAngle = (angle: number) => angle - Math.PI / 2;
+
+function paint(context: CanvasRenderingContext2D, movers: readonly Mover[], eased: number, alpha: number, background: string): void {
+  context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
+  // A veil over the resting keys, so the travellers stand out.
+  context.fillStyle = background;
+  context.globalAlpha = alpha * 0.6;
+  context.beginPath();
+  context.arc(0, 0, RADIUS.keyOuter + 4, 0, 2 * Math.PI);
+  context.fill();
+  context.globalAlpha = alpha * 0.7;
+  for (const { from, angle, color, trail } of movers) {
+    if (!trail) continue;
+    const at = angle(eased);
+    const [start, end] = at < from ? [at, from] : [from, at];
+    context.fillStyle = color;
+    context.beginPath();
+    context.arc(0, 0, RADIUS.travel + 2.5, canvasAngle(start), canvasAngle(end));
+    context.arc(0, 0, RADIUS.travel - 2.5, canvasAngle(end), canvasAngle(start), true);
+    context.fill();
+  }
+  // Outlined in the page background so they read over the vnode ticks.
+  context.globalAlpha = alpha;
+  context.strokeStyle = background;
+  context.lineWidth = 1.5;
+  for (const { angle, color } of movers) {
+    const { x, y } = pointAt(angle(eased), RADIUS.travel);
+    context.fillStyle = color;
+    context.beginPath();
+    context.arc(x, y, DOT_RADIUS, 0, 2 * Math.PI);
+    context.fill();
+    context.stroke();
+  }
+}
+
+export function useKeyTravel({ snapshot, color, reduced, svgRef, canvasRef, listRef }: Options): void {
+  // The snapshot the ring last showed: a key travels when its primary differs between it and the next.
   const previous = useRef(snapshot);
-  const latest = useRef({ snapshot, color, reduced });
-  latest.current = { snapshot, color, reduced };
   const stop = useRef<() => void>(() => undefined);
 
-  useEffect(() => {
-    const { snapshot: next, color: colorOf, reduced: still } = latest.current;
+  // The bitmap is made once: sizing a canvas allocates it, which costs more than a frame's drawing, and must not
+  // happen in the frame the keys start travelling. It matches the view box at the screen's density (the ring is at most 620 CSS pixels wide).
+  useLayoutEffect(() => {
+    const surface = canvasRef.current;
+    if (!surface) return;
+    const scale = Math.max(1, window.devicePixelRatio || 1);
+    surface.width = surface.height = Math.round(2 * VIEW * scale);
+    surface.getContext('2d')?.setTransform(scale, 0, 0, scale, VIEW * scale, VIEW * scale);
+  }, [canvasRef]);
+
+  // Before paint, so the travellers appear in the very frame that shows the new ring.
+  useLayoutEffect(() => {
     const before = previous.current;
-    previous.current = next;
-    const group = layer.current;
-    if (before.checksum === next.checksum || still || !group) return;
-    const travels = keyTravels(before, next, MAX_TRAVELLERS);
+    previous.current = snapshot;
+    const context = canvasRef.current?.getContext('2d');
+    if (before.checksum === snapshot.checksum || reduced || !context) return;
+    const travels = keyTravels(before, snapshot, MAX_TRAVELLERS);
     if (travels.length === 0) return;
 
     stop.current();
-    // A veil over the resting keys (one element, rather than restyling thousands) so the travellers stand out.
-    const veil = element('circle', group, { r: String(RADIUS.keyOuter + 4), class: 'travel-veil' });
     const trails = travels.length <= MAX_TRAILS;
-    const movers = travels.map((travel) => {
-      const trail = trails ? element('path', group, { fill: colorOf(travel.toNode), 'fill-opacity': '0.7' }) : null;
-      const start = pointAt(travel.from, RADIUS.travel);
-      const dot = element('circle', group, { r: '5', class: 'traveller', 'data-travel': travel.key, cx: start.x.toFixed(1), cy: start.y.toFixed(1), fill: colorOf(travel.toNode) });
-      return { dot, trail, from: travel.from, angle: interpolateNumber(travel.from, travel.to) };
-    });
-    svg.current?.setAttribute('data-animating', 'true');
+    const movers = travels.map((travel): Mover => ({ from: travel.from, angle: interpolateNumber(travel.from, travel.to), color: color(travel.toNode), trail: trails }));
+    const background = window.matchMedia('(prefers-color-scheme: dark)').matches ? '#18181b' : '#ffffff';
+    // One element per traveller, in a hidden list (no style, layout or paint), made after this frame: it is not drawn.
+    const listing = setTimeout(() =>
+      listRef.current?.replaceChildren(
+        ...travels.map((travel) => {
+          const item = document.createElement('span');
+          item.setAttribute('data-travel', travel.key);
+          return item;
+        }),
+      ),
+    );
+    svgRef.current?.setAttribute('data-animating', 'true');
     let frame = 0;
     const started = performance.now();
     // performance.now() rather than the frame's timestamp: the two may come from different clocks.
     const draw = () => {
       const elapsed = performance.now() - started;
-      const eased = easeCubicInOut(Math.min(1, elapsed / TRAVEL_MS));
-      // One opacity on the group: per-element opacity would make every traveller a compositing effect of its own.
-      group.style.opacity = elapsed <= TRAVEL_MS ? '1' : Math.max(0, 1 - (elapsed - TRAVEL_MS) / SETTLE_MS).toFixed(3);
-      for (const { dot, trail, from, angle } of movers) {
-        const at = angle(eased);
-        const { x, y } = pointAt(at, RADIUS.travel);
-        dot.setAttribute('cx', x.toFixed(1));
-        dot.setAttribute('cy', y.toFixed(1));
-        trail?.setAttribute('d', sectorPath(Math.min(from, at), Math.max(from, at), RADIUS.travel - 2.5, RADIUS.travel + 2.5));
-      }
+      const alpha = elapsed <= TRAVEL_MS ? 1 : Math.max(0, 1 - (elapsed - TRAVEL_MS) / SETTLE_MS);
+      paint(context, movers, easeCubicInOut(Math.min(1, elapsed / TRAVEL_MS)), alpha, background);
       if (elapsed < TRAVEL_MS + SETTLE_MS) frame = requestAnimationFrame(draw);
       else stop.current();
     };
     stop.current = () => {
       cancelAnimationFrame(frame);
-      veil.remove();
-      for (const { dot, trail } of movers) {
-        dot.remove();
-        trail?.remove();
-      }
-      svg.current?.removeAttribute('data-animating');
-      group.style.opacity = '';
+      clearTimeout(listing);
+      context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
+      listRef.current?.replaceChildren();
+      svgRef.current?.removeAttribute('data-animating');
       stop.current = () => undefined;
     };
-    frame = requestAnimationFrame(draw);
-  }, [snapshot.checksum, svg, layer]);
+    draw();
+  }, [snapshot, color, reduced, svgRef, canvasRef, listRef]);
 
   useEffect(() => () => stop.current(), []);
 }

@@ -22,8 +22,8 @@ interface Member {
 export interface PoolListener {
   /** A node went from up to down (`reason`: a node error code, `killed`, `stopped`). */
   down(id: string, reason: string): void;
-  /** The set of suspect copies changed and should be saved. */
-  suspectsChanged(): void;
+  /** Suspect marks made or cleared (`all`: every mark of the node), to be saved. */
+  suspectsChanged(node: string, added: readonly string[], cleared: readonly string[] | 'all'): void;
 }
 
 /** Consecutive transport failures after which a node is marked down. */
@@ -54,7 +54,7 @@ export class NodePool {
   forget(id: string): void {
     this.members.get(id)?.client?.close();
     this.members.delete(id);
-    if (this.suspects.delete(id)) this.listener.suspectsChanged();
+    if (this.suspects.delete(id)) this.listener.suspectsChanged(id, [], 'all');
   }
 
   status(id: string): 'up' | 'down' | undefined {
@@ -126,14 +126,14 @@ export class NodePool {
     const keys = this.suspects.get(node) ?? this.suspects.set(node, new Set()).get(node)!;
     if (keys.has(key)) return;
     keys.add(key);
-    this.listener.suspectsChanged();
+    this.listener.suspectsChanged(node, [key], []);
   }
 
   clearSuspect(node: string, key: string): void {
     const keys = this.suspects.get(node);
     if (!keys?.delete(key)) return;
     if (keys.size === 0) this.suspects.delete(node);
-    this.listener.suspectsChanged();
+    this.listener.suspectsChanged(node, [], [key]);
   }
 
   markUndecided(key: string): void {

@@ -1,5 +1,5 @@
 import 'server-only';
-// The cluster's membership and pending repairs, persisted as JSON under the data directory.
+// The data directory: where it is, its one owning process, and cluster.json as Ringside wrote it before the state store (still read and written by it).
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';

@@ -4,13 +4,13 @@ import { mapLimit, type KeyLocks } from '../concurrency';
 import type { StoredValue } from '../memcached/node-client';
 import type { CopyStep, DeleteStep } from '../plan';
 import { preferenceList, type Ring } from '../ring';
-import type { EventLog } from './events';
+import type { ClusterEvent } from './events';
 import type { NodePool } from './node-pool';
 
 export interface TransferContext {
   pool: NodePool;
   keyLocks: KeyLocks;
-  events: EventLog;
+  events: { emit(event: ClusterEvent): void };
   /** Copies and deletes in flight. */
   concurrency: number;
 }
@@ -26,7 +26,7 @@ export interface CopyResult {
  * Executes copies, each under its key's lock. A key in `dirty` was written during the move, which
  * already put the newer value in place, so its copy is skipped rather than overwriting it.
  */
-export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[], reason: string, dirty: ReadonlySet<string> | null): Promise<CopyResult> {
+export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[], reason: string, dirty: ReadonlySet<string> | null, onStep?: (done: number) => void): Promise<CopyResult> {
   const result: CopyResult = { copied: 0, skipped: 0, failedKeys: new Set() };
   let done = 0;
   let reported = 0;
@@ -38,6 +38,7 @@ export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[],
       else if (outcome === 'skipped') result.skipped++;
       else result.failedKeys.add(step.key);
       done++;
+      onStep?.(done);
       // Progress at most every 1% so a 100k-key move does not flood listeners.
       if (done === copies.length || done - reported >= Math.max(1, copies.length / 100)) {
         reported = done;
@@ -68,10 +69,12 @@ async function copyOne(ctx: TransferContext, step: CopyStep): Promise<'copied' |
 }
 
 /** A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it. */
-export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteStep[]): Promise<number> {
+export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteStep[], onStep?: (done: number) => void): Promise<number> {
+  let steps = 0;
   const results = await mapLimit(deletes, ctx.concurrency, async ({ key, from }) => {
     const done = (await ctx.pool.call(from, (client) => client.delete(key))).ok;
     if (!done) ctx.pool.markSuspect(from, key);
+    onStep?.(++steps);
     return done;
   });
   return results.filter(Boolean).length;

@@ -1,6 +1,7 @@
 import 'server-only';
 // Servers that misbehave the ways memcached and networks do, and how long each call of the node client takes to settle against them.
 import net from 'node:net';
+import { encodeValue } from '../envelope';
 import { NodeClient, NodeError } from '../memcached/node-client';
 import { startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { freeze, thaw } from './faults';
@@ -37,14 +38,23 @@ export const BEHAVIOURS: Record<string, (socket: net.Socket) => void> = {
 
 export interface SettleFigure {
   fault: string;
-  /** Slowest settling of get, set, stats and a key listing, ms. */
+  /** Slowest settling of get, set, the versioned get, set and conditional write, stats and a key listing, ms. */
   maxMs: number;
   /** Error codes the calls settled with. */
   errors: string[];
 }
 
 type Call = (client: NodeClient) => Promise<unknown>;
-const CALLS: Call[] = [(c) => c.get('k'), (c) => c.set('k', Buffer.from('v')), (c) => c.stats(), (c) => c.inventory()];
+const ENVELOPE = encodeValue({ wall: 1, counter: 0, writerHash: 0 }, Buffer.from('v'));
+const CALLS: Call[] = [
+  (c) => c.get('k'),
+  (c) => c.set('k', Buffer.from('v')),
+  (c) => c.getVersioned('k'),
+  (c) => c.setVersioned('k', ENVELOPE),
+  (c) => c.putIfNewer('k', ENVELOPE),
+  (c) => c.stats(),
+  (c) => c.listing(),
+];
 
 async function settle(call: Promise<unknown>): Promise<{ ms: number; error: string }> {
   const started = performance.now();

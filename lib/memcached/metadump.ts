@@ -1,4 +1,4 @@
-// memcached's key listing (`lru_crawler metadump`) read into items: the key and its absolute expiry.
+// memcached's key listing (`lru_crawler metadump`) read into items: the key, its absolute expiry, and for some its size and CAS.
 import { decodeKey } from './ascii';
 
 /** A key as the server lists it: `exp` is an absolute unix time in seconds, or -1 when it never expires. */
@@ -6,6 +6,21 @@ export interface InventoryItem {
   key: string;
   exp: number;
 }
+
+/** A listed item whose size says it may be a tombstone: only these are read to tell. */
+export interface Candidate extends InventoryItem {
+  cas: bigint;
+}
+
+/**
+ * Keys starting with \x01ringside are Ringside's own (calibration probes): user keys never hold control
+ * characters, and listings never show these. memcached lists them URL-encoded.
+ */
+export const RESERVED_PREFIX = '\x01ringside';
+const RESERVED_LISTED = 'key=%01ringside';
+
+/** `isCandidate(keyBytes, size)`: the raw key length in bytes and the item's total size as memcached counts it. */
+export type CandidateTest = (keyBytes: number, size: number) => boolean;
 
 /** The value of ` name=` within reply[from, to), or null when the line has no such field. */
 function fieldOf(reply: string, name: string, from: number, to: number): string | null {
@@ -17,27 +32,65 @@ function fieldOf(reply: string, name: string, from: number, to: number): string 
   return reply.slice(start, end);
 }
 
+/** Bytes of the raw key: memcached escapes each byte it does not print as itself as %XX (a % included). */
+function rawKeyBytes(reply: string, from: number, to: number): number {
+  let bytes = to - from;
+  for (let at = reply.indexOf('%', from); at >= 0 && at < to; at = reply.indexOf('%', at + 1)) bytes -= 2;
+  return bytes;
+}
+
 /**
- * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... cas=... ...` per line), skipping
- * those already expired. Scanned with indexOf over the whole reply: a listing of a million items made
- * splitting every line into field objects the slowest part of planning a move.
+ * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... cas=... ... size=...` per line),
+ * skipping those already expired and reserved keys. Scanned with indexOf over the whole reply: a listing of
+ * a million items made splitting every line into field objects the slowest part of planning a move. Items
+ * that pass `isCandidate` are also returned, with their CAS, among `candidates`.
  */
-export function parseMetadump(reply: string, nowSeconds: number): InventoryItem[] {
+export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: CandidateTest): { items: InventoryItem[]; candidates: Candidate[] } {
   const items: InventoryItem[] = [];
+  const candidates: Candidate[] = [];
   let line = 0;
   while (line < reply.length) {
     let end = reply.indexOf('\n', line);
     if (end < 0) end = reply.length;
     const stop = reply.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (reply.startsWith('key=', line)) {
+    if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
       let keyEnd = reply.indexOf(' ', line + 4);
       if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
       const exp = Number(fieldOf(reply, ' exp=', keyEnd, stop) ?? -1);
       if (exp === -1 || exp > nowSeconds) {
-        items.push({ key: decodeKey(reply.slice(line + 4, keyEnd)), exp });
+        const item = { key: decodeKey(reply.slice(line + 4, keyEnd)), exp };
+        items.push(item);
+        if (isCandidate) {
+          const size = Number(fieldOf(reply, ' size=', keyEnd, stop) ?? NaN);
+          if (isCandidate(rawKeyBytes(reply, line + 4, keyEnd), size)) {
+            candidates.push({ ...item, cas: BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0) });
+          }
+        }
       }
     }
     line = end + 1;
   }
-  return items;
+  return { items, candidates };
+}
+
+/** The listed items, without sizes. */
+export function parseMetadump(reply: string, nowSeconds: number): InventoryItem[] {
+  return scanMetadump(reply, nowSeconds).items;
+}
+
+/** Raw key length and size of each listed reserved key whose text is one of `keys`. */
+export function reservedSizes(reply: string, keys: readonly string[]): { key: string; keyBytes: number; size: number }[] {
+  const found: { key: string; keyBytes: number; size: number }[] = [];
+  for (let at = reply.indexOf(RESERVED_LISTED); at >= 0; at = reply.indexOf(RESERVED_LISTED, at + 1)) {
+    if (at > 0 && reply[at - 1] !== '\n') continue;
+    let end = reply.indexOf('\n', at);
+    if (end < 0) end = reply.length;
+    const stop = reply.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    let keyEnd = reply.indexOf(' ', at + 4);
+    if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
+    const key = decodeKey(reply.slice(at + 4, keyEnd));
+    const size = Number(fieldOf(reply, ' size=', keyEnd, stop));
+    if (keys.includes(key) && Number.isFinite(size)) found.push({ key, keyBytes: rawKeyBytes(reply, at + 4, keyEnd), size });
+  }
+  return found;
 }

@@ -1,8 +1,12 @@
 import 'server-only';
 // The seam to one memcached server: a memjs client under our own deadlines, rebuilt after any failure.
 import memjs from 'memjs';
+import { compareItemVersions, decodeItem, type Envelope, type ItemVersion } from '../envelope';
 import { asciiCommand } from './ascii';
-import { parseMetadump, type InventoryItem } from './metadump';
+import { batchWrites, casOf, Opcode, perform, STATUS_EXISTS, STATUS_NOT_FOUND, type Store } from './binary';
+import { listNode, type Listing } from './listing';
+import type { InventoryItem } from './metadump';
+import { TombstoneIndex } from './tombstones';
 import { WriteFence } from './write-fence';
 
 export interface NodeAddress {
@@ -11,10 +15,11 @@ export interface NodeAddress {
 }
 
 /**
- * `out_of_memory`: a store refused because the server is full and may not evict (memcached -M). `draining`: a
- * write not sent, because writes sent earlier on a thrown-away connection may still be applied (see WriteFence).
+ * `out_of_memory`: a store refused because the server is full and may not evict (memcached -M).
+ * `contended`: a conditional write kept losing its compare-and-swap to other writes of the key.
+ * `draining`: a write not sent, because writes sent earlier on a thrown-away connection may still be applied (see WriteFence).
  */
-export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol' | 'draining';
+export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol' | 'contended' | 'draining';
 
 export class NodeError extends Error {
   constructor(
@@ -36,6 +41,21 @@ export interface StoredValue {
   flags: number;
 }
 
+/** An item read for versioned writes: what it holds, its write version (null: unversioned, oldest) and its CAS. */
+export interface VersionedItem {
+  kind: 'value' | 'tombstone' | 'unversioned';
+  version: ItemVersion | null;
+  /** The user's bytes: the value after the envelope's header, or the whole value of an unversioned item. */
+  bytes: Buffer;
+  flags: number;
+  cas: bigint;
+}
+
+/** `older`: the node already holds this version, a newer one, or a newer tombstone; nothing was written. */
+export type PutOutcome = 'stored' | 'older';
+
+/** Compare-and-swap rounds a conditional write makes before it reports the key `contended`. */
+const PUT_ATTEMPTS = 8;
 
 export interface NodeClientOptions {
   /** Deadline of each call, in ms. */
@@ -50,123 +70,12 @@ const silent = { log: () => undefined };
 // memjs's own timers are pushed out of the way: our deadline decides, and a failed client is replaced whole.
 const MEMJS_TIMEOUT_SECONDS = 3600;
 
-const enum Opcode {
-  Get = 0x00,
-  Set = 0x01,
-  Add = 0x02,
-}
-
-const STATUS_NOT_FOUND = 0x01;
-const STATUS_EXISTS = 0x02;
-// memjs's texts for the statuses a get or a store can answer (its lib/memjs/protocol.js).
-const STATUS_TEXT: Record<number, string> = {
-  0x03: 'Value too large',
-  0x04: 'Invalid arguments',
-  0x05: 'Item not stored',
-  0x82: 'Out of memory',
-  0x84: 'Internal error',
-  0x85: 'Busy',
-  0x86: 'Temporary failure',
-};
-
-interface Response {
-  header: { magic: number; opcode: number; status: number };
-  extras: Buffer;
-  val: Buffer;
-}
-
-/** memjs's request path below its public methods: its sequence numbers, response matching and error fan-out. */
-interface MemjsInternals {
-  seq: number;
-  incrSeq(): void;
-  perform(key: string, request: Buffer, seq: number, callback: (error: Error | null, response: Response) => void): void;
-}
-
-/**
- * A binary-protocol request built in one buffer. memjs's own builder zero-fills each request twice,
- * allocates its header separately and has no per-call flags; on a busy node it cost more than the
- * rest of a put. Store requests carry flags and expiry as their 8 bytes of extras.
- */
-function request(opcode: Opcode, key: string, opaque: number, value?: Buffer, flags = 0, expires = 0): Buffer {
-  const keyBytes = Buffer.byteLength(key);
-  const extras = value ? 8 : 0;
-  const valueBytes = value?.length ?? 0;
-  const buffer = Buffer.allocUnsafe(24 + extras + keyBytes + valueBytes);
-  buffer[0] = 0x80;
-  buffer[1] = opcode;
-  buffer.writeUInt16BE(keyBytes, 2);
-  buffer[4] = extras;
-  buffer.fill(0, 5, 8); // data type, vbucket
-  buffer.writeUInt32BE(extras + keyBytes + valueBytes, 8);
-  buffer.writeUInt32BE(opaque >>> 0, 12);
-  buffer.fill(0, 16, 24); // cas
-  if (value) {
-    buffer.writeUInt32BE(flags >>> 0, 24);
-    buffer.writeUInt32BE(expires >>> 0, 28);
-  }
-  buffer.write(key, 24 + extras, 'utf8');
-  if (value) value.copy(buffer, 24 + extras + keyBytes);
-  return buffer;
-}
-
-/** One request through memjs; a status other than those `accepted` fails with memjs's own message. */
-function perform(client: memjs.Client, name: string, opcode: Opcode, key: string, accepted: readonly number[], value?: Buffer, flags?: number, expires?: number): Promise<Response> {
-  const internals = client as unknown as MemjsInternals;
-  // memjs masks its sequence with `& 0xffffffff`, which turns negative after 2^31 calls: its callback would sit
-  // under a key no reply's opaque (written unsigned) ever matches. Start again from 0 before that.
-  if (internals.seq >= 0x7ffffffe) internals.seq = 0;
-  internals.incrSeq();
-  const buffer = request(opcode, key, internals.seq, value, flags, expires);
-  return new Promise((resolve, reject) =>
-    internals.perform(key, buffer, internals.seq, (error, response) => {
-      if (error) reject(error);
-      // memjs matches replies by opaque alone; bytes that only look like a reply mean the stream is lost.
-      else if (response.header.magic !== 0x81 || response.header.opcode !== opcode) reject(Object.assign(new Error('a reply that is not an answer to the request'), { code: 'EPROTO' }));
-      else if (response.header.status === 0 || accepted.includes(response.header.status)) resolve(response);
-      // The same text memjs gives, which toNodeError classifies (`Value too large` among them).
-      else if (STATUS_TEXT[response.header.status]) reject(new Error(`MemJS ${name}: ${STATUS_TEXT[response.header.status]}`));
-      // A status memcached does not send: the connection is read out of step, and is thrown away.
-      else reject(Object.assign(new Error(`an unknown status 0x${response.header.status.toString(16)}`), { code: 'EPROTO' }));
-    }),
-  );
-}
-
-const batched = new WeakSet<object>();
-
-/**
- * memjs writes each request straight to its socket, one system call apiece; corking until the event loop's
- * check phase sends every request made while handling one poll phase in one write, which is where most of
- * a busy client's time went. Not the next tick: the answers of one node release requests to every node, and
- * flushing after each node's answers sent five small writes where one larger one per node does (measured
- * in bench/throughput.ts). No delay (Nagle off): a pipelined write must not wait for the previous one's ack.
- */
-function batchWrites(client: memjs.Client): void {
-  const socket = (client.servers[0] as unknown as { _socket?: import('node:net').Socket })._socket;
-  if (!socket || batched.has(socket)) return;
-  batched.add(socket);
-  socket.setNoDelay(true);
-  // memjs leaves calls pending forever when the server closes the connection: fail them now instead.
-  socket.once('close', () => (client.servers[0] as unknown as { error(e: Error): void }).error(new Error('the server closed the connection')));
-  const write = socket.write;
-  let corked = false;
-  socket.write = function (this: typeof socket, ...args: Parameters<typeof write>) {
-    if (!corked) {
-      corked = true;
-      socket.cork();
-      setImmediate(() => {
-        corked = false;
-        socket.uncork();
-      });
-    }
-    return write.apply(this, args);
-  } as typeof write;
-}
-
 export class NodeClient {
   readonly label: string;
   private client: memjs.Client | null = null;
   private readonly deadlineMs: number;
   private readonly inventoryDeadlineMs: number;
+  private readonly tombstones = new TombstoneIndex();
   private readonly fence: WriteFence;
   /** Writes sent on each connection and not answered yet. */
   private readonly unanswered = new WeakMap<memjs.Client, number>();
@@ -184,18 +93,60 @@ export class NodeClient {
   async get(key: string): Promise<StoredValue | null> {
     const { header, val, extras } = await this.run((client) => perform(client, 'GET', Opcode.Get, key, [STATUS_NOT_FOUND]));
     if (header.status === STATUS_NOT_FOUND) return null;
-    return { value: val, flags: extras.length >= 4 ? extras.readUInt32BE(0) : 0 };
+    return { value: val, flags: flagsOf(extras) };
   }
 
   /** `expires`: 0 never; up to 30 days, seconds from now; beyond, an absolute unix time (memcached's rule). */
   async set(key: string, value: Buffer, expires = 0, flags = 0): Promise<void> {
-    await this.write((client) => perform(client, 'SET', Opcode.Set, key, [], value, flags, expires));
+    await this.write((client) => perform(client, 'SET', Opcode.Set, key, [], { value, flags, expires }));
   }
 
   /** Stores only when the key is absent; false when it already existed. */
   async add(key: string, value: Buffer, expires = 0, flags = 0): Promise<boolean> {
-    const { header } = await this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], value, flags, expires));
+    const { header } = await this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], { value, flags, expires }));
     return header.status !== STATUS_EXISTS;
+  }
+
+  /**
+   * A key's item with its write version and CAS (the binary GET's header carries it), or null when absent.
+   * `until` (epoch ms) shortens the deadline for a call that is part of a longer one.
+   */
+  async getVersioned(key: string, until = Infinity): Promise<VersionedItem | null> {
+    const deadlineMs = Math.min(this.deadlineMs, this.remaining(until));
+    const response = await this.run((client) => perform(client, 'GET', Opcode.Get, key, [STATUS_NOT_FOUND]), deadlineMs);
+    if (response.header.status === STATUS_NOT_FOUND) return null;
+    const flags = flagsOf(response.extras);
+    return { ...decodeItem(flags, response.val), flags, cas: casOf(response) };
+  }
+
+  /** Stores an envelope whatever the node holds: one round trip, for a writer that knows it writes the newest version. */
+  async setVersioned(key: string, envelope: Envelope, expires = 0): Promise<void> {
+    await this.set(key, envelope.value, expires, envelope.flags);
+  }
+
+  /**
+   * Stores an envelope only over an older item: ADD when the key is absent, otherwise a read, a comparison and
+   * a SET carrying the CAS read, so a write landing in between makes it start again rather than be overwritten.
+   * Equal versions are the same write, already there. One deadline covers every round trip. Round trips:
+   * absent 1, newer already there 2, older there 3; with `present` (the caller expects the key there, as a
+   * delete does) it reads first: newer there 1, otherwise 2.
+   */
+  async putIfNewer(key: string, envelope: Envelope, expires = 0, { present = false }: { present?: boolean } = {}): Promise<PutOutcome> {
+    const incoming = decodeItem(envelope.flags, envelope.value).version;
+    if (!incoming) throw new Error('putIfNewer takes a versioned envelope');
+    const until = Date.now() + this.deadlineMs;
+    const store = { value: envelope.value, flags: envelope.flags, expires };
+    let add = !present;
+    for (let attempt = 0; attempt < PUT_ATTEMPTS; attempt++) {
+      if (add && (await this.store('ADD', Opcode.Add, key, store, until))) return 'stored';
+      add = true;
+      const current = await this.getVersioned(key, until);
+      // Absent (or deleted since the ADD): the next round adds.
+      if (!current) continue;
+      if (compareItemVersions(current.version, incoming) >= 0) return 'older';
+      if (await this.store('SET', Opcode.Set, key, { ...store, cas: current.cas }, until)) return 'stored';
+    }
+    throw new NodeError('contended', this.label, `${PUT_ATTEMPTS} conditional writes of one key lost to other writes`);
   }
 
   /** False when the key was not there. */
@@ -224,17 +175,29 @@ export class NodeClient {
     await this.write((client) => client.flush());
   }
 
-  /**
-   * Every live key on the server, from `lru_crawler metadump`: by hash table where the server supports it,
-   * because a walk of the LRUs misses items that move between them while it runs (measured: 16 of 5,000
-   * keys missed in most passes under concurrent reads). memcached prints `exp` as an absolute unix time
-   * (-1 for none) and URL-encodes keys. Retries while the crawler is busy.
-   */
+  /** Every live user key on the server: tombstones and Ringside's reserved keys left out. */
   async inventory(): Promise<InventoryItem[]> {
-    const started = Date.now();
+    return (await this.listing()).keys;
+  }
+
+  /**
+   * Keys and tombstones apart, read from `lru_crawler metadump` and the few reads its item sizes call for
+   * (see ./listing). The whole listing, reads included, has the listing deadline.
+   */
+  async listing(): Promise<Listing> {
+    return listNode(this, this.tombstones, Date.now() + this.inventoryDeadlineMs);
+  }
+
+  /**
+   * The raw metadump reply: by hash table where the server supports it, because a walk of the LRUs misses
+   * items that move between them while it runs (measured: 16 of 5,000 keys missed in most passes under
+   * concurrent reads). memcached prints `exp` as an absolute unix time (-1 for none) and URL-encodes keys.
+   * Retries while the crawler is busy.
+   */
+  async metadump(until: number): Promise<string> {
     let walk = 'hash';
     for (;;) {
-      const remaining = this.inventoryDeadlineMs - (Date.now() - started);
+      const remaining = until - Date.now();
       if (remaining <= 0) throw new NodeError('timeout', this.label, 'the key listing did not finish in time');
       let reply: string;
       try {
@@ -252,7 +215,7 @@ export class NodeClient {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
-      return parseMetadump(reply, Date.now() / 1000);
+      return reply;
     }
   }
 
@@ -289,15 +252,32 @@ export class NodeClient {
 
   /** A write waits, within its deadline, until no older write to the server can still be applied. */
   private async write<T>(call: (client: memjs.Client) => Promise<T>): Promise<T> {
-    const started = performance.now();
-    if (!(await this.fence.settled(this.deadlineMs))) {
-      throw new NodeError('draining', this.label, `writes sent before a connection was dropped may still be applied; not written within ${this.deadlineMs} ms`);
-    }
-    return this.run(call, true, this.deadlineMs - (performance.now() - started));
+    const until = Date.now() + this.deadlineMs;
+    await this.fenced(until);
+    return this.run(call, this.remaining(until), true);
+  }
+
+  private async fenced(until: number): Promise<void> {
+    if (await this.fence.settled(this.remaining(until))) return;
+    throw new NodeError('draining', this.label, `writes sent before a connection was dropped may still be applied; not written within ${this.deadlineMs} ms`);
+  }
+
+  /** One store of a conditional write; false when the key existed (ADD), or changed or went (SET with a CAS). */
+  private async store(name: string, opcode: Opcode, key: string, store: Store, until: number): Promise<boolean> {
+    await this.fenced(until);
+    const { header } = await this.run((client) => perform(client, name, opcode, key, [STATUS_EXISTS, STATUS_NOT_FOUND], store), Math.min(this.deadlineMs, this.remaining(until)), true);
+    return header.status === 0;
+  }
+
+  /** Time left before `until`; a call out of time fails before it sends anything, so the connection stays. */
+  private remaining(until: number): number {
+    const left = until - Date.now();
+    if (left <= 0) throw new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`);
+    return left;
   }
 
   /** Runs one call under the deadline; any transport failure throws the memjs client away. */
-  private run<T>(call: (client: memjs.Client) => Promise<T>, write = false, deadlineMs = this.deadlineMs): Promise<T> {
+  private run<T>(call: (client: memjs.Client) => Promise<T>, deadlineMs = this.deadlineMs, write = false): Promise<T> {
     const client = this.connection();
     if (write) this.unanswered.set(client, (this.unanswered.get(client) ?? 0) + 1);
     const answered = () => write && this.unanswered.set(client, (this.unanswered.get(client) ?? 1) - 1);
@@ -314,7 +294,7 @@ export class NodeClient {
         else this.discard(client);
         reject(failure);
       };
-      const timer = setTimeout(() => fail(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), Math.max(0, deadlineMs));
+      const timer = setTimeout(() => fail(new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`)), deadlineMs);
       let pending: Promise<T>;
       try {
         pending = call(client);
@@ -363,4 +343,8 @@ export class NodeClient {
     if (message === DISCARDED) return new NodeError('closed', this.label, message, true);
     return new NodeError('closed', this.label, message);
   }
+}
+
+function flagsOf(extras: Buffer): number {
+  return extras.length >= 4 ? extras.readUInt32BE(0) : 0;
 }

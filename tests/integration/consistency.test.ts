@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 import { freeze, thaw } from '@/lib/drill/faults';
+import { NodeClient } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
+import { parseAddress } from '@/lib/validate';
 
 let fixture: Fixture | undefined;
 const frozen: number[] = [];
@@ -164,6 +166,28 @@ describe('stale copies', () => {
     expect(await f.holdings()).toEqual(f.expected(remaining));
   });
 
+  it('never counts a stale copy outside a key\'s list as a holder: a remove that puts that node on the list overwrites it', async () => {
+    fixture = await openFixture(4);
+    const f = fixture;
+    const all = Array.from({ length: 300 }, (_, i) => `outside:${i}`);
+    // With four nodes and three replicas, removing node-1 puts every key of its lists on the one node outside them.
+    const keys = all.filter((key) => f.expected([key])['node-1'].length > 0);
+    await mapLimit(keys, 32, async (key) => expect((await f.cluster.put(key, 'first')).ok).toBe(true));
+    const outsiderOf = (key: string) => ['node-2', 'node-3', 'node-4'].find((id) => !f.expected([key])[id].length)!;
+    // A copy left outside the list (by an interrupted change), then the key overwritten on its list only.
+    for (const key of keys) await rawSet(f, outsiderOf(key), key, 'stale');
+    const outsiders = new Map(keys.map((key) => [key, outsiderOf(key)]));
+    await mapLimit(keys, 32, async (key) => expect((await f.cluster.put(key, 'latest')).ok).toBe(true));
+    expect((await f.cluster.removeNode('node-1')).ok).toBe(true);
+    for (const key of keys) expect((await f.rawGet(outsiders.get(key)!, key))?.toString()).toBe('latest');
+    // With another replica down, reads fall back to the formerly outside copy: it holds the latest value.
+    expect((await f.cluster.killNode('node-2')).ok).toBe(true);
+    for (const key of keys) {
+      const read = await f.cluster.get(key);
+      expect(read.ok && read.value.toString()).toBe('latest');
+    }
+  });
+
   it('refuses the same memcached added again under another name, without flushing it', async () => {
     fixture = await openFixture(2);
     await fixture.cluster.put('keep', 'me');
@@ -174,3 +198,15 @@ describe('stale copies', () => {
     expect((await fixture.rawGet(node1.id, 'keep'))?.toString()).toBe('me');
   });
 });
+
+/** Writes a key on one node directly, as another client of that memcached would. */
+async function rawSet(f: Fixture, nodeId: string, key: string, value: string): Promise<void> {
+  const parsed = parseAddress(f.cluster.nodes().find((n) => n.id === nodeId)!.address);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const client = new NodeClient(parsed.address, { deadlineMs: 2000 });
+  try {
+    await client.set(key, Buffer.from(value), 0, 0);
+  } finally {
+    client.close();
+  }
+}

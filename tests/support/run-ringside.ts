@@ -8,6 +8,8 @@ export interface Run {
   code: number;
   stdout: string;
   stderr: string;
+  /** The signal that ended the process, if one did. */
+  signal: string | null;
 }
 
 export function runRingside(dataDir: string, args: string[], input = '', extraEnv: Record<string, string> = {}): Promise<Run> {
@@ -16,7 +18,7 @@ export function runRingside(dataDir: string, args: string[], input = '', extraEn
       path.join(root, 'node_modules/.bin/tsx'),
       ['--conditions=react-server', path.join(root, 'scripts/ringside.ts'), ...args],
       { cwd: root, env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '3', ...extraEnv }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, signal: (error as { signal?: string } | null)?.signal ?? null }),
     );
     child.stdin!.end(input);
   });

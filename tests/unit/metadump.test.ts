@@ -1,6 +1,7 @@
-// Reading memcached's key listing: keys percent-decoded, expiries absolute, expired items left out, CRLF or LF.
+// Reading memcached's key listing: keys percent-decoded, expiries absolute, expired and reserved items left out, sizes matched for tombstones.
 import { describe, expect, it } from 'vitest';
-import { parseMetadump } from '@/lib/memcached/metadump';
+import { parseMetadump, reservedSizes, scanMetadump } from '@/lib/memcached/metadump';
+import { PROBE_KEYS, TombstoneIndex } from '@/lib/memcached/tombstones';
 
 describe('parseMetadump', () => {
   it('reads every field it needs, whatever follows the key', () => {
@@ -24,5 +25,47 @@ describe('parseMetadump', () => {
       { key: 'a%ZZ', exp: -1 },
       { key: 'lonely', exp: -1 },
     ]);
+  });
+
+  it('never lists reserved keys, and reads their sizes apart', () => {
+    const reply = 'key=%01ringside%3Aprobe exp=-1 la=1 cas=1 fetch=no cls=1 size=94\r\nkey=a exp=-1 size=60\r\nkey=%01ringside%3Aprobe%3Acalibration exp=-1 la=1 cas=2 fetch=no cls=1 size=106\r\nEND\r\n';
+    expect(parseMetadump(reply, 0)).toEqual([{ key: 'a', exp: -1 }]);
+    expect(reservedSizes(reply, PROBE_KEYS)).toEqual([
+      { key: PROBE_KEYS[0], keyBytes: 15, size: 94 },
+      { key: PROBE_KEYS[1], keyBytes: 27, size: 106 },
+    ]);
+  });
+
+  it('picks as candidates the items whose size matches, counting escaped key bytes once', () => {
+    const reply = ['key=ab exp=-1 cas=5 size=82', 'key=abc exp=-1 cas=6 size=82', 'key=%C3%BC exp=-1 cas=7 size=82', 'key=%25 exp=-1 cas=8 size=81', 'END', ''].join('\r\n');
+    const { items, candidates } = scanMetadump(reply, 0, (keyBytes, size) => size - keyBytes === 80);
+    expect(items.map((i) => i.key)).toEqual(['ab', 'abc', 'ü', '%']);
+    expect(candidates).toEqual([
+      { key: 'ab', exp: -1, cas: BigInt(5) },
+      { key: 'ü', exp: -1, cas: BigInt(7) },
+      { key: '%', exp: -1, cas: BigInt(8) },
+    ]);
+  });
+});
+
+describe('TombstoneIndex', () => {
+  it('calibrates only from both probes agreeing, and forgets everything for another server process', () => {
+    const index = new TombstoneIndex();
+    index.useInstance('1@100');
+    expect(index.isCandidate(3, 150)).toBe(true); // uncalibrated: any small item is read
+    index.calibrate([{ keyBytes: 15, size: 95 }]);
+    expect(index.calibrated).toBe(false);
+    index.calibrate([{ keyBytes: 15, size: 95 }, { keyBytes: 27, size: 108 }]);
+    expect(index.calibrated).toBe(false);
+    index.calibrate([{ keyBytes: 15, size: 95 }, { keyBytes: 27, size: 107 }]);
+    expect([index.isCandidate(3, 83), index.isCandidate(3, 84), index.isCandidate(3, 150)]).toEqual([true, false, false]);
+    index.remember([{ key: 'k', cas: BigInt(4), tombstone: null }]);
+    expect(index.lookup({ key: 'k', exp: -1, cas: BigInt(4) })).toBeDefined();
+    expect(index.lookup({ key: 'k', exp: -1, cas: BigInt(5) })).toBeUndefined();
+    index.useInstance('1@100');
+    expect(index.calibrated).toBe(true);
+    index.useInstance('2@160');
+    expect(index.calibrated).toBe(false);
+    expect(index.lookup({ key: 'k', exp: -1, cas: BigInt(4) })).toBeUndefined();
   });
 });

@@ -117,7 +117,7 @@ describe('planning a repair on an unchanged ring', () => {
     expect({ exp: holdings.exp(0), holders: holdings.holders(0) }).toEqual({ exp: 9, holders: ['a', 'b'] });
   });
 
-  it('orders sources by old preference rank, holders outside the old list last', () => {
+  it('orders sources by old preference rank, and never copies from a holder outside the old list', () => {
     const ring = buildRing(named(['a', 'b', 'c', 'd', 'e']), 3);
     const key = 'user:1:profile';
     const [first, second, third] = preferenceList(ring, key);
@@ -125,8 +125,27 @@ describe('planning a repair on an unchanged ring', () => {
     const entry = [{ key, exp: -1 }];
     // Inventory order deliberately scrambled; the second of the list is missing its copy.
     const plan = planMoves(ring, ring, { [outsider]: entry, [third]: entry, [first]: entry });
-    expect(plan.copies).toEqual([{ key, to: second, sources: [first, third, outsider], exp: -1, refill: true }]);
+    expect(plan.copies).toEqual([{ key, to: second, sources: [first, third], exp: -1, refill: true }]);
     expect(plan.deletes).toEqual([{ key, from: outsider }]);
+  });
+
+  it('counts no copy outside the old list as a holder: one on the new list is overwritten, a key held only outside is deleted', () => {
+    const before = buildRing(named(['a', 'b', 'c', 'd', 'e']), 3);
+    const after = buildRing(named(['a', 'b', 'c', 'd', 'e', 'f']), 3);
+    const key = Array.from({ length: 500 }, (_, i) => `k${i}`).find((k) => preferenceList(after, k).includes('f'))!;
+    const old = preferenceList(before, key);
+    const entry = [{ key, exp: -1 }];
+    // A copy on f left by an earlier, interrupted add: the writes since reached only the old list.
+    const inventory = { ...Object.fromEntries(old.map((node) => [node, entry])), f: entry };
+    const plan = planMoves(before, after, inventory);
+    expect(plan.copies).toEqual([{ key, to: 'f', sources: old, exp: -1 }]);
+    const leaving = old.filter((node) => !preferenceList(after, key).includes(node));
+    expect(plan.deletes).toEqual(leaving.map((node) => ({ key, from: node })));
+
+    const outsider = ['a', 'b', 'c', 'd', 'e'].find((id) => !old.includes(id))!;
+    const onlyStrays = planMoves(before, after, { f: entry, [outsider]: entry });
+    expect(onlyStrays.copies).toEqual([]);
+    expect(onlyStrays.deletes.map((d) => d.from).sort()).toEqual([outsider, 'f'].sort());
   });
 });
 
@@ -227,9 +246,12 @@ describe('planner properties', () => {
         const plan = planMoves(before, after, inventory);
         for (const { key, to } of plan.copies) held.add(`${key}\n${to}`);
         for (const { key, from } of plan.deletes) held.delete(`${key}\n${from}`);
-        const stillHeld = new Set(ks.filter((k) => Object.values(inventory).some((entries) => entries.some((e) => e.key === k))));
-        const target = [...stillHeld].flatMap((k) => preferenceList(after, k).map((node) => `${k}\n${node}`));
+        const heldBy = (k: string, nodes: readonly string[]) => Object.entries(inventory).some(([node, entries]) => nodes.includes(node) && entries.some((e) => e.key === k));
+        // Only a copy on the key's old list survives as a source; a key held only elsewhere is dropped.
+        const kept = ks.filter((k) => heldBy(k, preferenceList(before, k)));
+        const target = [...new Set(kept)].flatMap((k) => preferenceList(after, k).map((node) => `${k}\n${node}`));
         expect([...held].sort()).toEqual(target.sort());
+        const stillHeld = new Set(ks.filter((k) => heldBy(k, Object.keys(inventory))));
         expect(plan.minimumCopies).toBe(minimumCopies(before, after, stillHeld));
       }),
       { numRuns: 60 },

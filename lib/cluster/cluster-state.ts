@@ -1,0 +1,239 @@
+import 'server-only';
+// The cluster's state in memory (ring, node health, the change in flight), changed only by named operations persisted through the state store.
+import { buildRing, type Ring } from '../ring';
+import type { ChangeJournal, MemberRecord, Membership, NodeHealth, StateStore, StoreResult, StoreState } from '../store/types';
+import type { ClusterEvent } from './events';
+import type { ChangeInFlight } from './replication';
+
+/** A node as the rest of the cluster reads it: its place on the ring and what is known of its health. */
+export type NodeRecord = MemberRecord & Omit<NodeHealth, 'down'> & { down?: boolean };
+
+/** A membership change in flight: writes reach both rings' lists, reads try both; snapshots judge keys against both. */
+export interface Transition extends ChangeInFlight {
+  to: Ring;
+  nodes: readonly MemberRecord[];
+  /** Keys written or deleted since the change began: their copies are already in place. */
+  dirty: Set<string>;
+  unavailable: Set<string>;
+  refills: Map<string, string[]>;
+}
+
+/** How long suspect marks gather before they are saved together. */
+const SUSPECT_BATCH_MS = 20;
+
+export class ClusterState {
+  private membership: Membership;
+  private readonly health = new Map<string, NodeHealth>();
+  private ringNow: Ring;
+  private records_: NodeRecord[] | null = null;
+  private transition_: Transition | null = null;
+  private journal_: ChangeJournal | null;
+  /** Store writes, chained per record so they land in the order they were made. */
+  private readonly queues = new Map<string, Promise<boolean>>();
+  private readonly suspects = new Map<string, { clearAll: boolean; keys: Map<string, boolean> }>();
+  private suspectTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly store: StateStore,
+    loaded: StoreState,
+    replicas: number,
+    /** Emits an event in this process only (a store failure must not be appended to the failing store). */
+    private readonly report: (event: ClusterEvent) => void,
+  ) {
+    this.membership = loaded.ring ? { version: loaded.ring.version, replicas: loaded.ring.replicas, nodes: loaded.ring.nodes } : { version: 0, replicas, nodes: [] };
+    for (const [id, record] of Object.entries(loaded.health)) this.health.set(id, withoutStamp(record));
+    this.journal_ = loaded.journal ? withoutStamp(loaded.journal) : null;
+    this.ringNow = this.ringOf(this.membership.nodes);
+  }
+
+  get version(): number {
+    return this.membership.version;
+  }
+
+  get replicas(): number {
+    return this.membership.replicas;
+  }
+
+  get ring(): Ring {
+    return this.ringNow;
+  }
+
+  /** The ring's membership as committed, for journals and plans. */
+  get members(): Membership {
+    return structuredClone(this.membership);
+  }
+
+  get transition(): Transition | null {
+    return this.transition_;
+  }
+
+  get journal(): ChangeJournal | null {
+    return this.journal_;
+  }
+
+  /** The ring's nodes. */
+  nodes(): NodeRecord[] {
+    return this.records().filter((record) => this.membership.nodes.some((n) => n.id === record.id));
+  }
+
+  /** Every node, the ring's and any joining one. */
+  records(): NodeRecord[] {
+    if (this.records_) return this.records_;
+    const members = [...this.membership.nodes];
+    for (const node of this.transition_?.nodes ?? []) if (!members.some((m) => m.id === node.id)) members.push(node);
+    this.records_ = members.map((member) => ({ ...this.health.get(member.id), ...member }));
+    return this.records_;
+  }
+
+  record(id: string): NodeRecord | undefined {
+    return this.records().find((n) => n.id === id);
+  }
+
+  healthOf(id: string): NodeHealth | undefined {
+    return this.health.get(id);
+  }
+
+  /** Nodes with a health record but no place on the ring or in the change in flight. */
+  outsiders(): string[] {
+    return [...this.health.keys()].filter((id) => !this.records().some((n) => n.id === id));
+  }
+
+  ringOf(nodes: readonly MemberRecord[]): Ring {
+    return buildRing(nodes.map(({ id, vnodes }) => ({ id, vnodes })), this.membership.replicas);
+  }
+
+  beginTransition(nodes: readonly MemberRecord[]): Transition {
+    this.transition_ = { to: this.ringOf(nodes), nodes: nodes.map(memberOf), dirty: new Set(), unavailable: new Set(), refills: new Map() };
+    this.records_ = null;
+    return this.transition_;
+  }
+
+  endTransition(): void {
+    this.transition_ = null;
+    this.records_ = null;
+  }
+
+  /**
+   * Switches the ring: a compare-and-set on the version this process holds. Throws when the store refuses or
+   * cannot confirm it, and the ring here stays as it was: a restart must find the ring the keys are on.
+   */
+  async commitRing(nodes: readonly MemberRecord[]): Promise<void> {
+    await this.flushed();
+    const next: Membership = { version: this.membership.version + 1, replicas: this.membership.replicas, nodes: nodes.map(memberOf) };
+    const committed = await this.store.commitRing(this.membership.version, next);
+    if (!committed.ok) throw new Error(`could not switch the ring to version ${next.version}: ${committed.message}`);
+    this.adoptRing(next);
+  }
+
+  /** A ring committed elsewhere (another process, read from the store). */
+  adoptRing(next: Membership): void {
+    this.membership = structuredClone(next);
+    this.ringNow = this.ringOf(next.nodes);
+    this.records_ = null;
+  }
+
+  /** Merges `patch` into the node's health; the store write is queued, and a failure to save is reported, not thrown. */
+  setHealth(id: string, patch: Partial<NodeHealth>): Promise<boolean> {
+    const merged: NodeHealth = { down: false, ...this.health.get(id), ...patch };
+    for (const field of Object.keys(merged) as (keyof NodeHealth)[]) if (merged[field] === undefined) delete merged[field];
+    this.health.set(id, merged);
+    this.records_ = null;
+    return this.queue(`health:${id}`, 'save the health of ' + id, () => this.store.setHealth(id, this.health.get(id) ?? null));
+  }
+
+  markDown(id: string): Promise<boolean> {
+    return this.setHealth(id, { down: true });
+  }
+
+  markUp(id: string, instance: string): Promise<boolean> {
+    return this.setHealth(id, { down: false, instance });
+  }
+
+  forgetHealth(id: string): Promise<boolean> {
+    this.health.delete(id);
+    this.records_ = null;
+    return this.queue(`health:${id}`, 'forget ' + id, () => this.store.setHealth(id, null));
+  }
+
+  /** Health read from the store (written by another process). */
+  adoptHealth(id: string, health: NodeHealth | null): void {
+    if (health) this.health.set(id, health);
+    else this.health.delete(id);
+    this.records_ = null;
+  }
+
+  /** Writes (or, with null, clears) the change journal and waits for it; throws when it could not be saved. */
+  async writeJournal(journal: ChangeJournal | null): Promise<void> {
+    this.journal_ = journal ? structuredClone(journal) : null;
+    const saved = await this.queue('journal', 'save the change journal', () => this.store.writeJournal(this.journal_));
+    if (!saved) throw new Error('could not save the change journal');
+  }
+
+  /** A journal update that need not be waited for (progress). */
+  noteJournal(journal: ChangeJournal): void {
+    this.journal_ = structuredClone(journal);
+    void this.queue('journal', 'save the change journal', () => this.store.writeJournal(this.journal_));
+  }
+
+  adoptJournal(journal: ChangeJournal | null): void {
+    this.journal_ = journal;
+  }
+
+  /**
+   * Records suspect marks made or cleared on the data path; they reach the store in batches, after the
+   * call that made them, so no read or write ever waits for the store.
+   */
+  noteSuspects(node: string, added: readonly string[], cleared: readonly string[] | 'all'): void {
+    const pending = this.suspects.get(node) ?? this.suspects.set(node, { clearAll: false, keys: new Map() }).get(node)!;
+    if (cleared === 'all') Object.assign(pending, { clearAll: true, keys: new Map() });
+    else for (const key of cleared) pending.keys.set(key, false);
+    for (const key of added) pending.keys.set(key, true);
+    this.suspectTimer ??= setTimeout(() => this.flushSuspects(), SUSPECT_BATCH_MS);
+  }
+
+  private flushSuspects(): void {
+    clearTimeout(this.suspectTimer);
+    this.suspectTimer = undefined;
+    for (const [node, { clearAll, keys }] of this.suspects) {
+      const added = [...keys].filter(([, add]) => add).map(([key]) => key);
+      const cleared = [...keys].filter(([, add]) => !add).map(([key]) => key);
+      const what = `save the suspect copies of ${node}`;
+      if (clearAll) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node));
+      if (cleared.length) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node, cleared));
+      if (added.length) void this.queue(`suspects:${node}`, what, () => this.store.addSuspects(node, added));
+    }
+    this.suspects.clear();
+  }
+
+  appendEvent(event: ClusterEvent): void {
+    void this.queue('events', 'save an event', () => this.store.appendEvent(event));
+  }
+
+  /** Resolves once every queued store write has been answered. */
+  async flushed(): Promise<void> {
+    this.flushSuspects();
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  /** Runs `write` after the earlier writes of the same record; false (and an error event) when the store did not take it. */
+  queue(record: string, what: string, write: () => Promise<StoreResult>): Promise<boolean> {
+    const previous = this.queues.get(record) ?? Promise.resolve(true);
+    const next = previous.then(async () => {
+      const result = await write().catch((error: Error) => ({ ok: false as const, message: error.message }));
+      if (!result.ok && record !== 'events') this.report({ type: 'error', message: `could not ${what}: ${result.message}` });
+      return result.ok;
+    });
+    this.queues.set(record, next);
+    void next.then(() => this.queues.get(record) === next && this.queues.delete(record));
+    return next;
+  }
+}
+
+function memberOf({ id, host, port, vnodes }: MemberRecord): MemberRecord {
+  return { id, host, port, vnodes };
+}
+
+function withoutStamp<T extends { stamp: string }>(record: T): Omit<T, 'stamp'> {
+  const { stamp: _stamp, ...rest } = record;
+  return rest;
+}

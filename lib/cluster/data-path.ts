@@ -1,0 +1,218 @@
+import 'server-only';
+// The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
+import type { NodeClient } from '../memcached/node-client';
+import { preferenceList } from '../ring';
+import { checkKey, checkTtl, checkValue } from '../validate';
+import type { ClusterContext } from './context';
+import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
+
+/** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
+const ITEM_OVERHEAD_BYTES = 1024;
+
+export class DataPath {
+  /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: ClusterContext) {}
+
+  /** Writes to every node of the key's preference list in parallel; the result says which acknowledged. */
+  async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
+    const ttl = options.ttl ?? 0;
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+    const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
+    if (bad) return bad;
+    return this.tracked(key, async () => {
+      const replicas = await this.onEachTarget(key, (client) => client.set(key, bytes, ttl));
+      const acknowledged = replicas.filter((r) => r.ok).length;
+      this.ctx.changed();
+      if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
+      if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
+      if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
+      return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
+    });
+  }
+
+  /** Reads along the preference list; a replica found missing the value is given it back. */
+  async get(key: string): Promise<Result<GetResult>> {
+    const bad = checkKey(key);
+    if (bad) return fail('invalid_key', bad);
+    const { pool, state } = this.ctx;
+    if (state.ring.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    const tried: ReplicaOutcome[] = [];
+    const missing: string[] = [];
+    // Reads try the same nodes writes reach: during a move, the new list first, then the old.
+    for (const node of this.writeTargets(key)) {
+      if (pool.isSuspect(node, key)) {
+        tried.push({ node, ok: false, error: 'suspect' });
+        continue;
+      }
+      const outcome = await pool.call(node, (client) => client.get(key));
+      if (!outcome.ok) tried.push({ node, ok: false, error: outcome.error });
+      else if (!outcome.value) {
+        tried.push({ node, ok: false, error: 'miss' });
+        missing.push(node);
+      } else {
+        tried.push({ node, ok: true });
+        const repaired = missing.length > 0 && !state.transition ? await this.readRepair(key, node, missing) : [];
+        return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
+      }
+    }
+    // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
+    const authoritative = preferenceList(state.ring, key);
+    const misses = missing.filter((node) => authoritative.includes(node)).length;
+    if (misses > 0 && misses * 2 > authoritative.length) return fail('not_found', `no key ${key} is stored`);
+    return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
+  }
+
+  /** Deletes from every node of the preference list; `deleted` says whether any held it. */
+  async delete(key: string): Promise<Result<DeleteResult>> {
+    const bad = this.checkWritable(key);
+    if (bad) return bad;
+    return this.tracked(key, async () => {
+      let existed = false;
+      const replicas = await this.onEachTarget(key, async (client) => {
+        existed = (await client.delete(key)) || existed;
+      });
+      this.ctx.changed();
+      if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas };
+      return fail('unavailable', `no replica acknowledged the delete of ${key}: ${describeOutcomes(replicas)}`);
+    });
+  }
+
+  /**
+   * The largest value every node takes. It must be enforced before sending: memcached answers a set
+   * that is too large by deleting the value the key had, on every replica.
+   */
+  valueLimit(): number {
+    const items = this.ctx.state.records().map((n) => n.itemSizeMax).filter((size): size is number => size !== undefined);
+    return Math.min(this.ctx.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
+  }
+
+  /** Resolves once every write that began before the call has settled: they chose their targets from the old ring alone. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.inflight]);
+  }
+
+  private checkWritable(key: string): Failure | null {
+    const bad = checkKey(key);
+    if (bad) return fail('invalid_key', bad);
+    if (this.ctx.state.ring.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    return null;
+  }
+
+  /**
+   * Runs a write on every target of the key (call under the key's lock). When another node acknowledged it,
+   * a node that may have missed it has its copy marked suspect; a node that refused it as too large or for a
+   * server error kept its old value. A node out of memory dropped its old value (memcached unlinks the key when
+   * it refuses a set): suspect, so a repair copies the new value once there is room.
+   *
+   * A write no node acknowledged marks no copy suspect: every copy then holds what it held or this write, either
+   * of which reads may return until the next acknowledged write. Marking them all suspect would leave a repair no
+   * copy to trust, and it would keep them as they are and settle the key from one that had missed an earlier
+   * acknowledged write, over the replica that held it: node-3 acknowledges v2 alone while node-1 and node-2 are
+   * frozen, a write none can take marks node-3 too, and repair copies node-1's v1 onto node-3.
+   */
+  private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
+    const { pool } = this.ctx;
+    const transition = this.ctx.state.transition;
+    const targets = this.writeTargets(key);
+    const outcomes = await Promise.all(
+      targets.map(async (node): Promise<ReplicaOutcome> => {
+        const outcome = await pool.call(node, write);
+        if (outcome.ok) pool.clearSuspect(node, key);
+        return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
+      }),
+    );
+    const acknowledged = outcomes.some((o) => o.ok);
+    if (acknowledged) for (const o of outcomes) if (!o.ok && o.error !== 'too_large' && o.error !== 'server_error') pool.markSuspect(o.node, key);
+    // Its copies may differ meanwhile, each holding one of the two: the next repair aligns them on one.
+    if (acknowledged) pool.clearUndecided(key);
+    else pool.markUndecided(key);
+    // During a move the write reached both lists, so the move's own copy of this key would be older.
+    if (acknowledged) transition?.dirty.add(key);
+    return outcomes;
+  }
+
+  /** A write under the key's lock, tracked so a membership change can wait for those that began before it. */
+  private tracked<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const running = this.ctx.keyLocks.run(key, write);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inflight.add(settled);
+    void settled.then(() => this.inflight.delete(settled));
+    return running;
+  }
+
+  private writeTargets(key: string): readonly string[] {
+    const { ring, transition } = this.ctx.state;
+    const current = preferenceList(ring, key);
+    if (!transition) return current;
+    return [...new Set([...preferenceList(transition.to, key), ...current])];
+  }
+
+  /** Gives `missing` nodes the value `source` holds, with its remaining TTL; `add` never overwrites a newer write. */
+  private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
+    const { pool, state } = this.ctx;
+    return this.tracked(key, async () => {
+      if (state.transition) return [];
+      const read = await pool.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
+      if (!read.ok || !read.value.stored || read.value.ttl === null) return [];
+      const { stored, ttl } = read.value;
+      const repaired: string[] = [];
+      for (const node of missing) {
+        const outcome = await pool.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
+        if (outcome.ok && outcome.value) repaired.push(node);
+      }
+      if (repaired.length > 0) this.ctx.changed();
+      return repaired;
+    });
+  }
+
+  /** Names the full nodes with their memory limit, and the ways to make room. */
+  private async outOfMemory(key: string, replicas: readonly ReplicaOutcome[]): Promise<Failure> {
+    const full = replicas.filter((r) => r.error === 'out_of_memory').map((r) => r.node);
+    const limits = await Promise.all(full.map((node) => this.ctx.pool.call(node, (client) => client.stats())));
+    const named = full.map((node, i) => {
+      const limit = limits[i].ok ? Number(limits[i].value.limit_maxbytes) : NaN;
+      return limit > 0 ? `${node} (limit ${formatMiB(limit)})` : node;
+    });
+    const local = full.some((node) => this.ctx.state.record(node)?.local);
+    const suggestedMb = Math.max(256, this.ctx.options.localMemoryMb * 4);
+    const more = local ? `start local nodes with more memory (RINGSIDE_NODE_MEMORY_MB=${suggestedMb})` : 'give the servers more memory (memcached -m)';
+    const others = replicas.filter((r) => r.error !== 'out_of_memory');
+    return fail(
+      'out_of_memory',
+      `no replica acknowledged the write of ${key}: ${listOf(named)} ${full.length === 1 ? 'is' : 'are'} out of memory` +
+        `${others.length ? ` (${describeOutcomes(others)})` : ''}. ` +
+        `Add a node, delete keys, or ${more}. Nodes refuse writes when full rather than evict, and a refused write also drops the key's previous value there.`,
+    );
+  }
+}
+
+function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failure | null {
+  const badValue = checkValue(bytes, maxValueBytes);
+  if (badValue) return fail('invalid_value', badValue);
+  const badTtl = checkTtl(ttl);
+  return badTtl ? fail('invalid_ttl', badTtl) : null;
+}
+
+function describeOutcomes(outcomes: readonly ReplicaOutcome[]): string {
+  return outcomes.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ') || 'no replicas';
+}
+
+/** Every replica that answered refused for want of memory (the others did not answer at all). */
+function refusedForMemory(outcomes: readonly ReplicaOutcome[]): boolean {
+  const unanswered = new Set(['down', 'timeout', 'unreachable', 'closed']);
+  return outcomes.some((o) => o.error === 'out_of_memory') && outcomes.every((o) => o.error === 'out_of_memory' || unanswered.has(o.error ?? ''));
+}
+
+function formatMiB(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
+
+function listOf(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

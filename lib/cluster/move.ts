@@ -1,0 +1,127 @@
+import 'server-only';
+// Moving keys: a membership change (plan, journal, copy, switch the ring, delete) and a repair of the ring as it is.
+import { planMoves, type DeleteStep } from '../plan';
+import { preferenceList } from '../ring';
+import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
+import type { ClusterContext } from './context';
+import { crashPoint } from './crash-point';
+import type { DataPath } from './data-path';
+import { inventoryOf } from './queries';
+import { copyAll, deleteAll, dropStrays, settleSuspects } from './transfer';
+import type { MoveSummary } from './types';
+
+/** How often a running change saves its progress in the journal. */
+const JOURNAL_PROGRESS_MS = 1000;
+
+/**
+ * Moves the cluster to `nodes`: plans from what every node holds, journals the change, copies (writes
+ * meanwhile reach both rings' lists), switches the ring, then deletes what no longer belongs. Copies that
+ * failed keep their old holders, so a failure never drops a replica. The journal is left for the caller to
+ * clear once its own last step (stopping a removed node's process) is done.
+ */
+export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readonly MemberRecord[], reason: string, skipDeletesOn?: string): Promise<MoveSummary> {
+  const { state } = ctx;
+  const settled = await settleSuspects(ctx.transfer, state.ring);
+  const from = state.members;
+  const fromRing = state.ring;
+  const transition = state.beginTransition(nodes);
+  const to = transition.to;
+  try {
+    // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
+    await data.settled();
+    const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
+    const { inventory, unreachable } = await inventoryOf(ctx, ids);
+    for (const id of unreachable) if (nodes.some((n) => n.id === id)) await state.setHealth(id, { missedMove: true });
+    const plan = planMoves(fromRing, to, inventory, { unavailable: new Set(unreachable) });
+    for (const id of unreachable) transition.unavailable.add(id);
+    for (const copy of plan.copies) if (copy.refill) transition.refills.set(copy.key, [...(transition.refills.get(copy.key) ?? []), copy.to]);
+
+    const journal: ChangeJournal = {
+      from,
+      to: { version: from.version + 1, replicas: from.replicas, nodes: transition.nodes.map((n) => ({ ...n })) },
+      reason,
+      phase: 'copying',
+      progress: { done: 0, total: plan.copies.length },
+      owner: state.store.writer,
+      started: Date.now(),
+    };
+    // Before the first copy: whoever finds the journal after a crash knows which copies may be strays.
+    await state.writeJournal(journal);
+    crashPoint('copying');
+    ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
+    const started = Date.now();
+    const copying = progressOf(ctx, journal, 'copying', plan.copies.length);
+    const copies = await copyAll(ctx.transfer, plan.copies, reason, transition.dirty, copying);
+
+    // The new ring is stored before any old copy goes: a restart must not find the old ring over moved keys.
+    await state.commitRing(nodes);
+    state.endTransition();
+    crashPoint('switched');
+    await state.writeJournal({ ...journal, phase: 'switched', progress: { done: copies.copied, total: plan.copies.length } });
+    ctx.emit({ type: 'ring-changed', version: state.version, checksum: to.checksum });
+
+    const leftovers: DeleteStep[] = [];
+    for (const key of transition.dirty) {
+      const keep = preferenceList(to, key);
+      for (const node of preferenceList(fromRing, key)) if (!keep.includes(node)) leftovers.push({ key, from: node });
+    }
+    const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
+    await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
+    const deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
+    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+    ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
+    return summary;
+  } finally {
+    state.endTransition();
+  }
+}
+
+/** Brings every key of the ring onto exactly its preference list, from trusted copies only. */
+export async function runRepair(ctx: ClusterContext, reason = 'repair'): Promise<MoveSummary> {
+  const started = Date.now();
+  const settled = (await settleSuspects(ctx.transfer, ctx.state.ring)) + (await dropStraysOfReturnedNodes(ctx));
+  const { inventory, unreachable } = await inventoryOf(ctx);
+  const ring = ctx.state.ring;
+  const plan = planMoves(ring, ring, inventory, { unavailable: new Set(unreachable) });
+  ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
+  const copies = await copyAll(ctx.transfer, plan.copies, reason, null);
+  const deleted = await deleteAll(ctx.transfer, plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
+  const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+  ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
+  return summary;
+}
+
+/** Nodes back from an absence during a membership change: they may hold keys the ring moved away. */
+export function returnedNodes(ctx: ClusterContext): string[] {
+  return ctx.state
+    .nodes()
+    .filter((record) => record.missedMove && ctx.pool.isUp(record.id))
+    .map((record) => record.id);
+}
+
+/** Deletes, never copies from, what returned nodes hold outside their lists. */
+async function dropStraysOfReturnedNodes(ctx: ClusterContext): Promise<number> {
+  let dropped = 0;
+  for (const id of returnedNodes(ctx)) {
+    const count = await dropStrays(ctx.transfer, ctx.state.ring, id);
+    if (count === null) continue;
+    dropped += count;
+    await ctx.state.setHealth(id, { missedMove: false });
+  }
+  return dropped;
+}
+
+/** Saves the phase's progress in the journal now and then (not per key), and honours a crash asked for at a step. */
+function progressOf(ctx: ClusterContext, journal: ChangeJournal, phase: ChangePhase, total: number): (done: number) => void {
+  let saved = Date.now();
+  return (done) => {
+    crashPoint(phase, done);
+    if (Date.now() - saved < JOURNAL_PROGRESS_MS || done === total) return;
+    saved = Date.now();
+    ctx.state.noteJournal({ ...journal, phase, progress: { done, total } });
+  };
+}
+
+function planFigures(plan: ReturnType<typeof planMoves>) {
+  return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
+}

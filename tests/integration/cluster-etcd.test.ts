@@ -1,0 +1,98 @@
+// Two Ringside processes on one etcd: the second follows the first's ring changes and events through the store's watch.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Cluster } from '@/lib/cluster/cluster';
+import { preferenceList } from '@/lib/ring';
+import { startEtcd, type EtcdCluster } from '../support/etcd';
+
+let etcd: EtcdCluster;
+const dirs: string[] = [];
+const clusters: Cluster[] = [];
+
+beforeAll(async () => {
+  etcd = await startEtcd(1);
+});
+
+afterAll(async () => {
+  await clusters[0]?.stopLocalNodes();
+  for (const cluster of clusters) await cluster.close();
+  await etcd?.cleanup();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function open(writer: string, env: Record<string, string>, bootstrapLocalNodes = 0): Promise<Cluster> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-etcd-cluster-'));
+  dirs.push(dataDir);
+  const cluster = await Cluster.open({ dataDir, env, writer, probeIntervalMs: false, bootstrapLocalNodes, localMemoryMb: 16 });
+  clusters.push(cluster);
+  return cluster;
+}
+
+describe('two processes on one etcd', () => {
+  it('the second sees the first ring, follows its add and remove within a second, and reads what the first wrote', async () => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const first = await open('first', env, 3);
+    const second = await open('second', env);
+    expect({ version: second.version, checksum: second.currentRing.checksum }).toEqual({ version: first.version, checksum: first.currentRing.checksum });
+
+    const keys = Array.from({ length: 200 }, (_, i) => `follow:${i}`);
+    for (const key of keys) expect((await first.put(key, `v:${key}`)).ok).toBe(true);
+
+    // From the first process's ring switch to the second process holding the new ring.
+    let switchedAt = 0;
+    let followedAt = 0;
+    const stopWatching = first.events.subscribe((e) => e.type === 'ring-changed' && (switchedAt ||= Date.now()));
+    const target = first.version + 1;
+    const stopFollowing = second.onChange(() => second.version >= target && (followedAt ||= Date.now()));
+    expect((await first.addNode({ id: 'node-4' })).ok).toBe(true);
+    await vi.waitFor(() => expect(second.version).toBe(first.version), { timeout: 1000, interval: 5 });
+    stopWatching();
+    stopFollowing();
+    console.log(`the second process held the new ring ${followedAt - switchedAt} ms after the first announced it (ring-changed; the watch may be first)`);
+    expect(followedAt - switchedAt).toBeLessThan(1000);
+    expect(second.currentRing.checksum).toBe(first.currentRing.checksum);
+    expect(second.nodes().find((n) => n.id === 'node-4')).toMatchObject({ status: 'up', local: true });
+    await vi.waitFor(() => expect(second.events.recent().some((e) => e.type === 'node-added' && e.node === 'node-4')).toBe(true), { timeout: 1000, interval: 5 });
+    // Keys now on node-4 are read by the second process from there too.
+    const moved = keys.filter((key) => preferenceList(second.currentRing, key)[0] === 'node-4');
+    expect(moved.length).toBeGreaterThan(0);
+    for (const key of moved) {
+      const read = await second.get(key);
+      expect(read.ok && { value: read.value.toString(), servedBy: read.servedBy }).toEqual({ value: `v:${key}`, servedBy: 'node-4' });
+    }
+
+    const removed = Date.now();
+    expect((await first.removeNode('node-4')).ok).toBe(true);
+    const switched = Date.now();
+    await vi.waitFor(() => expect(second.nodes().map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']), { timeout: 1000, interval: 5 });
+    console.log(`the remove took ${switched - removed} ms; the second process followed ${Date.now() - switched} ms after it returned`);
+    for (const key of keys) {
+      const read = await second.get(key);
+      expect(read.ok && read.value.toString()).toBe(`v:${key}`);
+    }
+  });
+
+  it('refuses a change in the second process while the first holds the change lock', async () => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const first = await open('first-b', env, 2);
+    const second = await open('second-b', env);
+    for (let i = 0; i < 1000; i++) expect((await first.put(`lock:${i}`, 'v')).ok).toBe(true);
+    // Asked the moment the first process has planned its change (it holds the lock then), while it copies.
+    const refused = new Promise<Awaited<ReturnType<Cluster['setVnodes']>>>((resolve) => {
+      const stop = first.events.subscribe((event) => {
+        if (event.type !== 'move-planned') return;
+        stop();
+        resolve(second.setVnodes('node-1', 40));
+      });
+    });
+    const added = await first.addNode({ id: 'node-3' });
+    const answer = await refused;
+    expect(!answer.ok && answer.error).toBe('busy');
+    expect(added.ok).toBe(true);
+    expect(first.currentRing.nodes.map((n) => n.vnodes)).toEqual([160, 160, 160]);
+    await first.stopLocalNodes();
+  });
+});
