@@ -42,20 +42,27 @@ export function unknownNode(ctx: ClusterContext, id: string): Failure {
   return fail('unknown_node', `no node ${JSON.stringify(id)} in the ring (nodes: ${known})`);
 }
 
-/** Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect copies left out. */
-export async function inventoryOf(ctx: ClusterContext, ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; unreachable: string[] }> {
+/**
+ * Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect
+ * copies left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
+ */
+export async function inventoryOf(ctx: ClusterContext, ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
   const { pool } = ctx;
   const inventory: Record<string, KeyEntry[]> = {};
+  const tombstones: Record<string, KeyEntry[]> = {};
   const unreachable: string[] = [];
   await Promise.all(
     ids.map(async (id) => {
-      const outcome = await pool.call(id, (client) => client.inventory());
+      const outcome = await pool.call(id, (client) => client.listing());
       if (!outcome.ok) return void unreachable.push(id);
       // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-      inventory[id] = pool.suspectCount(id) === 0 ? outcome.value : outcome.value.filter(({ key }) => !pool.isSuspect(id, key));
+      const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
+      const { keys, tombstones: deletes } = outcome.value;
+      inventory[id] = pool.suspectCount(id) === 0 ? keys : keys.filter(trusted);
+      tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
     }),
   );
-  return { inventory, unreachable: unreachable.sort() };
+  return { inventory, tombstones, unreachable: unreachable.sort() };
 }
 
 /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */
@@ -168,12 +175,13 @@ export async function locateKey(ctx: ClusterContext, key: string): Promise<Resul
   if (v < 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
   const replicas = await Promise.all(
     preferenceList(ring, key).map(async (node, rank) => {
-      const outcome = await ctx.pool.call(node, (client) => client.get(key));
+      const outcome = await ctx.pool.call(node, (client) => client.getVersioned(key));
       return {
         node,
         role: rank === 0 ? ('primary' as const) : ('replica' as const),
         status: viewOf(ctx, ctx.state.record(node)!).status,
-        holds: outcome.ok ? outcome.value !== null : null,
+        // A tombstone is the key's delete: the replica holds no value.
+        holds: outcome.ok ? outcome.value !== null && outcome.value.kind !== 'tombstone' : null,
       };
     }),
   );
