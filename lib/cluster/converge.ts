@@ -3,6 +3,7 @@ import 'server-only';
 import { mapLimit } from '../concurrency';
 import { compareItemVersions, type ItemVersion } from '../envelope';
 import { envelopeOf, type VersionedItem } from '../memcached/node-client';
+import type { Inventory } from '../plan';
 import { preferenceList, type Ring } from '../ring';
 import type { TransferContext } from './transfer';
 
@@ -63,6 +64,13 @@ export async function convergeVersions(ctx: TransferContext, ring: Ring, keys: I
   };
   await mapLimit([...keys], ctx.concurrency, (key) => (apply ? ctx.keyLocks.run(key, () => converge(key)) : converge(key)));
   return result;
+}
+
+/** Every key listed, as a value or a tombstone, once. */
+export function listedKeys(...inventories: Inventory[]): Set<string> {
+  const keys = new Set<string>();
+  for (const inventory of inventories) for (const entries of Object.values(inventory)) for (const { key } of entries) keys.add(key);
+  return keys;
 }
 
 /** The copy with the highest version, or null when no copy carries one. */

@@ -4,7 +4,7 @@ import { planMoves, planTombstoneCopies, type DeleteStep, type Inventory } from 
 import { preferenceList, type Ring } from '../ring';
 import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
 import type { ClusterContext } from './context';
-import { convergeVersions } from './converge';
+import { convergeVersions, listedKeys } from './converge';
 import { crashPoint } from './crash-point';
 import type { DataPath } from './data-path';
 import { inventoryOf } from './queries';
@@ -93,7 +93,7 @@ export async function runRepair(ctx: ClusterContext, reason = 'repair', { versio
   const copies = await copyAll(ctx.transfer, plan.copies, reason);
   const deletesCopied = await copyTombstones(ctx, ring, ring, tombstones, unreachable);
   const deleted = await deleteAll(ctx.transfer, plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
-  const converged = versions ? (await convergeVersions(ctx.transfer, ring, keysOf(inventory, tombstones), true)).divergent : 0;
+  const converged = versions ? (await convergeVersions(ctx.transfer, ring, listedKeys(inventory, tombstones), true)).divergent : 0;
   const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged, ms: Date.now() - started };
   ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
   return summary;
@@ -103,13 +103,6 @@ export async function runRepair(ctx: ClusterContext, reason = 'repair', { versio
 async function copyTombstones(ctx: ClusterContext, before: Ring, after: Ring, tombstones: Inventory, unreachable: readonly string[]): Promise<number> {
   const steps = planTombstoneCopies(before, after, tombstones, { unavailable: new Set(unreachable) });
   return steps.length === 0 ? 0 : (await copyAll(ctx.transfer, steps, null)).copied;
-}
-
-/** Every key listed, as a value or a tombstone, once. */
-export function keysOf(...inventories: Inventory[]): Set<string> {
-  const keys = new Set<string>();
-  for (const inventory of inventories) for (const entries of Object.values(inventory)) for (const { key } of entries) keys.add(key);
-  return keys;
 }
 
 /** Nodes back from an absence during a membership change: they may hold keys the ring moved away. */

@@ -8,6 +8,7 @@ import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
 import type { NodeRecord } from './cluster-state';
 import type { ClusterContext } from './context';
+import { convergeVersions, listedKeys } from './converge';
 import { previewOf, type MovePreview } from './preview';
 import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
@@ -158,11 +159,15 @@ export async function previewChange(ctx: ClusterContext, change: PlannedChange, 
       next = members.map((n) => (n.id === change.id ? { ...n, vnodes: change.vnodes } : n));
     }
   }
-  const { inventory, unreachable } = await inventoryOf(ctx);
+  const { inventory, tombstones, unreachable } = await inventoryOf(ctx);
   const to = change.type === 'repair' ? state.ring : state.ringOf(next);
   // As the change or repair will plan: unreachable nodes owed copies, suspect copies settled first, a repair's strays dropped.
   const strays = change.type === 'repair' ? returned() : [];
-  return { ok: true, preview: previewOf(state.ring, to, inventory, { unavailable: new Set(unreachable), suspects: ctx.pool.suspectsByNode(), returned: strays }) };
+  const preview = previewOf(state.ring, to, inventory, { unavailable: new Set(unreachable), suspects: ctx.pool.suspectsByNode(), returned: strays });
+  if (change.type !== 'repair') return { ok: true, preview };
+  // As the repair will, every copy is read: the keys whose copies hold different versions.
+  const { divergent } = await convergeVersions(ctx.transfer, state.ring, listedKeys(inventory, tombstones), false);
+  return { ok: true, preview: { ...preview, divergent } };
 }
 
 /** Where a key lives: its hash, ring position, owner vnode and preference list, and whether each replica holds it. */
