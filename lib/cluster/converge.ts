@@ -35,35 +35,51 @@ export async function convergeVersions(ctx: TransferContext, ring: Ring, keys: I
   const converge = async (key: string) => {
     const nodes = preferenceList(ring, key).filter((node) => ctx.pool.isUp(node) && !ctx.pool.isSuspect(node, key));
     if (nodes.length < 2) return;
-    const reads = await Promise.all(nodes.map((node) => ctx.pool.call(node, (client) => client.getVersioned(key))));
-    const copies: Copy[] = nodes.flatMap((node, i) => {
-      const read = reads[i];
-      return read.ok ? [{ node, item: read.value }] : [];
-    });
+    const outcome = await convergeKey(ctx, key, nodes, apply);
     result.compared++;
-    const newest = newestOf(copies);
-    if (!newest) return;
-    const behind = copies.filter((copy) => compareItemVersions(copy.item?.version ?? null, newest.version) < 0);
-    if (behind.length === 0) return;
-    result.divergent++;
-    if (!apply) return;
-    const ttl = await ctx.pool.call(newest.node, (client) => client.ttl(key));
-    // Gone since it was read (expired): nothing to spread.
-    if (!ttl.ok || ttl.value === null) return;
-    const expires = ttl.value < 0 ? 0 : ttl.value;
-    let failed = false;
-    for (const { node } of behind) {
-      const written = await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(newest.item), expires));
-      if (written.ok && written.value.outcome === 'stored') result.copied++;
-      else if (!written.ok) {
-        ctx.pool.markSuspect(node, key);
-        failed = true;
-      }
-    }
-    if (failed) result.failed++;
+    if (outcome.behind > 0) result.divergent++;
+    result.copied += outcome.copied;
+    if (outcome.failed) result.failed++;
   };
   await mapLimit([...keys], ctx.concurrency, (key) => (apply ? ctx.keyLocks.run(key, () => converge(key)) : converge(key)));
   return result;
+}
+
+export interface KeyConvergence {
+  /** Nodes that answered, and how many of them held an older copy than the newest (or none). */
+  answered: number;
+  behind: number;
+  copied: number;
+  /** A write of the newest copy failed (its node is marked suspect). */
+  failed: boolean;
+}
+
+/** Reads the key on `nodes` and, with `apply`, writes the newest versioned copy over the older ones (call under the key's lock). */
+export async function convergeKey(ctx: TransferContext, key: string, nodes: readonly string[], apply: boolean): Promise<KeyConvergence> {
+  const reads = await Promise.all(nodes.map((node) => ctx.pool.call(node, (client) => client.getVersioned(key))));
+  const copies: Copy[] = nodes.flatMap((node, i) => {
+    const read = reads[i];
+    return read.ok ? [{ node, item: read.value }] : [];
+  });
+  const outcome: KeyConvergence = { answered: copies.length, behind: 0, copied: 0, failed: false };
+  const newest = newestOf(copies);
+  if (!newest) return outcome;
+  const behind = copies.filter((copy) => compareItemVersions(copy.item?.version ?? null, newest.version) < 0);
+  outcome.behind = behind.length;
+  if (!apply || behind.length === 0) return outcome;
+  const ttl = await ctx.pool.call(newest.node, (client) => client.ttl(key));
+  // Gone since it was read (expired): nothing to spread.
+  if (!ttl.ok || ttl.value === null) return outcome;
+  const expires = ttl.value < 0 ? 0 : ttl.value;
+  for (const { node } of behind) {
+    const written = await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(newest.item), expires));
+    if (written.ok && written.value.outcome === 'stored') outcome.copied++;
+    else if (!written.ok) {
+      ctx.pool.markSuspect(node, key);
+      outcome.failed = true;
+    }
+  }
+  return outcome;
 }
 
 /** Every key listed, as a value or a tombstone, once. */

@@ -6,6 +6,7 @@ import { envelopeOf, type VersionedItem } from '../memcached/node-client';
 import type { CopyStep, DeleteStep } from '../plan';
 import { preferenceList, type Ring } from '../ring';
 import type { ClusterEvent } from './events';
+import { convergeKey } from './converge';
 import type { NodePool } from './node-pool';
 
 export interface TransferContext {
@@ -109,6 +110,7 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
   if (!ctx.pool.isSuspect(node, key)) return false;
   const list = preferenceList(ring, key);
   const trusted = list.filter((other) => other !== node && !ctx.pool.isSuspect(other, key));
+  if (trusted.length === 0 && list.includes(node)) return settleUntrusted(ctx, list, key);
   let answered = false;
   let found: { item: VersionedItem; ttl: number } | null = null;
   for (const other of trusted) {
@@ -134,6 +136,19 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
     if (!settled.ok) return false;
   }
   ctx.pool.clearSuspect(node, key);
+  return true;
+}
+
+/**
+ * A key whose every copy is suspect: a write reached no replica in time, so its outcome is unknown, and it may have
+ * landed on some. Once every replica answers, the copies are brought to the newest version among them (the unknown
+ * write where it landed, else the acknowledged one before it: never older), and the marks go; copies without a
+ * version stay as they are.
+ */
+async function settleUntrusted(ctx: TransferContext, list: readonly string[], key: string): Promise<boolean> {
+  const outcome = await convergeKey(ctx, key, list, true);
+  if (outcome.answered < list.length || outcome.failed) return false;
+  for (const node of list) ctx.pool.clearSuspect(node, key);
   return true;
 }
 
