@@ -66,9 +66,24 @@ async function main() {
     await rm(dataDir, { recursive: true, force: true });
   }
   const rows = [
-    { step: 'listing of the 3 nodes (what the presence-based repair reads)', median: Math.round(median(times.listing)), min: Math.round(Math.min(...times.listing)), max: Math.round(Math.max(...times.listing)) },
-    { step: `repair preview: listing and every copy read (${KEYS * 3} reads)`, median: Math.round(median(times.preview)), min: Math.round(Math.min(...times.preview)), max: Math.round(Math.max(...times.preview)) },
-    { step: `explicit repair: presence, then every copy compared, ${DIVERGED} keys converged`, median: Math.round(median(times.repair)), min: Math.round(Math.min(...times.repair)), max: Math.round(Math.max(...times.repair)) },
+    {
+      step: 'listing of the 3 nodes (what the presence-based repair reads)',
+      median: Math.round(median(times.listing)),
+      min: Math.round(Math.min(...times.listing)),
+      max: Math.round(Math.max(...times.listing)),
+    },
+    {
+      step: `repair preview: listing and every copy read (${KEYS * 3} reads)`,
+      median: Math.round(median(times.preview)),
+      min: Math.round(Math.min(...times.preview)),
+      max: Math.round(Math.max(...times.preview)),
+    },
+    {
+      step: `explicit repair: presence, then every copy compared, ${DIVERGED} keys converged`,
+      median: Math.round(median(times.repair)),
+      min: Math.round(Math.min(...times.repair)),
+      max: Math.round(Math.max(...times.repair)),
+    },
   ];
   if (wantsJson()) console.log(JSON.stringify({ keys: KEYS, diverged: DIVERGED, runs: RUNS, ms: rows }, null, 2));
   else {

@@ -116,9 +116,7 @@ export function isClean(report: HistoryReport): boolean {
  * by several processes, whose operations on one key overlap. `version` is absent where the call failed before
  * answering (an unknown outcome).
  */
-export type VersionedWrite =
-  | { kind: 'put'; key: string; value: string; version?: string; outcome: WriteOutcome }
-  | { kind: 'delete'; key: string; version?: string; outcome: WriteOutcome };
+export type VersionedWrite = { kind: 'put'; key: string; value: string; version?: string; outcome: WriteOutcome } | { kind: 'delete'; key: string; version?: string; outcome: WriteOutcome };
 
 export interface LastWriteReport {
   keys: number;
