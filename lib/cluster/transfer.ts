@@ -128,12 +128,13 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
   if (trusted.length > 0 && !answered) return false; // nobody to ask yet: keep the mark, settle later
   if (trusted.length > 0) {
     const trustedCopy = found;
-    // The trusted write (a value or a tombstone) goes over an older copy; a newer one the node holds is a write that landed there, and stays.
-    const settled =
-      trustedCopy && list.includes(node)
-        ? await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(trustedCopy.item), trustedCopy.ttl < 0 ? 0 : trustedCopy.ttl))
-        : await ctx.pool.call(node, (client) => client.delete(key));
-    if (!settled.ok) return false;
+    if (trustedCopy && list.includes(node)) {
+      // The trusted write (a value or a tombstone) goes over an older copy.
+      const settled = await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(trustedCopy.item), trustedCopy.ttl < 0 ? 0 : trustedCopy.ttl));
+      if (!settled.ok) return false;
+      // A newer copy there is a write that reached this node and not the others (its outcome unknown to them): newest wins, on every replica.
+      if (settled.value.outcome === 'older' && trustedCopy.item.version) await convergeKey(ctx, key, list.filter((other) => ctx.pool.isUp(other)), true);
+    } else if (!(await ctx.pool.call(node, (client) => client.delete(key))).ok) return false;
   }
   ctx.pool.clearSuspect(node, key);
   return true;
@@ -141,14 +142,15 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
 
 /**
  * A key whose every copy is suspect: a write reached no replica in time, so its outcome is unknown, and it may have
- * landed on some. Once every replica answers, the copies are brought to the newest version among them (the unknown
- * write where it landed, else the acknowledged one before it: never older), and the marks go; copies without a
- * version stay as they are.
+ * landed on some. The copies of the reachable replicas are brought to the newest version among them (the unknown
+ * write where it landed, else the acknowledged one before it: never older), and their marks go; copies without a
+ * version stay as they are. An unreachable replica keeps its mark, and is settled against these when it returns.
  */
 async function settleUntrusted(ctx: TransferContext, list: readonly string[], key: string): Promise<boolean> {
-  const outcome = await convergeKey(ctx, key, list, true);
-  if (outcome.answered < list.length || outcome.failed) return false;
-  for (const node of list) ctx.pool.clearSuspect(node, key);
+  const reachable = list.filter((node) => ctx.pool.isUp(node));
+  const outcome = await convergeKey(ctx, key, reachable, true);
+  if (outcome.answered < reachable.length || outcome.failed) return false;
+  for (const node of reachable) ctx.pool.clearSuspect(node, key);
   return true;
 }
 

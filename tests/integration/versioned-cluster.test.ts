@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
+import { freeze, thaw } from '@/lib/drill/faults';
 import { checkLastWriteByVersion, type VersionedWrite } from '@/lib/drill/history';
 import { compareItemVersions, encodeTombstone, encodeValue, HEADER_BYTES, itemVersion, TOMBSTONE_FLAGS, TOMBSTONE_RETENTION_SECONDS, VALUE_FLAGS, type ItemVersion } from '@/lib/envelope';
 import { hash } from '@/lib/hash';
@@ -284,5 +285,61 @@ describe('versions on one process', () => {
     const after = await f.cluster.get('tomb');
     expect(after.ok && after.value.toString()).toBe('after');
     for (const node of list) expect((await clients.get(node)!.getVersioned('tomb'))?.bytes.toString()).toBe('after');
+  });
+});
+
+describe('a write no replica acknowledged in time', () => {
+  it('is settled by the automatic repair once its replicas answer: every copy brought to the newest among them, the marks gone', async () => {
+    const f = await openFixture(3, { deadlineMs: 300 });
+    const frozen: number[] = [];
+    const clients = directClients(f.cluster);
+    try {
+      expect((await f.cluster.put('acct', 'v1')).ok).toBe(true);
+      for (const node of f.cluster.nodes()) {
+        frozen.push(node.pid!);
+        await freeze(node.pid!);
+      }
+      // Two failures each: every replica is suspect for the key, and down.
+      for (const value of ['v2', 'v3']) expect((await f.cluster.put('acct', value)).ok).toBe(false);
+      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([['down', 1], ['down', 1], ['down', 1]]);
+      for (const pid of frozen.splice(0)) thaw(pid);
+      // Whatever the frozen servers applied when they woke, one of them also got a later write (from another process, say).
+      const list = preferenceList(f.cluster.currentRing, 'acct');
+      const later = encodeValue(itemVersion(new HybridClock('other', () => Date.now() + 1000).now()), Buffer.from('landed on one'));
+      await clients.get(list[1])!.setVersioned('acct', later);
+      await f.cluster.probe();
+      const held = await replicaItems(f.cluster, clients, ['acct']);
+      for (const copy of held.get('acct')!) expect(copy?.bytes.toString()).toBe('landed on one');
+      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([['up', 0], ['up', 0], ['up', 0]]);
+      const read = await f.cluster.get('acct');
+      expect(read.ok && read.value.toString()).toBe('landed on one');
+    } finally {
+      for (const pid of frozen) thaw(pid);
+      for (const client of clients.values()) client.close();
+      await f.teardown();
+    }
+  });
+
+  it('lets a suspect copy newer than the trusted ones win everywhere, rather than keep it apart', async () => {
+    const f = await openFixture(3, { deadlineMs: 300 });
+    const clients = directClients(f.cluster);
+    const list = preferenceList(f.cluster.currentRing, 'acct');
+    const pid = f.cluster.nodes().find((n) => n.id === list[1])!.pid!;
+    try {
+      expect((await f.cluster.put('acct', 'v1')).ok).toBe(true);
+      await freeze(pid);
+      for (const value of ['v2', 'v3']) expect((await f.cluster.put('acct', value)).ok).toBe(true);
+      thaw(pid);
+      // The replica that missed those writes got a later one, made by another process while it was cut off from this one.
+      await clients.get(list[1])!.setVersioned('acct', encodeValue(itemVersion(new HybridClock('other', () => Date.now() + 1000).now()), Buffer.from('newest')));
+      await f.cluster.probe();
+      const held = await replicaItems(f.cluster, clients, ['acct']);
+      for (const copy of held.get('acct')!) expect(copy?.bytes.toString()).toBe('newest');
+      expect(f.cluster.nodes().map((n) => n.suspectKeys)).toEqual([0, 0, 0]);
+    } finally {
+      thaw(pid);
+      for (const client of clients.values()) client.close();
+      await f.teardown();
+    }
   });
 });
