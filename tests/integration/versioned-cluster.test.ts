@@ -301,7 +301,11 @@ describe('a write no replica acknowledged in time', () => {
       }
       // Two failures each: every replica is suspect for the key, and down.
       for (const value of ['v2', 'v3']) expect((await f.cluster.put('acct', value)).ok).toBe(false);
-      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([['down', 1], ['down', 1], ['down', 1]]);
+      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([
+        ['down', 1],
+        ['down', 1],
+        ['down', 1],
+      ]);
       for (const pid of frozen.splice(0)) thaw(pid);
       // Whatever the frozen servers applied when they woke, one of them also got a later write (from another process, say).
       const list = preferenceList(f.cluster.currentRing, 'acct');
@@ -310,7 +314,11 @@ describe('a write no replica acknowledged in time', () => {
       await f.cluster.probe();
       const held = await replicaItems(f.cluster, clients, ['acct']);
       for (const copy of held.get('acct')!) expect(copy?.bytes.toString()).toBe('landed on one');
-      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([['up', 0], ['up', 0], ['up', 0]]);
+      expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([
+        ['up', 0],
+        ['up', 0],
+        ['up', 0],
+      ]);
       const read = await f.cluster.get('acct');
       expect(read.ok && read.value.toString()).toBe('landed on one');
     } finally {
