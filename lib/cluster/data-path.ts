@@ -1,6 +1,6 @@
 import 'server-only';
 // The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
-import { encodeTombstone, encodeValue, itemVersion, TOMBSTONE_RETENTION_SECONDS } from '../envelope';
+import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
 import { envelopeOf, type NodeClient } from '../memcached/node-client';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
@@ -16,9 +16,12 @@ export class DataPath {
   private readonly inflight = new Set<Promise<void>>();
   /** This process's write versions: every put and delete carries one, and every version read moves it on. */
   private readonly clock: HybridClock;
+  /** The writer's id as the nodes store it (its hash), computed once rather than per write. */
+  private readonly writerHash: number;
 
   constructor(private readonly ctx: ClusterContext) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
+    this.writerHash = writerHashOf(this.clock.writer);
   }
 
   /** Writes to every node of the key's preference list in parallel; the result says which acknowledged. */
@@ -29,7 +32,7 @@ export class DataPath {
     if (bad) return bad;
     return this.tracked(key, async () => {
       const version = this.clock.now();
-      const envelope = encodeValue(itemVersion(version), bytes);
+      const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
       // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
       // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
       const shared = this.sharedWriters();
@@ -88,7 +91,7 @@ export class DataPath {
     if (bad) return bad;
     return this.tracked(key, async () => {
       const version = this.clock.now();
-      const tombstone = encodeTombstone(itemVersion(version));
+      const tombstone = encodeTombstone({ wall: version.wall, counter: version.counter, writerHash: this.writerHash });
       let existed = false;
       const replicas = await this.onEachTarget(key, async (client) => {
         const { outcome, previous } = await client.storeIfNewer(key, tombstone, TOMBSTONE_RETENTION_SECONDS, { present: true });
