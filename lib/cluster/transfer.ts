@@ -133,13 +133,8 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
       const settled = await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(trustedCopy.item), trustedCopy.ttl < 0 ? 0 : trustedCopy.ttl));
       if (!settled.ok) return false;
       // A newer copy there is a write that reached this node and not the others (its outcome unknown to them): newest wins, on every replica.
-      if (settled.value.outcome === 'older' && trustedCopy.item.version)
-        await convergeKey(
-          ctx,
-          key,
-          list.filter((other) => ctx.pool.isUp(other)),
-          true,
-        );
+      const reachable = list.filter((other) => ctx.pool.isUp(other));
+      if (settled.value.outcome === 'older' && trustedCopy.item.version) await convergeKey(ctx, key, reachable, true);
     } else if (!(await ctx.pool.call(node, (client) => client.delete(key))).ok) return false;
   }
   ctx.pool.clearSuspect(node, key);
