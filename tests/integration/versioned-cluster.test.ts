@@ -152,6 +152,38 @@ describe('two processes on one etcd writing the same keys', () => {
     expect((await alpha.put('skewed', 'later')).ok).toBe(true);
     for (const node of list) expect((await clients.get(node)!.getVersioned('skewed'))?.bytes.toString()).toBe('later');
   });
+
+  it("lets a move run by one process never put an older copy over the other process's writes: after a repair every replica holds its last write", async () => {
+    const [alpha, beta] = clusters;
+    const keys = Array.from({ length: 500 }, (_, i) => `race:${i}`);
+    const last = new Map<string, string>();
+    let moving = true;
+    let round = 0;
+    const writing = (async () => {
+      while (moving) {
+        round++;
+        await mapLimit(keys, 32, async (key) => {
+          const value = `during move ${round}: ${key}`;
+          const put = await beta.put(key, value);
+          if (put.ok) last.set(key, put.version);
+        });
+      }
+    })();
+    const added = await alpha.addNode({ id: 'node-4' });
+    moving = false;
+    await writing;
+    expect(added.ok && added.copied).toBeGreaterThan(0);
+    expect(round).toBeGreaterThan(1);
+    expect((await alpha.repair()).ok).toBe(true);
+    for (const client of clients.values()) client.close();
+    clients = directClients(alpha);
+    const held = await replicaItems(alpha, clients, keys);
+    for (const key of keys) {
+      const copies = held.get(key)!;
+      for (const copy of copies) expect(same(copy, copies[0]), `${key}: every replica holds the same bytes`).toBe(true);
+      expect(copies[0]?.version, key).toEqual(versionOf(last.get(key)!));
+    }
+  });
 });
 
 describe('versions on one process', () => {
