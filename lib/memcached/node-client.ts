@@ -122,8 +122,9 @@ export class NodeClient {
   }
 
   /** Stores an envelope whatever the node holds: one round trip, for a writer that knows it writes the newest version. */
-  async setVersioned(key: string, envelope: Envelope, expires = 0): Promise<void> {
-    await this.set(key, envelope.value, expires, envelope.flags);
+  setVersioned(key: string, envelope: Envelope, expires = 0): Promise<void> {
+    // No async wrapper of its own: on the data path's hottest call, the extra promise showed in the profile.
+    return this.set(key, envelope.value, expires, envelope.flags);
   }
 
   /**
