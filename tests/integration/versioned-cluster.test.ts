@@ -320,6 +320,18 @@ describe('versions on one process', () => {
   });
 });
 
+/** Resolves once the nodes' copies of `acct` stop changing: a server woken from SIGSTOP applies what it had buffered. */
+async function quiet(clients: Map<string, NodeClient>, nodes: readonly string[]): Promise<void> {
+  const read = () => Promise.all(nodes.map(async (node) => (await clients.get(node)!.getVersioned('acct'))?.value.toString('hex')));
+  let before = await read();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const now = await read();
+    if (now.every((value, i) => value === before[i])) return;
+    before = now;
+  }
+}
+
 describe('a write no replica acknowledged in time', () => {
   it('is settled by the automatic repair once its replicas answer: every copy brought to the newest among them, the marks gone', async () => {
     const f = await openFixture(3, { deadlineMs: 300 });
@@ -339,8 +351,10 @@ describe('a write no replica acknowledged in time', () => {
         ['down', 1],
       ]);
       for (const pid of frozen.splice(0)) thaw(pid);
-      // Whatever the frozen servers applied when they woke, one of them also got a later write (from another process, say).
       const list = preferenceList(f.cluster.currentRing, 'acct');
+      // Woken, each server applies whatever writes it had buffered...
+      await quiet(clients, list);
+      // ...and one of them also gets a later write (from another process, say).
       const later = encodeValue(itemVersion(new HybridClock('other', () => Date.now() + 1000).now()), Buffer.from('landed on one'));
       await clients.get(list[1])!.setVersioned('acct', later);
       await f.cluster.probe();
@@ -370,7 +384,8 @@ describe('a write no replica acknowledged in time', () => {
       await freeze(pid);
       for (const value of ['v2', 'v3']) expect((await f.cluster.put('acct', value)).ok).toBe(true);
       thaw(pid);
-      // The replica that missed those writes got a later one, made by another process while it was cut off from this one.
+      // Woken, it applies whatever writes it had buffered; then it gets a later one, made by another process.
+      await quiet(clients, [list[1]]);
       await clients.get(list[1])!.setVersioned('acct', encodeValue(itemVersion(new HybridClock('other', () => Date.now() + 1000).now()), Buffer.from('newest')));
       await f.cluster.probe();
       const held = await replicaItems(f.cluster, clients, ['acct']);
