@@ -34,8 +34,6 @@ export class NodePool {
   private readonly members = new Map<string, Member>();
   /** Per node, keys whose copy there is suspect: written or deleted while the node could not be reached. */
   private readonly suspects = new Map<string, Set<string>>();
-  /** Keys last written by a write no node acknowledged: it may have reached some copies only. */
-  private readonly undecided = new Set<string>();
 
   constructor(
     private readonly deadlineMs: number,
@@ -134,18 +132,6 @@ export class NodePool {
     if (!keys?.delete(key)) return;
     if (keys.size === 0) this.suspects.delete(node);
     this.listener.suspectsChanged(node, [], [key]);
-  }
-
-  markUndecided(key: string): void {
-    this.undecided.add(key);
-  }
-
-  clearUndecided(key: string): void {
-    this.undecided.delete(key);
-  }
-
-  undecidedKeys(): string[] {
-    return [...this.undecided];
   }
 
   suspectCount(node: string): number {

@@ -1,4 +1,6 @@
 // A history of operations on a key space and its check: nothing acknowledged lost, nothing stale, resurrected or never written.
+import { compareItemVersions, itemVersion, type ItemVersion } from '../envelope';
+import { decodeVersion } from '../version';
 
 /**
  * `ok`: acknowledged. `unknown`: the call failed in a way that may still have taken effect (a timeout,
@@ -170,4 +172,55 @@ function leadingUpTo(list: readonly Op[], upTo: number): { history: Op[]; omitte
 /** True when the history shows no anomaly: nothing lost, stale, phantom, missed or stale on read. */
 export function isClean(report: HistoryReport): boolean {
   return report.lost.length + report.stale.length + report.phantom.length + report.missedReads + report.staleReads === 0;
+}
+
+/**
+ * A write with the version it carried (`PutResult.version`, `DeleteResult.version`), for keys written concurrently
+ * by several processes, whose operations on one key overlap. `version` is absent where the call failed before
+ * answering (an unknown outcome).
+ */
+export type VersionedWrite = { kind: 'put'; key: string; value: string; version?: string; outcome: WriteOutcome } | { kind: 'delete'; key: string; version?: string; outcome: WriteOutcome };
+
+export interface LastWriteReport {
+  keys: number;
+  /** Keys holding an older write than the newest acknowledged one, or absent when that one is a put. */
+  stale: string[];
+  /** Keys holding a value no write of theirs carried. */
+  phantom: string[];
+}
+
+/**
+ * The last write by version: each key must hold the write with the highest version among those that took effect.
+ * Acknowledged writes did; an unknown one may have, so it may be the one held when its version (if known) is above
+ * every acknowledged one. Versions compare as the nodes compare them (lib/envelope: the writer by its hash).
+ */
+export function checkLastWriteByVersion(writes: readonly VersionedWrite[], final: ReadonlyMap<string, string | null>): LastWriteReport {
+  const byKey = new Map<string, VersionedWrite[]>();
+  for (const write of writes) if (write.outcome !== 'refused') (byKey.get(write.key) ?? byKey.set(write.key, []).get(write.key)!).push(write);
+  const report: LastWriteReport = { keys: byKey.size, stale: [], phantom: [] };
+  for (const [key, list] of byKey) {
+    let newest: ItemVersion | null = null;
+    for (const write of list) if (write.outcome === 'ok') newest = laterOf(newest, itemVersionOf(write));
+    const allowed = list.filter((write) => {
+      const version = itemVersionOf(write);
+      if (write.outcome === 'ok') return compareItemVersions(version, newest) === 0;
+      return version === null || compareItemVersions(version, newest) > 0;
+    });
+    const value = final.get(key) ?? null;
+    const held = allowed.some((write) => (write.kind === 'delete' ? value === null : write.value === value)) || (newest === null && value === null);
+    if (held) continue;
+    const written = list.some((write) => write.kind === 'put' && write.value === value);
+    (value === null || written ? report.stale : report.phantom).push(key);
+  }
+  for (const [key, value] of final) if (value !== null && !byKey.has(key)) report.phantom.push(key);
+  return report;
+}
+
+function itemVersionOf(write: VersionedWrite): ItemVersion | null {
+  const version = write.version ? decodeVersion(write.version) : null;
+  return version ? itemVersion(version) : null;
+}
+
+function laterOf(a: ItemVersion | null, b: ItemVersion | null): ItemVersion | null {
+  return compareItemVersions(a, b) >= 0 ? a : b;
 }

@@ -80,7 +80,7 @@ describe('refused and failed writes', () => {
     expect(read.ok && ['v1', 'v2']).toContain(read.ok && read.value.toString());
   });
 
-  it('a write no replica could take leaves the one that took the last acknowledged write trusted: repair copies from it', async () => {
+  it('a write no replica could take never lets repair put an older copy over the last acknowledged one', async () => {
     fixture = await openFixture(3, { deadlineMs: 200 });
     const f = fixture;
     expect(await f.cluster.put('acct:7', 'v1')).toMatchObject({ ok: true, acknowledged: 3 });
