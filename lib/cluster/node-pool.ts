@@ -28,7 +28,8 @@ export interface PoolListener {
 
 /** Consecutive transport failures after which a node is marked down. */
 const FAILURES_TO_DOWN = 2;
-const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
+/** `draining`: the server had not finished with an earlier connection for a whole deadline, as unanswering as a timeout. */
+const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol', 'draining']);
 
 export class NodePool {
   private readonly members = new Map<string, Member>();
