@@ -37,13 +37,15 @@ export interface Envelope {
   value: Buffer;
 }
 
-export type Decoded =
-  | { kind: 'value'; version: ItemVersion; bytes: Buffer }
-  | { kind: 'tombstone'; version: ItemVersion; bytes: Buffer }
-  | { kind: 'unversioned'; version: null; bytes: Buffer };
+export type Decoded = { kind: 'value'; version: ItemVersion; bytes: Buffer } | { kind: 'tombstone'; version: ItemVersion; bytes: Buffer } | { kind: 'unversioned'; version: null; bytes: Buffer };
 
 export function itemVersion(version: WriteVersion): ItemVersion {
-  return { wall: version.wall, counter: version.counter, writerHash: hash(version.writer) };
+  return { wall: version.wall, counter: version.counter, writerHash: writerHashOf(version.writer) };
+}
+
+/** The writer's id as versions on the nodes carry it. */
+export function writerHashOf(writer: string): number {
+  return hash(writer);
 }
 
 /** Order of writes on the nodes: wall, counter, writer hash; unversioned (null) before every versioned write. */

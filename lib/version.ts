@@ -16,6 +16,8 @@ const WALL_DIGITS = 12; // 48 bits of milliseconds: until the year 10889
 const COUNTER_DIGITS = 8;
 const MAX_WALL = 16 ** WALL_DIGITS - 1;
 const MAX_COUNTER = 16 ** COUNTER_DIGITS - 1;
+/** How far ahead of this process's clock a version read from a node may be and still move the clock on. */
+const MAX_OBSERVED_AHEAD_MS = 5 * 60_000;
 
 export function isWriterId(writer: string): boolean {
   return WRITER.test(writer);
@@ -92,6 +94,16 @@ export class HybridClock {
   receive(remote: WriteVersion): WriteVersion {
     this.last = receive(this.last, remote, this.physical(), this.writer);
     return this.last;
+  }
+
+  /**
+   * `receive` for a version read from a node, where only the writer's hash travels (the writer plays no part in
+   * the bump). A version further ahead of this clock than `maxAheadMs` is ignored: one forged or skewed item must
+   * not drag every later write of this process to the end of time.
+   */
+  observe(wall: number, counter: number, maxAheadMs = MAX_OBSERVED_AHEAD_MS): void {
+    if (wall - this.physical() > maxAheadMs) return;
+    this.receive({ wall, counter, writer: this.writer });
   }
 
   /** `receive` for an encoded version; text that is not a version is ignored. */

@@ -10,14 +10,15 @@ function planExtras(preview: MovePreview): string {
   const extras = [];
   if (preview.settles > 0) extras.push(`${formatCount(preview.settles)} suspect or stray copies settled first`);
   if (preview.deferred > 0) extras.push(`${formatCount(preview.deferred)} copies wait for unreachable nodes`);
+  if (preview.divergent) extras.push(`${formatCount(preview.divergent)} keys whose copies hold different versions brought to the newest`);
   return extras.length > 0 ? ` (${extras.join('; ')})` : '';
 }
 
 function RepairFigures({ preview }: { preview: MovePreview }) {
-  if (preview.copies + preview.deletes + preview.settles + preview.deferred === 0) {
+  if (preview.copies + preview.deletes + preview.settles + preview.deferred + (preview.divergent ?? 0) === 0) {
     return (
       <p className="text-sm" data-preview data-preview-copies={0} data-preview-deletes={0}>
-        Nothing needs repair: all {formatCount(preview.keys)} keys are on every replica of their lists, and nowhere else.
+        Nothing needs repair: all {formatCount(preview.keys)} keys are on every replica of their lists with one version, and nowhere else.
       </p>
     );
   }

@@ -150,9 +150,9 @@ export class Changes {
     });
   }
 
-  /** Brings every key back to its full preference list and removes copies that do not belong; waits its turn. */
-  repair(): Promise<Result<{ repair: MoveSummary }>> {
-    return this.locked('wait', async () => ({ ok: true, repair: await runRepair(this.ctx) }));
+  /** Brings every key back to its full preference list and removes copies that do not belong (and, with `versions`, brings every copy to its key's newest version); waits its turn. */
+  repair(options: { versions?: boolean } = {}): Promise<Result<{ repair: MoveSummary }>> {
+    return this.locked('wait', async () => ({ ok: true, repair: await runRepair(this.ctx, 'repair', options) }));
   }
 
   /** Resolves a change journaled by a process that died, and stops this machine's processes of nodes outside the ring. */

@@ -299,8 +299,9 @@ export class Cluster {
     return this.changes.stopLocalNodes();
   }
 
+  /** The explicit repair: besides presence, it reads every copy and brings each key's copies to its newest version. */
   repair(): Promise<Result<{ repair: MoveSummary }>> {
-    return this.changes.repair();
+    return this.changes.repair({ versions: true });
   }
 
   /** Probes every node once; a node back from down or restarted is repaired. */

@@ -1,8 +1,10 @@
 import 'server-only';
 // The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
-import type { NodeClient } from '../memcached/node-client';
+import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
+import { envelopeOf, type NodeClient } from '../memcached/node-client';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
+import { encodeVersion, HybridClock } from '../version';
 import type { ClusterContext } from './context';
 import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
 
@@ -12,8 +14,15 @@ const ITEM_OVERHEAD_BYTES = 1024;
 export class DataPath {
   /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
   private readonly inflight = new Set<Promise<void>>();
+  /** This process's write versions: every put and delete carries one, and every version read moves it on. */
+  private readonly clock: HybridClock;
+  /** The writer's id as the nodes store it (its hash), computed once rather than per write. */
+  private readonly writerHash: number;
 
-  constructor(private readonly ctx: ClusterContext) {}
+  constructor(private readonly ctx: ClusterContext) {
+    this.clock = new HybridClock(ctx.state.store.writer, Date.now);
+    this.writerHash = writerHashOf(this.clock.writer);
+  }
 
   /** Writes to every node of the key's preference list in parallel; the result says which acknowledged. */
   async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
@@ -22,10 +31,15 @@ export class DataPath {
     const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return bad;
     return this.tracked(key, async () => {
-      const replicas = await this.onEachTarget(key, (client) => client.set(key, bytes, ttl));
+      const version = this.clock.now();
+      const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
+      // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
+      // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
+      const shared = this.sharedWriters();
+      const replicas = await this.onEachTarget(key, (client) => (shared ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       const acknowledged = replicas.filter((r) => r.ok).length;
       this.ctx.changed();
-      if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas };
+      if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas, version: encodeVersion(version) };
       if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
       if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
       return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
@@ -46,15 +60,19 @@ export class DataPath {
         tried.push({ node, ok: false, error: 'suspect' });
         continue;
       }
-      const outcome = await pool.call(node, (client) => client.get(key));
+      const outcome = await pool.call(node, (client) => client.getVersioned(key));
       if (!outcome.ok) tried.push({ node, ok: false, error: outcome.error });
       else if (!outcome.value) {
         tried.push({ node, ok: false, error: 'miss' });
         missing.push(node);
       } else {
-        tried.push({ node, ok: true });
+        const item = outcome.value;
+        if (item.version) this.clock.observe(item.version.wall, item.version.counter);
         const repaired = missing.length > 0 && !state.transition ? await this.readRepair(key, node, missing) : [];
-        return { ok: true, key, value: outcome.value.value, servedBy: node, tried, repaired };
+        // A tombstone is a recorded delete, not an empty node: believed from the first replica that holds it.
+        if (item.kind === 'tombstone') return fail('not_found', `no key ${key} is stored (${node} holds its delete)`);
+        tried.push({ node, ok: true });
+        return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired };
       }
     }
     // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
@@ -64,17 +82,23 @@ export class DataPath {
     return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
   }
 
-  /** Deletes from every node of the preference list; `deleted` says whether any held it. */
+  /**
+   * Writes a tombstone to every node of the preference list, so older writes arriving later lose to it; `deleted`
+   * says whether a replica held a value it replaced. A conditional write reads first, which is what tells.
+   */
   async delete(key: string): Promise<Result<DeleteResult>> {
     const bad = this.checkWritable(key);
     if (bad) return bad;
     return this.tracked(key, async () => {
+      const version = this.clock.now();
+      const tombstone = encodeTombstone({ wall: version.wall, counter: version.counter, writerHash: this.writerHash });
       let existed = false;
       const replicas = await this.onEachTarget(key, async (client) => {
-        existed = (await client.delete(key)) || existed;
+        const { outcome, previous } = await client.storeIfNewer(key, tombstone, TOMBSTONE_RETENTION_SECONDS, { present: true });
+        if (outcome === 'stored' && (previous === 'value' || previous === 'unversioned')) existed = true;
       });
       this.ctx.changed();
-      if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas };
+      if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas, version: encodeVersion(version) };
       return fail('unavailable', `no replica acknowledged the delete of ${key}: ${describeOutcomes(replicas)}`);
     });
   }
@@ -144,22 +168,30 @@ export class DataPath {
     return [...new Set([...preferenceList(transition.to, key), ...current])];
   }
 
-  /** Gives `missing` nodes the value `source` holds, with its remaining TTL; `add` never overwrites a newer write. */
+  /**
+   * Gives `missing` nodes what `source` holds (a value or a delete), with its remaining TTL. The write is
+   * conditional, so it never lands over a newer write made meanwhile.
+   */
   private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
     const { pool, state } = this.ctx;
     return this.tracked(key, async () => {
       if (state.transition) return [];
-      const read = await pool.call(source, async (client) => ({ stored: await client.get(key), ttl: await client.ttl(key) }));
-      if (!read.ok || !read.value.stored || read.value.ttl === null) return [];
-      const { stored, ttl } = read.value;
+      const read = await pool.call(source, async (client) => ({ item: await client.getVersioned(key), ttl: await client.ttl(key) }));
+      if (!read.ok || !read.value.item || read.value.ttl === null) return [];
+      const { item, ttl } = read.value;
       const repaired: string[] = [];
       for (const node of missing) {
-        const outcome = await pool.call(node, (client) => client.add(key, stored.value, ttl < 0 ? 0 : ttl, stored.flags));
-        if (outcome.ok && outcome.value) repaired.push(node);
+        const outcome = await pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(item), ttl < 0 ? 0 : ttl));
+        if (outcome.ok && outcome.value.outcome === 'stored') repaired.push(node);
       }
       if (repaired.length > 0) this.ctx.changed();
       return repaired;
     });
+  }
+
+  /** Other processes may write the same keys (the store is shared): writes must then be conditional. */
+  private sharedWriters(): boolean {
+    return this.ctx.state.store.kind !== 'file';
   }
 
   /** Names the full nodes with their memory limit, and the ways to make room. */

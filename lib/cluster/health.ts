@@ -27,6 +27,9 @@ export class Health {
             const instance = instanceOf(stats);
             const restarted = record.instance !== undefined && !sameInstance(record.instance, instance);
             const returned = pool.status(record.id) === 'down' || record.down === true;
+            // Back from a freeze, a node may still apply writes it was sent before it stopped answering, over a
+            // repair's (see WriteFence): it is trusted, and repaired, at the first probe after it has finished with them.
+            if (returned && pool.unsettled(record.id)) return;
             pool.markUp(record.id);
             if (restarted || returned || record.instance === undefined) void state.markUp(record.id, instance);
             if (restarted || returned) {

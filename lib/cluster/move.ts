@@ -1,10 +1,11 @@
 import 'server-only';
 // Moving keys: a membership change (plan, journal, copy, switch the ring, delete) and a repair of the ring as it is.
-import { planMoves, type DeleteStep } from '../plan';
-import { preferenceList } from '../ring';
+import { planMoves, planTombstoneCopies, type DeleteStep, type Inventory } from '../plan';
+import { preferenceList, type Ring } from '../ring';
 import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
 import type { ClusterContext } from './context';
 import { ControlPlaneError } from './control-plane';
+import { convergeVersions, listedKeys } from './converge';
 import { crashPoint } from './crash-point';
 import type { DataPath } from './data-path';
 import { ackOf } from './foreign-change';
@@ -48,7 +49,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
     await data.settled();
     const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
-    const { inventory, unreachable } = await inventoryOf(ctx, ids);
+    const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids);
     for (const id of unreachable) if (nodes.some((n) => n.id === id)) await state.setHealth(id, { missedMove: true });
     const plan = planMoves(fromRing, to, inventory, { unavailable: new Set(unreachable) });
     for (const id of unreachable) transition.unavailable.add(id);
@@ -60,7 +61,8 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
     const started = Date.now();
     const copying = progressOf(ctx, journal, 'copying', plan.copies.length);
-    const copies = await copyAll(ctx.transfer, plan.copies, reason, transition.dirty, copying);
+    const copies = await copyAll(ctx.transfer, plan.copies, reason, copying);
+    const deletesCopied = await copyTombstones(ctx, fromRing, to, tombstones, unreachable);
 
     // The new ring is stored before any old copy goes: a restart must not find the old ring over moved keys.
     await state.commitRing(nodes);
@@ -81,7 +83,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
     let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
     if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;
-    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged: 0, ms: Date.now() - started };
     ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   } finally {
@@ -103,19 +105,31 @@ async function acknowledged(ctx: ClusterContext, tag: string): Promise<string[]>
   throw new ControlPlaneError(acks.error === 'unavailable' ? acks.message : `the change was not acknowledged: ${acks.message}`);
 }
 
-/** Brings every key of the ring onto exactly its preference list, from trusted copies only. */
-export async function runRepair(ctx: ClusterContext, reason = 'repair'): Promise<MoveSummary> {
+/**
+ * Brings every key of the ring onto exactly its preference list, from trusted copies only. With `versions`, it
+ * then reads every copy of every key and brings the copies that hold an older version than another to the newest
+ * (keys times replicas reads: the explicit repair does it, the automatic one after a node returns does not).
+ */
+export async function runRepair(ctx: ClusterContext, reason = 'repair', { versions = false }: { versions?: boolean } = {}): Promise<MoveSummary> {
   const started = Date.now();
   const settled = (await settleSuspects(ctx.transfer, ctx.state.ring)) + (await dropStraysOfReturnedNodes(ctx));
-  const { inventory, unreachable } = await inventoryOf(ctx);
+  const { inventory, tombstones, unreachable } = await inventoryOf(ctx);
   const ring = ctx.state.ring;
   const plan = planMoves(ring, ring, inventory, { unavailable: new Set(unreachable) });
   ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
-  const copies = await copyAll(ctx.transfer, plan.copies, reason, null);
+  const copies = await copyAll(ctx.transfer, plan.copies, reason);
+  const deletesCopied = await copyTombstones(ctx, ring, ring, tombstones, unreachable);
   const deleted = await deleteAll(ctx.transfer, plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
-  const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, ms: Date.now() - started };
+  const converged = versions ? (await convergeVersions(ctx.transfer, ring, listedKeys(inventory, tombstones), true)).divergent : 0;
+  const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged, ms: Date.now() - started };
   ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
   return summary;
+}
+
+/** Gives the nodes of each deleted key's list that lack its tombstone a copy (see planTombstoneCopies); returns how many were made. */
+async function copyTombstones(ctx: ClusterContext, before: Ring, after: Ring, tombstones: Inventory, unreachable: readonly string[]): Promise<number> {
+  const steps = planTombstoneCopies(before, after, tombstones, { unavailable: new Set(unreachable) });
+  return steps.length === 0 ? 0 : (await copyAll(ctx.transfer, steps, null)).copied;
 }
 
 /** Nodes back from an absence during a membership change: they may hold keys the ring moved away. */

@@ -1,6 +1,7 @@
 import 'server-only';
 // The cluster's connections and health: one client per node, calls under deadlines, down after repeated failures, suspect copies.
 import { NodeClient, NodeError } from '../memcached/node-client';
+import { WriteFence } from '../memcached/write-fence';
 
 export interface PoolAddress {
   host: string;
@@ -14,6 +15,8 @@ interface Member {
   status: 'up' | 'down';
   failures: number;
   client: NodeClient | null;
+  /** Outlives the clients, each replaced after a failure: their thrown-away connections may still deliver writes. */
+  fence: WriteFence;
 }
 
 export interface PoolListener {
@@ -25,7 +28,8 @@ export interface PoolListener {
 
 /** Consecutive transport failures after which a node is marked down. */
 const FAILURES_TO_DOWN = 2;
-const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol']);
+/** `draining`: the server had not finished with an earlier connection for a whole deadline, as unanswering as a timeout. */
+const TRANSPORT_ERRORS = new Set(['timeout', 'unreachable', 'closed', 'protocol', 'draining']);
 
 export class NodePool {
   private readonly members = new Map<string, Member>();
@@ -43,7 +47,7 @@ export class NodePool {
   /** Adds a node, or points an existing one at a new address (dropping its connection). */
   track(id: string, address: PoolAddress, status: 'up' | 'down'): void {
     this.members.get(id)?.client?.close();
-    this.members.set(id, { address: { ...address }, status, failures: 0, client: null });
+    this.members.set(id, { address: { ...address }, status, failures: 0, client: null, fence: new WriteFence() });
   }
 
   forget(id: string): void {
@@ -58,6 +62,11 @@ export class NodePool {
 
   isUp(id: string): boolean {
     return this.members.get(id)?.status === 'up';
+  }
+
+  /** True while writes sent to the node on a thrown-away connection may still be applied (no write is sent to it meanwhile). */
+  unsettled(id: string): boolean {
+    return this.members.get(id)?.fence.holding ?? false;
   }
 
   markUp(id: string): void {
@@ -115,7 +124,7 @@ export class NodePool {
   }
 
   private clientOf(member: Member): NodeClient {
-    member.client ??= new NodeClient(member.address, { deadlineMs: this.deadlineMs });
+    member.client ??= new NodeClient(member.address, { deadlineMs: this.deadlineMs, fence: member.fence });
     return member.client;
   }
 

@@ -20,6 +20,8 @@ export interface MovePreview {
   deferred: number;
   /** Suspect copies, and stray copies on nodes back from an absence, brought in line before the plan. */
   settles: number;
+  /** A repair's only: keys whose copies hold different versions, which it brings to the newest (every copy is read to count them). */
+  divergent?: number;
 }
 
 /** What besides the listings shapes a plan: the nodes that cannot be reached, the suspect marks, the nodes back from an absence. */

@@ -8,6 +8,7 @@ import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
 import type { NodeRecord } from './cluster-state';
 import type { ClusterContext } from './context';
+import { convergeVersions, listedKeys } from './converge';
 import { previewOf, type MovePreview } from './preview';
 import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
@@ -42,20 +43,27 @@ export function unknownNode(ctx: ClusterContext, id: string): Failure {
   return fail('unknown_node', `no node ${JSON.stringify(id)} in the ring (nodes: ${known})`);
 }
 
-/** Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect copies left out. */
-export async function inventoryOf(ctx: ClusterContext, ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; unreachable: string[] }> {
+/**
+ * Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect
+ * copies left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
+ */
+export async function inventoryOf(ctx: ClusterContext, ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
   const { pool } = ctx;
   const inventory: Record<string, KeyEntry[]> = {};
+  const tombstones: Record<string, KeyEntry[]> = {};
   const unreachable: string[] = [];
   await Promise.all(
     ids.map(async (id) => {
-      const outcome = await pool.call(id, (client) => client.inventory());
+      const outcome = await pool.call(id, (client) => client.listing());
       if (!outcome.ok) return void unreachable.push(id);
       // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-      inventory[id] = pool.suspectCount(id) === 0 ? outcome.value : outcome.value.filter(({ key }) => !pool.isSuspect(id, key));
+      const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
+      const { keys, tombstones: deletes } = outcome.value;
+      inventory[id] = pool.suspectCount(id) === 0 ? keys : keys.filter(trusted);
+      tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
     }),
   );
-  return { inventory, unreachable: unreachable.sort() };
+  return { inventory, tombstones, unreachable: unreachable.sort() };
 }
 
 /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */
@@ -152,11 +160,15 @@ export async function previewChange(ctx: ClusterContext, change: PlannedChange, 
       next = members.map((n) => (n.id === change.id ? { ...n, vnodes: change.vnodes } : n));
     }
   }
-  const { inventory, unreachable } = await inventoryOf(ctx);
+  const { inventory, tombstones, unreachable } = await inventoryOf(ctx);
   const to = change.type === 'repair' ? state.ring : state.ringOf(next);
   // As the change or repair will plan: unreachable nodes owed copies, suspect copies settled first, a repair's strays dropped.
   const strays = change.type === 'repair' ? returned() : [];
-  return { ok: true, preview: previewOf(state.ring, to, inventory, { unavailable: new Set(unreachable), suspects: ctx.pool.suspectsByNode(), returned: strays }) };
+  const preview = previewOf(state.ring, to, inventory, { unavailable: new Set(unreachable), suspects: ctx.pool.suspectsByNode(), returned: strays });
+  if (change.type !== 'repair') return { ok: true, preview };
+  // As the repair will, every copy is read: the keys whose copies hold different versions.
+  const { divergent } = await convergeVersions(ctx.transfer, state.ring, listedKeys(inventory, tombstones), false);
+  return { ok: true, preview: { ...preview, divergent } };
 }
 
 /** Where a key lives: its hash, ring position, owner vnode and preference list, and whether each replica holds it. */
@@ -169,12 +181,13 @@ export async function locateKey(ctx: ClusterContext, key: string): Promise<Resul
   if (v < 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
   const replicas = await Promise.all(
     preferenceList(ring, key).map(async (node, rank) => {
-      const outcome = await ctx.pool.call(node, (client) => client.get(key));
+      const outcome = await ctx.pool.call(node, (client) => client.getVersioned(key));
       return {
         node,
         role: rank === 0 ? ('primary' as const) : ('replica' as const),
         status: viewOf(ctx, ctx.state.record(node)!).status,
-        holds: outcome.ok ? outcome.value !== null : null,
+        // A tombstone is the key's delete: the replica holds no value.
+        holds: outcome.ok ? outcome.value !== null && outcome.value.kind !== 'tombstone' : null,
       };
     }),
   );

@@ -1,10 +1,12 @@
 import 'server-only';
 // Executing plans against memcached: copies and deletes with progress, and bringing suspect or stray copies in line.
 import { mapLimit, type KeyLocks } from '../concurrency';
-import type { StoredValue } from '../memcached/node-client';
+import { TOMBSTONE_RETENTION_SECONDS } from '../envelope';
+import { envelopeOf, type VersionedItem } from '../memcached/node-client';
 import type { CopyStep, DeleteStep } from '../plan';
 import { preferenceList, type Ring } from '../ring';
 import type { ClusterEvent } from './events';
+import { convergeKey } from './converge';
 import type { NodePool } from './node-pool';
 
 export interface TransferContext {
@@ -23,24 +25,24 @@ export interface CopyResult {
 }
 
 /**
- * Executes copies, each under its key's lock. A key in `dirty` was written during the move, which
- * already put the newer value in place, so its copy is skipped rather than overwriting it.
+ * Executes copies, each under its key's lock (this process's writes wait) and each a conditional write (so a
+ * newer write, from this process during a move or from another, is never overwritten by the copy).
  */
-export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[], reason: string, dirty: ReadonlySet<string> | null, onStep?: (done: number) => void): Promise<CopyResult> {
+export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[], reason: string | null, onStep?: (done: number) => void): Promise<CopyResult> {
   const result: CopyResult = { copied: 0, skipped: 0, failedKeys: new Set() };
   let done = 0;
   let reported = 0;
   await mapLimit(copies, ctx.concurrency, (step) =>
     ctx.keyLocks.run(step.key, async () => {
       const expired = step.exp !== -1 && step.exp <= Date.now() / 1000;
-      const outcome = dirty?.has(step.key) || expired ? 'skipped' : await copyOne(ctx, step);
+      const outcome = expired ? 'skipped' : await copyOne(ctx, step);
       if (outcome === 'copied') result.copied++;
       else if (outcome === 'skipped') result.skipped++;
       else result.failedKeys.add(step.key);
       done++;
       onStep?.(done);
       // Progress at most every 1% so a 100k-key move does not flood listeners.
-      if (done === copies.length || done - reported >= Math.max(1, copies.length / 100)) {
+      if (reason !== null && (done === copies.length || done - reported >= Math.max(1, copies.length / 100))) {
         reported = done;
         ctx.events.emit({ type: 'move-progress', reason, done, total: copies.length });
       }
@@ -49,21 +51,29 @@ export async function copyAll(ctx: TransferContext, copies: readonly CopyStep[],
   return result;
 }
 
-/** One copy: the value and flags from the first source that has it, with the key's absolute expiry. */
+/**
+ * One copy: the item (a value or a delete) from the first source that has it, with the key's absolute expiry.
+ * The copy is skipped where the target already holds that write or a newer one.
+ */
 async function copyOne(ctx: TransferContext, step: CopyStep): Promise<'copied' | 'skipped' | 'failed'> {
-  let found: StoredValue | null = null;
+  let found: VersionedItem | null = null;
   for (const source of step.sources) {
-    const read = await ctx.pool.call(source, (client) => client.get(step.key));
+    const read = await ctx.pool.call(source, (client) => client.getVersioned(step.key));
     if (read.ok && read.value) {
       found = read.value;
       break;
     }
   }
   if (!found) return 'skipped';
-  const stored = found;
+  const item = found;
+  const deleted = item.kind === 'tombstone';
+  // A tombstone's source written over since it was listed: the newer value reaches the new list by itself, and takes no TTL from the tombstone.
+  if (step.tombstone && !deleted) return 'skipped';
   // An expiry past 30 days is an absolute unix time to memcached, so the copy expires when the original would.
-  const written = await ctx.pool.call(step.to, (client) => client.set(step.key, stored.value, step.exp === -1 ? 0 : step.exp, stored.flags));
-  if (written.ok) return 'copied';
+  // A key deleted since it was listed is copied as its tombstone, kept for the retention time.
+  const expires = deleted && !step.tombstone ? TOMBSTONE_RETENTION_SECONDS : step.exp === -1 ? 0 : step.exp;
+  const written = await ctx.pool.call(step.to, (client) => client.storeIfNewer(step.key, envelopeOf(item), expires));
+  if (written.ok) return written.value.outcome === 'stored' ? 'copied' : 'skipped';
   ctx.pool.markSuspect(step.to, step.key);
   return 'failed';
 }
@@ -100,30 +110,48 @@ async function settleSuspect(ctx: TransferContext, ring: Ring, node: string, key
   if (!ctx.pool.isSuspect(node, key)) return false;
   const list = preferenceList(ring, key);
   const trusted = list.filter((other) => other !== node && !ctx.pool.isSuspect(other, key));
+  if (trusted.length === 0 && list.includes(node)) return settleUntrusted(ctx, list, key);
   let answered = false;
-  let found: { stored: StoredValue; ttl: number } | null = null;
+  let found: { item: VersionedItem; ttl: number } | null = null;
   for (const other of trusted) {
     const read = await ctx.pool.call(other, async (client) => {
-      const stored = await client.get(key);
-      return stored ? { stored, ttl: await client.ttl(key) } : null;
+      const item = await client.getVersioned(key);
+      return item ? { item, ttl: await client.ttl(key) } : null;
     });
     if (!read.ok) continue;
     answered = true;
     if (read.value && read.value.ttl !== null) {
-      found = { stored: read.value.stored, ttl: read.value.ttl };
+      found = { item: read.value.item, ttl: read.value.ttl };
       break;
     }
   }
   if (trusted.length > 0 && !answered) return false; // nobody to ask yet: keep the mark, settle later
   if (trusted.length > 0) {
-    const value = found;
-    const settled =
-      value && list.includes(node)
-        ? await ctx.pool.call(node, (client) => client.set(key, value.stored.value, value.ttl < 0 ? 0 : value.ttl, value.stored.flags))
-        : await ctx.pool.call(node, (client) => client.delete(key));
-    if (!settled.ok) return false;
+    const trustedCopy = found;
+    if (trustedCopy && list.includes(node)) {
+      // The trusted write (a value or a tombstone) goes over an older copy.
+      const settled = await ctx.pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(trustedCopy.item), trustedCopy.ttl < 0 ? 0 : trustedCopy.ttl));
+      if (!settled.ok) return false;
+      // A newer copy there is a write that reached this node and not the others (its outcome unknown to them): newest wins, on every replica.
+      const reachable = list.filter((other) => ctx.pool.isUp(other));
+      if (settled.value.outcome === 'older' && trustedCopy.item.version) await convergeKey(ctx, key, reachable, true);
+    } else if (!(await ctx.pool.call(node, (client) => client.delete(key))).ok) return false;
   }
   ctx.pool.clearSuspect(node, key);
+  return true;
+}
+
+/**
+ * A key whose every copy is suspect: a write reached no replica in time, so its outcome is unknown, and it may have
+ * landed on some. The copies of the reachable replicas are brought to the newest version among them (the unknown
+ * write where it landed, else the acknowledged one before it: never older), and their marks go; copies without a
+ * version stay as they are. An unreachable replica keeps its mark, and is settled against these when it returns.
+ */
+async function settleUntrusted(ctx: TransferContext, list: readonly string[], key: string): Promise<boolean> {
+  const reachable = list.filter((node) => ctx.pool.isUp(node));
+  const outcome = await convergeKey(ctx, key, reachable, true);
+  if (outcome.answered < reachable.length || outcome.failed) return false;
+  for (const node of reachable) ctx.pool.clearSuspect(node, key);
   return true;
 }
 

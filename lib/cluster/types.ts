@@ -76,6 +76,10 @@ export interface MoveSummary {
   failed: number;
   deleted: number;
   settled: number;
+  /** Deletes (tombstones) copied to nodes of their key's list that lacked them. */
+  tombstones: number;
+  /** Keys whose copies held different versions, brought to the newest (only a repair that compares versions). */
+  converged: number;
   ms: number;
 }
 
@@ -87,6 +91,8 @@ export interface PutResult {
   ttl: number;
   acknowledged: number;
   replicas: ReplicaOutcome[];
+  /** The write's version (lib/version's encoding): wall, counter and this process's writer id. */
+  version: string;
 }
 
 export interface GetResult {
@@ -99,8 +105,11 @@ export interface GetResult {
 
 export interface DeleteResult {
   key: string;
+  /** Whether a replica held a value that this delete's tombstone replaced. */
   deleted: boolean;
   replicas: ReplicaOutcome[];
+  /** The tombstone's version, as a put's. */
+  version: string;
 }
 
 export interface LocateResult {

@@ -3,12 +3,18 @@ import type { Op, WriteOutcome } from './history';
 
 /** The part of the cluster the load drives; `Cluster` and the REST client both fit. */
 type Failed = { ok: false; error: string; message: string };
+/** What each replica did, when the store says (the cluster does). */
+type Replicas = { replicas?: readonly { node: string; ok: boolean; error?: string }[] };
 
 export interface KeyStore {
-  put(key: string, value: string, options?: { ttl?: number }): Promise<{ ok: true } | Failed>;
-  get(key: string): Promise<{ ok: true; value: Uint8Array } | Failed>;
-  delete(key: string): Promise<{ ok: true } | Failed>;
+  put(key: string, value: string, options?: { ttl?: number }): Promise<({ ok: true } & Replicas) | Failed>;
+  get(key: string): Promise<{ ok: true; value: Uint8Array; servedBy?: string; tried?: Replicas['replicas'] } | Failed>;
+  delete(key: string): Promise<({ ok: true } & Replicas) | Failed>;
 }
+
+const describe = (replicas: Replicas['replicas']) => replicas?.map((r) => `${r.node} ${r.ok ? 'ok' : r.error}`).join(', ');
+/** A failure's message names each replica's outcome after its colon (`no replica acknowledged ...: node-1 timeout, ...`). */
+const replicasOf = (result: ({ ok: true } & Replicas) | Failed) => (result.ok ? describe(result.replicas) : /: (.*)$/.exec(result.message)?.[1]);
 
 export interface LoadOptions {
   keys?: number;
@@ -79,17 +85,17 @@ export function startLoad(store: KeyStore, options: LoadOptions = {}): RunningLo
     if (roll < putShare) {
       const value = `${key}=${++written}`;
       const result = await store.put(key, value, written % 10 === 0 ? { ttl } : {});
-      ops.push({ kind: 'put', key, value, outcome: outcomeOf(result), start, end: now() });
+      ops.push({ kind: 'put', key, value, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result) });
     } else if (roll < putShare + deleteShare) {
       const result = await store.delete(key);
-      ops.push({ kind: 'delete', key, outcome: outcomeOf(result), start, end: now() });
+      ops.push({ kind: 'delete', key, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result) });
     } else {
       const result = await store.get(key);
-      if (result.ok) ops.push({ kind: 'get', key, value: Buffer.from(result.value).toString('utf8'), outcome: 'ok', start, end: now() });
+      if (result.ok) ops.push({ kind: 'get', key, value: Buffer.from(result.value).toString('utf8'), outcome: 'ok', start, end: now(), replicas: describe(result.tried) });
       else if (result.error === 'not_found') ops.push({ kind: 'get', key, value: null, outcome: 'ok', start, end: now() });
       else {
         failed(result);
-        ops.push({ kind: 'get', key, value: null, outcome: 'failed', start, end: now() });
+        ops.push({ kind: 'get', key, value: null, outcome: 'failed', start, end: now(), replicas: replicasOf(result) });
       }
     }
   }

@@ -55,6 +55,8 @@ function moveLine(m: MoveSummary): string {
   if (m.skipped) parts.push(`${m.skipped} skipped (rewritten or expired meanwhile)`);
   if (m.failed) parts.push(`${m.failed} failed (left for repair)`);
   if (m.deferred) parts.push(`${m.deferred} copies owed to unreachable nodes`);
+  if (m.tombstones) parts.push(`${m.tombstones} deletes (tombstones) copied`);
+  if (m.converged) parts.push(`${m.converged} keys brought to their newest version`);
   return `${parts.join(', ')} in ${m.ms} ms`;
 }
 
@@ -158,7 +160,7 @@ export const commands: Record<string, Command> = {
   },
   repair: {
     usage: 'repair [--dry-run]',
-    help: 'bring every key back to its full preference list now; --dry-run says what it would copy and delete',
+    help: 'bring every key back to its full preference list now, each copy at its newest version; --dry-run says what it would copy and delete',
     prepare(words) {
       const { options, positionals } = parseOptions(words, { 'dry-run': 'flag' });
       expect(positionals, 0, 0, this.usage);
@@ -167,7 +169,9 @@ export const commands: Record<string, Command> = {
         const parts = [`${p.copies} copies to ${p.keysCopied} of ${p.keys} keys`, `${p.deletes} deletes`];
         if (p.settles) parts.push(`${p.settles} suspect or stray copies settled first`);
         if (p.deferred) parts.push(`${p.deferred} copies owed to unreachable nodes`);
-        return p.copies + p.deletes + p.settles + p.deferred === 0 ? `repair would change nothing: all ${p.keys} keys are on exactly their replicas` : `repair would make ${parts.join(', ')}`;
+        if (p.divergent) parts.push(`${p.divergent} keys whose copies hold different versions brought to the newest`);
+        const nothing = p.copies + p.deletes + p.settles + p.deferred + (p.divergent ?? 0) === 0;
+        return nothing ? `repair would change nothing: all ${p.keys} keys are on exactly their replicas, each with one version` : `repair would make ${parts.join(', ')}`;
       });
     },
   },

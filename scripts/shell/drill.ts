@@ -1,6 +1,7 @@
 // `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
 import { runDrill, type DrillReport } from '@/lib/drill/drills';
 import { etcdInstalled } from '@/lib/drill/etcd-member';
+import type { Anomaly } from '@/lib/drill/history';
 import { SCENARIOS, scenarioNames } from '@/lib/drill/scenarios';
 import { measureSettling, type SettleFigure } from '@/lib/drill/misbehaving';
 import { intOption, parseOptions, UsageError, type Word } from './args';
@@ -92,6 +93,25 @@ function details(r: DrillReport): string {
   for (const [code, count] of Object.entries(r.errors)) lines.push(`  ${count} x ${code}, e.g. "${r.errorMessages[code]}"`);
   for (const [name, value] of Object.entries(r.facts)) lines.push(`  ${name}: ${value}`);
   for (const kind of ['lost', 'stale', 'phantom'] as const) if (r[kind].length) lines.push(`  ${kind}: ${r[kind].slice(0, 10).join(', ')}${r[kind].length > 10 ? ', ...' : ''}`);
+  for (const anomaly of r.anomalies.slice(0, ANOMALIES_SHOWN)) lines.push(...describeAnomaly(anomaly));
+  if (r.anomalies.length > ANOMALIES_SHOWN) lines.push(`  (${r.anomalies.length - ANOMALIES_SHOWN} more anomalies with their histories in --json)`);
   lines.push(`  ${passed(r) ? 'PASS' : 'FAIL'}`);
   return lines.join('\n');
+}
+
+const ANOMALIES_SHOWN = 3;
+const shown = (value: string | null) => value ?? '(absent)';
+
+/** One anomaly and the key's operations before it, one line each: when, what, what each replica did. */
+function describeAnomaly(a: Anomaly): string[] {
+  const allowed = [...a.allowed.values.slice(0, 4), ...(a.allowed.values.length > 4 ? ['...'] : []), ...(a.allowed.absent ? ['(absent)'] : [])];
+  const lines = [`  ${a.kind} of ${a.key}: ${shown(a.seen)}, where the history allows ${allowed.join(', ') || 'nothing'}`];
+  a.history.forEach((op, i) => {
+    if (i === 20 && a.omitted > 0) lines.push(`      ... ${a.omitted} operations left out`);
+    const what = op.kind === 'put' ? `put ${op.value}` : op.kind === 'delete' ? 'delete' : `get -> ${op.outcome === 'failed' ? 'failed' : shown(op.value)}`;
+    const outcome = op.kind === 'get' ? '' : ` ${op.outcome}`;
+    const at = op.start < 0 ? 'before the load' : `${op.start.toFixed(1)}-${op.end.toFixed(1)} ms`;
+    lines.push(`    ${at}: ${what}${outcome}${op.replicas ? ` (${op.replicas})` : ''}`);
+  });
+  return lines;
 }

@@ -65,8 +65,12 @@ async function withNode<T>(nodeId: string, task: (client: NodeClient) => Promise
   }
 }
 
-/** The bytes one node holds for a key. */
-const rawGet = (nodeId: string, k: string) => withNode(nodeId, async (client) => (await client.get(k))?.value ?? null);
+/** The user's bytes one node holds for a key (the envelope's header taken off; a tombstone reads as null). */
+const rawGet = (nodeId: string, k: string) =>
+  withNode(nodeId, async (client) => {
+    const item = await client.getVersioned(k);
+    return item && item.kind !== 'tombstone' ? item.bytes : null;
+  });
 
 beforeAll(async () => {
   expect((await getCluster()).nodes().map((n) => n.id)).toEqual(['node-1', 'node-2', 'node-3']);

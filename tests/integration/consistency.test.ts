@@ -4,6 +4,7 @@ import { mapLimit } from '@/lib/concurrency';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 import { freeze, thaw } from '@/lib/drill/faults';
 import { NodeClient } from '@/lib/memcached/node-client';
+import { preferenceList } from '@/lib/ring';
 import { parseAddress } from '@/lib/validate';
 
 let fixture: Fixture | undefined;
@@ -77,6 +78,70 @@ describe('refused and failed writes', () => {
     const read = await fixture.cluster.get('acct:42');
     // Timed out is unknown, not failed: the frozen servers may still apply v2 when they wake.
     expect(read.ok && ['v1', 'v2']).toContain(read.ok && read.value.toString());
+  });
+
+  it('a write no replica could take never lets repair put an older copy over the last acknowledged one', async () => {
+    fixture = await openFixture(3, { deadlineMs: 200 });
+    const f = fixture;
+    expect(await f.cluster.put('acct:7', 'v1')).toMatchObject({ ok: true, acknowledged: 3 });
+    const [holder, ...behind] = preferenceList(f.cluster.currentRing, 'acct:7');
+    const pidOf = (id: string) => f.cluster.nodes().find((n) => n.id === id)!.pid!;
+    const markedDown = async (ids: string[]) => {
+      for (const id of ids) {
+        frozen.push(pidOf(id));
+        await freeze(pidOf(id));
+      }
+      // Two failed probes mark a node down, so no write is even sent to it.
+      await f.cluster.probe();
+      await f.cluster.probe();
+      expect(
+        f.cluster
+          .nodes()
+          .filter((n) => ids.includes(n.id))
+          .map((n) => n.status),
+      ).toEqual(ids.map(() => 'down'));
+    };
+    await markedDown(behind);
+    expect(await f.cluster.put('acct:7', 'v2')).toMatchObject({ ok: true, acknowledged: 1 });
+    await markedDown([holder]);
+    expect(await f.cluster.put('acct:7', 'v3')).toMatchObject({ ok: false, error: 'unavailable' });
+    for (const pid of frozen.splice(0)) thaw(pid);
+    await f.cluster.probe(); // every node is back: a repair settles the copies that missed v2
+    expect(f.cluster.nodes().map((n) => [n.status, n.suspectKeys])).toEqual([
+      ['up', 0],
+      ['up', 0],
+      ['up', 0],
+    ]);
+    // v3 reached no node, so v2 is the only value the key may hold, on every replica.
+    for (const id of [holder, ...behind]) expect((await f.rawGet(id, 'acct:7'))?.toString()).toBe('v2');
+    expect(await f.cluster.get('acct:7')).toMatchObject({ ok: true, value: Buffer.from('v2') });
+  });
+
+  it('aligns the copies a write no replica acknowledged reached only some of, on one of the two values', async () => {
+    fixture = await openFixture(3, { deadlineMs: 200 });
+    const f = fixture;
+    expect(await f.cluster.put('acct:9', 'v1')).toMatchObject({ ok: true, acknowledged: 3 });
+    const [first, second, third] = preferenceList(f.cluster.currentRing, 'acct:9');
+    const pidOf = (id: string) => f.cluster.nodes().find((n) => n.id === id)!.pid!;
+    frozen.push(pidOf(second));
+    await freeze(pidOf(second));
+    await f.cluster.probe();
+    await f.cluster.probe();
+    for (const id of [first, third]) {
+      frozen.push(pidOf(id));
+      await freeze(pidOf(id));
+    }
+    // Sent to the first and third replicas, which time out and apply it when they thaw; never to the second, marked down.
+    expect(await f.cluster.put('acct:9', 'v2')).toMatchObject({ ok: false, error: 'unavailable' });
+    for (const pid of frozen.splice(0)) thaw(pid);
+    // Writes wait until the thawed nodes have finished with what they were sent before: v2 is in place after this one.
+    expect(await f.cluster.put('other', 'x')).toMatchObject({ ok: true });
+    expect([await f.rawGet(first, 'acct:9'), await f.rawGet(second, 'acct:9')].map(String)).toEqual(['v2', 'v1']);
+    await f.cluster.probe(); // the second replica is back: a repair
+    const held = await Promise.all([first, second, third].map(async (id) => (await f.rawGet(id, 'acct:9'))?.toString()));
+    expect(new Set(held).size).toBe(1);
+    expect(['v1', 'v2']).toContain(held[0]);
+    expect(await f.cluster.get('acct:9')).toMatchObject({ ok: true, value: Buffer.from(held[0]!) });
   });
 });
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
 import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
-import { freeze } from '@/lib/drill/faults';
+import { freeze, thaw } from '@/lib/drill/faults';
 import { BEHAVIOURS, measureSettling } from '@/lib/drill/misbehaving';
 
 const DEADLINE = 400;
@@ -113,6 +113,51 @@ describe('under faults', () => {
       expect((await c.get('k'))?.value.toString()).toBe('v');
     } finally {
       process.kill(frozen.pid, 'SIGCONT');
+      c.close();
+      await stopLocalNode(frozen.pid, 'SIGKILL');
+    }
+  });
+
+  it('never applies a write that timed out on a frozen node after a later acknowledged one', async () => {
+    const frozen = await startLocalNode({ memoryMb: 8 });
+    const c = new NodeClient(frozen, { deadlineMs: 150 });
+    try {
+      for (let round = 0; round < 12; round++) {
+        await freeze(frozen.pid);
+        expect(((await settle(c.set('k', Buffer.from(`older ${round}`)))).error as NodeError).code).toBe('timeout');
+        // Were it sent, it would go on a connection opened while the server is frozen.
+        expect(['timeout', 'draining']).toContain(((await settle(c.set('k', Buffer.from(`old ${round}`)))).error as NodeError).code);
+        // Asked for before the thaw, so every connection reaches the server as it wakes, and a thawed memcached
+        // serves them in no set order: the new write must wait until the server is done with the old ones.
+        const next = c.set('k', Buffer.from(`new ${round}`));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        thaw(frozen.pid);
+        await next;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect((await c.get('k'))?.value.toString()).toBe(`new ${round}`);
+      }
+    } finally {
+      thaw(frozen.pid);
+      c.close();
+      await stopLocalNode(frozen.pid, 'SIGKILL');
+    }
+  });
+
+  it('refuses a write, within its deadline, while an older one may still be applied', async () => {
+    const frozen = await startLocalNode({ memoryMb: 8 });
+    const c = new NodeClient(frozen, { deadlineMs: DEADLINE });
+    try {
+      await freeze(frozen.pid);
+      expect(((await settle(c.set('k', Buffer.from('old')))).error as NodeError).code).toBe('timeout');
+      const refused = await settle(c.set('k', Buffer.from('new')));
+      expect((refused.error as NodeError).code).toBe('draining');
+      expect(refused.ms).toBeLessThan(DEADLINE + 200);
+      expect(((await settle(c.get('k'))).error as NodeError).code).toBe('timeout'); // reads are not held back
+      thaw(frozen.pid);
+      await c.set('k', Buffer.from('new'));
+      expect((await c.get('k'))?.value.toString()).toBe('new');
+    } finally {
+      thaw(frozen.pid);
       c.close();
       await stopLocalNode(frozen.pid, 'SIGKILL');
     }

@@ -112,7 +112,7 @@ describe('one-shot commands on local memcached nodes', () => {
       expect(await client.get('mended')).toBeNull();
       expect((await ringside(['repair', '--dry-run'])).stdout).toMatch(/^repair would make 1 copies to 1 of \d+ keys, 0 deletes/);
       expect((await ringside(['repair'])).stdout).toMatch(/ 1 copies /);
-      expect((await client.get('mended'))?.value.toString()).toBe('v');
+      expect((await client.getVersioned('mended'))?.bytes.toString()).toBe('v');
     } finally {
       client.close();
     }

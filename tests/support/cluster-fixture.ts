@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, type ClusterOptions } from '@/lib/cluster/cluster';
-import { NodeClient } from '@/lib/memcached/node-client';
+import { NodeClient, type VersionedItem } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
 import { parseAddress } from '@/lib/validate';
 
@@ -14,8 +14,10 @@ export interface Fixture {
   reopen(options?: Partial<ClusterOptions>): Promise<Cluster>;
   /** What each node really holds, read with a client of our own: node id -> sorted keys. */
   holdings(): Promise<Record<string, string[]>>;
-  /** The bytes a node holds for a key, read directly. */
+  /** The user's bytes a node holds for a key, read directly (the envelope's header taken off; a tombstone reads as null). */
   rawGet(nodeId: string, key: string): Promise<Buffer | null>;
+  /** The item a node holds for a key, read directly: kind, version, the user's bytes and the stored bytes whole. */
+  rawItem(nodeId: string, key: string): Promise<VersionedItem | null>;
   /** Deletes a key from one node behind the cluster's back. */
   rawDelete(nodeId: string, key: string): Promise<boolean>;
   /** A key's remaining lifetime on one node, read directly: seconds, -1 for never, null when absent. */
@@ -51,7 +53,12 @@ export async function openFixture(nodes = 3, options: Partial<ClusterOptions> = 
       );
       return result;
     },
-    rawGet: (nodeId, key) => withNode(nodeId, async (client) => (await client.get(key))?.value ?? null),
+    rawGet: (nodeId, key) =>
+      withNode(nodeId, async (client) => {
+        const item = await client.getVersioned(key);
+        return item && item.kind !== 'tombstone' ? item.bytes : null;
+      }),
+    rawItem: (nodeId, key) => withNode(nodeId, (client) => client.getVersioned(key)),
     rawDelete: (nodeId, key) => withNode(nodeId, (client) => client.delete(key)),
     rawTtl: (nodeId, key) => withNode(nodeId, (client) => client.ttl(key)),
     expected(keys) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyPosition } from '@/lib/hash';
 import { Holdings } from '@/lib/holdings';
-import { inventoryOf, minimumCopies, planMoves, type KeyEntry } from '@/lib/plan';
+import { inventoryOf, minimumCopies, planMoves, planTombstoneCopies, type KeyEntry } from '@/lib/plan';
 import { buildRing, preferenceList, preferenceListAt, type Ring } from '@/lib/ring';
 
 const named = (ids: readonly string[], vnodes = 160) => ids.map((id) => ({ id, vnodes }));
@@ -256,5 +256,30 @@ describe('planner properties', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('planning copies of deletes', () => {
+  const deleted = Array.from({ length: 300 }, (_, i) => `gone:${i}`);
+
+  it('gives a tombstone to the nodes of its new list that lack it, from its old list only, and copies nothing when all hold it', () => {
+    const tombstones = inventoryOf(five, deleted, 1_900_000_000);
+    const copies = planTombstoneCopies(five, six, tombstones);
+    expect(copies.map((c) => `${c.key}\n${c.to}`).sort()).toEqual(deleted.flatMap((key) => entering(five, six, key).map((to) => `${key}\n${to}`)).sort());
+    for (const copy of copies) {
+      expect(copy).toMatchObject({ tombstone: true, exp: 1_900_000_000 });
+      expect(copy.sources.every((node) => preferenceList(five, copy.key).includes(node))).toBe(true);
+    }
+    expect(planTombstoneCopies(five, five, tombstones)).toEqual([]);
+  });
+
+  it('refills a node of the list that lost its tombstones, but not an unreachable one, and never from a copy outside the list', () => {
+    const tombstones = without(inventoryOf(five, deleted, 1_900_000_000), 'node-2');
+    const refills = planTombstoneCopies(five, five, tombstones);
+    expect(new Set(refills.map((c) => c.to))).toEqual(new Set(['node-2']));
+    expect(refills.length).toBe(deleted.filter((key) => preferenceList(five, key).includes('node-2')).length);
+    expect(planTombstoneCopies(five, five, tombstones, { unavailable: new Set(['node-2']) })).toEqual([]);
+    const strays: Record<string, KeyEntry[]> = { 'node-1': deleted.filter((key) => !preferenceList(five, key).includes('node-1')).map((key) => ({ key, exp: 1 })) };
+    expect(planTombstoneCopies(five, five, strays)).toEqual([]);
   });
 });

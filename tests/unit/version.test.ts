@@ -111,3 +111,15 @@ describe('hybrid logical clock', () => {
     expect(encodeVersion(next) > encodeVersion(full)).toBe(true);
   });
 });
+
+describe('HybridClock.observe', () => {
+  it('moves past a version read from a node, but not past one further ahead than it allows', () => {
+    let now = 1_000;
+    const clock = new HybridClock('me', () => now);
+    clock.observe(5_000, 7);
+    expect(clock.now()).toEqual({ wall: 5_000, counter: 9, writer: 'me' });
+    clock.observe(now + 10 * 60_000, 0);
+    now = 1_001;
+    expect(clock.now()).toEqual({ wall: 5_000, counter: 10, writer: 'me' });
+  });
+});
