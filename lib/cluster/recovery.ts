@@ -65,7 +65,9 @@ export async function recoverChange(ctx: ClusterContext, local: LocalProcesses):
   }
   // Nodes that cannot be asked now may hold copies made for the change: they drop them when they return.
   if (journal) for (const node of state.nodes()) if (!pool.isUp(node.id)) await state.setHealth(node.id, { missedMove: true });
-  const repair = await runRepair(ctx, decision.reason);
+  // The dead process may have had suspect marks it never saved (they go in batches): every copy is compared by
+  // version, so a replica that missed a write before the crash is brought to the newest all the same.
+  const repair = await runRepair(ctx, decision.reason, { versions: journal !== null });
   if (journal) await state.writeJournal(null);
   return { ...decision, repair };
 }
