@@ -1,12 +1,12 @@
 // Every benchmark in one command: runs each script (the quick ones several times, taking medians) and writes
 // docs/benchmarks.md with its tables, the goals met or missed, and SVG plots in docs/benchmarks/.
-// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard)
+// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard, control-plane)
 // --render rewrites the page from the last run's figures (docs/benchmarks/results.json) without measuring again.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BalanceRun, DashboardRun, DashboardSpread, LookupRun, MovementRun, RebalanceRun, ScaleRun, ThroughputRun } from './results';
+import type { BalanceRun, ControlPlaneRun, DashboardRun, DashboardSpread, LookupRun, MovementRun, RebalanceRun, ScaleRun, ThroughputRun } from './results';
 import { barChart, type Bar } from './svg';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -32,6 +32,7 @@ const BENCHES: Record<string, Bench> = {
   rebalance: { script: 'bench/rebalance.ts', runs: quick ? 1 : 3, args: quick ? ['--keys', '20000'] : [] },
   scale: { script: 'bench/scale.ts', runs: 1, args: quick ? ['--nodes', '16', '--keys', '100000'] : [], env: { NODE_OPTIONS: '--expose-gc' } },
   dashboard: { script: 'bench/dashboard-fps.ts', runs: 1, args: quick ? ['--keys', '2000'] : [] },
+  'control-plane': { script: 'bench/control-plane.ts', runs: 1, args: quick ? ['--changes', '10', '--takeovers', '3', '--runs', '3', '--ops', '5000'] : [] },
 };
 
 function run(name: string, bench: Bench): Promise<unknown> {
@@ -205,6 +206,29 @@ const DASHBOARD_FIGURES: Record<string, string> = {
   putActionP50Ms: '... of which the server action, p50, ms',
 };
 
+function controlPlaneSection(data: ControlPlaneRun): Section {
+  const change = (kind: 'putsPerSec' | 'getsPerSec') => data.dataPath.etcd[kind] / data.dataPath.file[kind] - 1;
+  const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+  const goals: Goal[] = [
+    { goal: 'control plane: a ring change shows in another process within 1 s (max)', measured: `${n(data.changeVisibleMs.max)} ms`, met: data.changeVisibleMs.max < 1000 },
+    { goal: 'control plane: leader taken over within 10 s of SIGKILL (median)', measured: `${n(data.takeoverMs.median)} ms`, met: data.takeoverMs.median < 10_000 },
+    { goal: 'control plane: puts with etcd configured within 5% of without', measured: pct(change('putsPerSec')), met: Math.abs(change('putsPerSec')) <= 0.05 },
+    { goal: 'control plane: gets with etcd configured within 5% of without', measured: pct(change('getsPerSec')), met: Math.abs(change('getsPerSec')) <= 0.05 },
+  ];
+  return {
+    markdown: [
+      `## Control plane (etcd)`,
+      `One etcd member. A ring change made in this process, seen in another OS process: p50 ${n(data.changeVisibleMs.p50)} ms, max ${n(data.changeVisibleMs.max)} ms over ${data.changeVisibleMs.changes} changes. Leader takeover after SIGKILL of the leading process: median ${n(data.takeoverMs.median)} ms (${n(data.takeoverMs.min)}-${n(data.takeoverMs.max)} over ${data.takeoverMs.runs}; the lease is 5 s). The data path with etcd configured against the file store, 3 local nodes, 64 in flight, medians of the runs with their range:`,
+      table(
+        ['state', 'puts/s', 'range', 'gets/s', 'range'],
+        (['file', 'etcd'] as const).map((kind) => [kind === 'file' ? 'file' : 'etcd configured', n(data.dataPath[kind].putsPerSec), data.dataPath[kind].puts, n(data.dataPath[kind].getsPerSec), data.dataPath[kind].gets]),
+      ),
+    ].join('\n\n'),
+    plots: {},
+    goals,
+  };
+}
+
 const DASHBOARD_GOALS: { figure: string; goal: string; met: (v: number) => boolean; unit: string }[] = [
   { figure: 'travelFps', goal: 'dashboard: at least 55 frames/s while keys travel', met: (v) => v >= 55, unit: 'frames/s' },
   { figure: 'travelLongestFrameMs', goal: 'dashboard: no frame over 50 ms while keys travel', met: (v) => v <= 50, unit: 'ms' },
@@ -273,6 +297,7 @@ async function main() {
   await collect('rebalance', rebalanceSection);
   await collect('scale', (runs: ScaleRun[]) => scaleSection(runs[0]));
   await collect('dashboard', (runs: DashboardRun[]) => dashboardSection(runs[0]));
+  await collect('control-plane', (runs: ControlPlaneRun[]) => controlPlaneSection(runs[0]));
 
   const goals = sections.flatMap((s) => s.goals);
   const cpu = os.cpus();

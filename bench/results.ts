@@ -89,3 +89,10 @@ export interface DashboardRun {
   /** A single run's figures, each absent or null when the run could not measure it. */
   [figure: string]: number | null | undefined | number[] | Record<string, DashboardSpread>;
 }
+
+/** bench/control-plane.ts --json */
+export interface ControlPlaneRun {
+  changeVisibleMs: { p50: number; max: number; changes: number };
+  takeoverMs: { median: number; min: number; max: number; runs: number };
+  dataPath: Record<'file' | 'etcd', { putsPerSec: number; getsPerSec: number; puts: string; gets: string }>;
+}

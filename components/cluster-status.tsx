@@ -1,5 +1,5 @@
 'use client';
-// The header's live line: ring version and checksum, whether keys are moving or lack a replica, and whether this tab is connected.
+// The header's live line: ring version and checksum, whether keys are moving or lack a replica, the control plane, and whether this tab is connected.
 import { useLive } from './live/live-provider';
 import { useKeyFilter } from './keys/key-filter';
 import { formatCount } from './format';
@@ -16,6 +16,7 @@ export function ClusterStatus() {
   const down = snapshot.nodes.filter((n) => n.status === 'down').length;
   // Counted by the server over every key, not only the keys this page holds.
   const under = snapshot.underReplicated;
+  const plane = snapshot.controlPlane;
   return (
     <p className="flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-zinc-600 dark:text-zinc-300" data-connection={connection}>
       <span className="inline-flex items-center gap-1.5">
@@ -31,6 +32,16 @@ export function ClusterStatus() {
           {snapshot.moving > 0 ? `moving ${formatCount(snapshot.moving)} keys…` : 'moving keys…'}
         </span>
       )}
+      {plane?.kind === 'etcd' &&
+        (plane.reachable ? (
+          <span data-control-plane="etcd" data-leader={plane.leader ?? ''}>
+            etcd · {plane.leader === null ? 'electing a leader' : plane.leader === plane.self ? 'this process leads' : `leader ${plane.leader}`}
+          </span>
+        ) : (
+          <span role="status" data-control-plane="unreachable" className="font-semibold text-red-700 dark:text-red-400">
+            etcd unreachable: membership changes refused, reads and writes go on
+          </span>
+        ))}
       {down > 0 && <span className="font-semibold text-red-700 dark:text-red-400">{down} down</span>}
       {under > 0 && (
         <button type="button" className="font-semibold text-red-700 underline underline-offset-2 hover:no-underline dark:text-red-400" onClick={showUnderReplicated} data-under-replicated={under}>

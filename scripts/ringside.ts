@@ -1,6 +1,7 @@
 // The `ringside` command: the interactive shell, one-shot commands (in process, or on a dashboard with --url), and the offline placement calculator.
 import { Cluster } from '@/lib/cluster/cluster';
-import { clusterExists, dataDirFromEnv } from '@/lib/cluster/state';
+import { dataDirFromEnv } from '@/lib/cluster/state';
+import { findCluster } from '@/lib/store/open-store';
 import { argvWords, UsageError } from './shell/args';
 import { helpText, type Output } from './shell/commands';
 import { drillCommand, drillUsage } from './shell/drill';
@@ -60,9 +61,12 @@ async function main(argv: string[]): Promise<number> {
   if (step === null && !shell) return 0;
   if (step === 'exit') return 0;
   if (step && !('run' in step)) return printOutput(step, json);
-  if (step && !step.startsCluster && !url && !(await clusterExists(dataDir))) {
-    console.error(`no cluster in ${dataDir} yet: \`npm start\` (the dashboard) or \`npm run ringside\` (the shell) starts one with local memcached nodes; --url drives a running dashboard`);
-    return 1;
+  if (step && !step.startsCluster && !url) {
+    const { found, where } = await findCluster(dataDir);
+    if (!found) {
+      console.error(`no cluster in ${where} yet: \`npm start\` (the dashboard) or \`npm run ringside\` (the shell) starts one with local memcached nodes; --url drives a running dashboard`);
+      return 1;
+    }
   }
   const cluster: ClusterPort = url
     ? new RemoteCluster(url)

@@ -22,6 +22,8 @@ const STATUS: Record<ErrorCode, number> = {
   busy: 409,
   node_unreachable: 503,
   unavailable: 503,
+  // etcd cannot be reached: membership changes wait for it, reads and writes do not.
+  control_plane_unavailable: 503,
   // Every replica that answered refused the write for want of memory: retrying will not help until space is made.
   out_of_memory: 507,
   local_start_failed: 500,

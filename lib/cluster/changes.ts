@@ -7,11 +7,12 @@ import { checkAllowedHost } from './allow-list';
 import type { ClusterContext } from './context';
 import type { DataPath } from './data-path';
 import { joinExternal, joinLocal } from './joining';
-import type { LocalProcesses } from './local-processes';
+import { ControlPlaneError, controlPlaneUnavailable } from './control-plane';
+import { THIS_HOST, type LocalProcesses } from './local-processes';
 import { runMove, runRepair } from './move';
 import { unknownNode, viewOf } from './queries';
 import { recoverChange, type Recovery } from './recovery';
-import { fail, type MembershipResult, type MoveSummary, type NodeView, type Result } from './types';
+import { fail, type Failure, type MembershipResult, type MoveSummary, type NodeView, type Result } from './types';
 
 export class Changes {
   private readonly mutex = new Mutex();
@@ -20,6 +21,8 @@ export class Changes {
     private readonly ctx: ClusterContext,
     private readonly data: DataPath,
     private readonly local: LocalProcesses,
+    /** Reads the whole state from the store and applies it. */
+    private readonly refresh: () => Promise<{ ok: true } | { ok: false; message: string }>,
   ) {}
 
   get busy(): boolean {
@@ -29,12 +32,11 @@ export class Changes {
   /** Adds a node: a new local memcached process, or an existing server at `address`; then moves its keys onto it. */
   async addNode(request: { id?: string; address?: string; vnodes?: number } = {}): Promise<Result<MembershipResult>> {
     const { state } = this.ctx;
-    const id = request.id ?? nextNodeId(state.ring.nodes);
     const vnodes = request.vnodes ?? DEFAULT_VNODES;
-    const badId = checkNodeId(id);
+    const badId = checkNodeId(request.id ?? nextNodeId(state.ring.nodes));
     if (badId) return fail('invalid_id', badId);
     if (checkVnodes(vnodes)) return fail('invalid_vnodes', checkVnodes(vnodes)!);
-    if (state.record(id)) return fail('node_exists', `a node named ${id} is already in the ring`);
+    if (request.id !== undefined && state.record(request.id)) return fail('node_exists', `a node named ${request.id} is already in the ring`);
     let address: { host: string; port: number } | undefined;
     if (request.address !== undefined) {
       const parsed = parseAddress(request.address);
@@ -46,6 +48,11 @@ export class Changes {
       if (taken) return fail('node_exists', `${request.address} is already in the ring as ${taken.id}`);
     }
     return this.exclusive(async () => {
+      // Checked again on the ring as the store holds it now: another process may have changed it meanwhile.
+      const id = request.id ?? nextNodeId(state.ring.nodes);
+      if (state.record(id)) return fail('node_exists', `a node named ${id} is already in the ring`);
+      const taken = address && state.nodes().find((n) => n.host === address.host && n.port === address.port);
+      if (taken) return fail('node_exists', `${request.address} is already in the ring as ${taken.id}`);
       const member = address ? await joinExternal(this.ctx, id, address, vnodes) : await joinLocal(this.ctx, this.local, id, vnodes);
       if ('ok' in member) return member;
       const summary = await this.journaled(() => runMove(this.ctx, this.data, [...state.members.nodes, member], `add ${id}`));
@@ -62,11 +69,13 @@ export class Changes {
     if (!record) return unknownNode(this.ctx, id);
     if (state.ring.nodes.length === 1) return fail('last_node', `${id} is the last node: the ring would hold no keys; add another node first`);
     return this.exclusive(async () => {
+      if (!state.nodes().some((n) => n.id === id)) return unknownNode(this.ctx, id);
+      if (state.ring.nodes.length === 1) return fail('last_node', `${id} is the last node: the ring would hold no keys; add another node first`);
       const summary = await this.journaled(async () => {
         const next = state.members.nodes.filter((n) => n.id !== id);
         // A local process is stopped afterwards, so deleting its keys one by one would be wasted work.
         const moved = await runMove(this.ctx, this.data, next, `remove ${id}`, record.local ? id : undefined);
-        await this.local.stop(record.local?.pid, 'SIGTERM');
+        await this.local.stop(record.local, 'SIGTERM');
         pool.forget(id);
         await state.forgetHealth(id);
         return moved;
@@ -82,6 +91,7 @@ export class Changes {
     if (!state.record(id)) return unknownNode(this.ctx, id);
     if (checkVnodes(vnodes)) return fail('invalid_vnodes', checkVnodes(vnodes)!);
     return this.exclusive(async () => {
+      if (!state.nodes().some((n) => n.id === id)) return unknownNode(this.ctx, id);
       const next = state.members.nodes.map((n) => (n.id === id ? { ...n, vnodes } : n));
       const summary = await this.journaled(() => runMove(this.ctx, this.data, next, `vnodes ${id} ${vnodes}`));
       this.ctx.emit({ type: 'node-vnodes', node: id, vnodes });
@@ -95,13 +105,14 @@ export class Changes {
     const record = state.record(id);
     if (!record) return unknownNode(this.ctx, id);
     if (!record.local) return fail('not_local', `${id} is not a local node: Ringside only kills processes it started`);
+    if (!this.local.isMine(record.local)) return elsewhere(id, record.local.host);
     if (record.local.killed || !record.local.pid) return fail('node_down', `${id} is not running; use \`revive ${id}\``);
-    const pid = record.local.pid;
+    const local = record.local;
     return this.exclusive(async () => {
-      await this.local.stop(pid, 'SIGKILL');
-      await state.setHealth(id, { local: { pid: null, killed: true } });
+      await this.local.stop(local, 'SIGKILL');
+      await state.setHealth(id, { local: { pid: null, killed: true, host: THIS_HOST } });
       pool.markDown(id, 'killed');
-      this.ctx.emit({ type: 'node-killed', node: id, pid });
+      this.ctx.emit({ type: 'node-killed', node: id, pid: local.pid! });
       return { ok: true, node: viewOf(this.ctx, state.record(id)!) };
     });
   }
@@ -112,7 +123,8 @@ export class Changes {
     const record = state.record(id);
     if (!record) return unknownNode(this.ctx, id);
     if (!record.local) return fail('not_local', `${id} is not a local node: restart that server yourself, Ringside notices it return`);
-    if (this.local.isRunning(record.local.pid)) return fail('node_alive', `${id} is running (pid ${record.local.pid})`);
+    if (!this.local.isMine(record.local)) return elsewhere(id, record.local.host);
+    if (this.local.isRunning(record.local)) return fail('node_alive', `${id} is running (pid ${record.local.pid})`);
     return this.exclusive(async () => {
       const started = await this.local.relaunch(id);
       // Marked up here rather than by a probe: the probe would queue its repair behind this very change.
@@ -130,14 +142,22 @@ export class Changes {
     return this.exclusive(async () => ({ ok: true, stopped: await this.local.stopAll() }));
   }
 
+  /** Starts again the local processes of this machine that are gone (a reboot); another process's change is waited for. */
+  restartLost(): Promise<Result<object>> {
+    return this.locked('wait', async () => {
+      await this.local.restartLost();
+      return { ok: true };
+    });
+  }
+
   /** Brings every key back to its full preference list and removes copies that do not belong (and, with `versions`, brings every copy to its key's newest version); waits its turn. */
   repair(options: { versions?: boolean } = {}): Promise<Result<{ repair: MoveSummary }>> {
     return this.locked('wait', async () => ({ ok: true, repair: await runRepair(this.ctx, 'repair', options) }));
   }
 
-  /** Resolves a change journaled by a process that died, and stops processes of nodes outside the ring. */
+  /** Resolves a change journaled by a process that died, and stops this machine's processes of nodes outside the ring. */
   recover(): Promise<Result<{ recovery: (Recovery & { repair: MoveSummary }) | null }>> {
-    return this.locked('wait', async () => ({ ok: true, recovery: await recoverChange(this.ctx, this.local) }));
+    return this.locked('wait', async () => ({ ok: true, recovery: await recoverChange(this.ctx, this.local) }), false);
   }
 
   /** Resolves once no change runs in this process. */
@@ -161,13 +181,24 @@ export class Changes {
     return this.locked('refuse', work);
   }
 
-  /** Holds this process's lock and the store's change lock, refusing (`busy`) or waiting for the first while held. */
-  private async locked<T extends object>(when: 'refuse' | 'wait', work: () => Promise<Result<T>>): Promise<Result<T>> {
+  /**
+   * Holds this process's lock and the store's change lock, refusing (`busy`) or waiting for the first while held.
+   * Under them it reads the store again (the watch may not have brought the last change yet) and first resolves a
+   * change whose process died. A store that cannot be reached refuses the change: `control_plane_unavailable`.
+   */
+  private async locked<T extends object>(when: 'refuse' | 'wait', work: () => Promise<Result<T>>, recoverFirst = true): Promise<Result<T>> {
+    const { state } = this.ctx;
     const guarded = async (): Promise<Result<T>> => {
-      const lock = await this.ctx.state.store.lockChange(this.ctx.state.store.writer);
-      if (!lock.ok) return lock.error === 'busy' ? fail('busy', `another membership change is running (${lock.holder}); try again when it has finished`) : fail('unavailable', lock.message);
+      const lock = await state.store.lockChange(state.store.writer);
+      if (!lock.ok) return lock.error === 'busy' ? fail('busy', `another membership change is running (${lock.holder}); try again when it has finished`) : controlPlaneUnavailable(lock.message, state.version);
       try {
+        const fresh = await this.refresh();
+        if (!fresh.ok) return controlPlaneUnavailable(fresh.message, state.version);
+        if (recoverFirst && state.journal) await recoverChange(this.ctx, this.local);
         return await work();
+      } catch (error) {
+        if (error instanceof ControlPlaneError) return controlPlaneUnavailable(error.message, state.version);
+        throw error;
       } finally {
         await lock.lock.release();
       }
@@ -177,6 +208,10 @@ export class Changes {
     // The end of a change is a change too: snapshots show whether one is running.
     return running.finally(() => this.ctx.changed());
   }
+}
+
+function elsewhere(id: string, host: string | undefined): Failure {
+  return fail('not_local', `${id} is a local node of another machine (${host}): only a Ringside process there starts or stops it`);
 }
 
 export function nextNodeId(nodes: readonly { id: string }[]): string {

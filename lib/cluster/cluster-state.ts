@@ -2,6 +2,7 @@ import 'server-only';
 // The cluster's state in memory (ring, node health, the change in flight), changed only by named operations persisted through the state store.
 import { buildRing, type Ring } from '../ring';
 import type { ChangeJournal, MemberRecord, Membership, NodeHealth, StateStore, StoreResult, StoreState } from '../store/types';
+import { ControlPlaneError } from './control-plane';
 import type { ClusterEvent } from './events';
 import type { ChangeInFlight } from './replication';
 
@@ -16,10 +17,14 @@ export interface Transition extends ChangeInFlight {
   dirty: Set<string>;
   unavailable: Set<string>;
   refills: Map<string, string[]>;
+  /** Another process's change (its tag), followed from the store's journal; absent for this process's own. */
+  foreign?: string;
 }
 
 /** How long suspect marks gather before they are saved together. */
 const SUSPECT_BATCH_MS = 20;
+/** How soon marks the store did not take are sent again. */
+const SUSPECT_RETRY_MS = 250;
 
 export class ClusterState {
   private membership: Membership;
@@ -32,6 +37,11 @@ export class ClusterState {
   private readonly queues = new Map<string, Promise<boolean>>();
   private readonly suspects = new Map<string, { clearAll: boolean; keys: Map<string, boolean> }>();
   private suspectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Whether the pool holds a suspect mark (set once the pool exists): what a retried write must still say. */
+  markHeld: (node: string, key: string) => boolean = () => false;
+  /** Marks this process sent to the store whose echo has not come back: an older clear seen meanwhile must not drop them. */
+  private readonly unechoed = new Map<string, number>();
 
   constructor(
     readonly store: StateStore,
@@ -102,8 +112,8 @@ export class ClusterState {
     return buildRing(nodes.map(({ id, vnodes }) => ({ id, vnodes })), this.membership.replicas);
   }
 
-  beginTransition(nodes: readonly MemberRecord[]): Transition {
-    this.transition_ = { to: this.ringOf(nodes), nodes: nodes.map(memberOf), dirty: new Set(), unavailable: new Set(), refills: new Map() };
+  beginTransition(nodes: readonly MemberRecord[], foreign?: string): Transition {
+    this.transition_ = { to: this.ringOf(nodes), nodes: nodes.map(memberOf), dirty: new Set(), unavailable: new Set(), refills: new Map(), ...(foreign ? { foreign } : {}) };
     this.records_ = null;
     return this.transition_;
   }
@@ -121,7 +131,10 @@ export class ClusterState {
     await this.flushed();
     const next: Membership = { version: this.membership.version + 1, replicas: this.membership.replicas, nodes: nodes.map(memberOf) };
     const committed = await this.store.commitRing(this.membership.version, next);
-    if (!committed.ok) throw new Error(`could not switch the ring to version ${next.version}: ${committed.message}`);
+    if (!committed.ok) {
+      const message = `could not switch the ring to version ${next.version}: ${committed.message}`;
+      throw committed.error === 'unavailable' ? new ControlPlaneError(message) : new Error(message);
+    }
     this.adoptRing(next);
   }
 
@@ -155,6 +168,11 @@ export class ClusterState {
     return this.queue(`health:${id}`, 'forget ' + id, () => this.store.setHealth(id, null));
   }
 
+  /** Whether a health write of this process for the node is still on its way to the store. */
+  savingHealth(id: string): boolean {
+    return this.queues.has(`health:${id}`);
+  }
+
   /** Health read from the store (written by another process). */
   adoptHealth(id: string, health: NodeHealth | null): void {
     if (health) this.health.set(id, health);
@@ -166,7 +184,7 @@ export class ClusterState {
   async writeJournal(journal: ChangeJournal | null): Promise<void> {
     this.journal_ = journal ? structuredClone(journal) : null;
     const saved = await this.queue('journal', 'save the change journal', () => this.store.writeJournal(this.journal_));
-    if (!saved) throw new Error('could not save the change journal');
+    if (!saved) throw new ControlPlaneError('could not save the change journal: the state store did not take it');
   }
 
   /** A journal update that need not be waited for (progress). */
@@ -199,14 +217,68 @@ export class ClusterState {
       const cleared = [...keys].filter(([, add]) => !add).map(([key]) => key);
       const what = `save the suspect copies of ${node}`;
       if (clearAll) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node));
-      if (cleared.length) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node, cleared));
-      if (added.length) void this.queue(`suspects:${node}`, what, () => this.store.addSuspects(node, added));
+      if (cleared.length) void this.queue(`suspects:${node}`, what, () => this.store.clearSuspects(node, cleared)).then((saved) => saved || this.retry(node, [], cleared));
+      if (added.length) {
+        for (const key of added) this.unechoed.set(`${node}\u0000${key}`, (this.unechoed.get(`${node}\u0000${key}`) ?? 0) + 1);
+        void this.queue(`suspects:${node}`, what, () => this.store.addSuspects(node, added)).then((saved) => {
+          if (saved) return;
+          this.echoed(node, added);
+          this.retry(node, added, []);
+        });
+      }
     }
     this.suspects.clear();
   }
 
+  /**
+   * Marks the store did not take (etcd away) go back into the next batch at once, so they count as this process's
+   * own until the store has them (a whole state read again meanwhile must not drop them), and are sent again a
+   * second later, as far as the pool still says the same.
+   */
+  private retry(node: string, added: readonly string[], cleared: readonly string[]): void {
+    if (this.closed) return;
+    const pending = this.suspects.get(node) ?? this.suspects.set(node, { clearAll: false, keys: new Map() }).get(node)!;
+    for (const key of cleared) if (!pending.keys.has(key) && !this.markHeld(node, key)) pending.keys.set(key, false);
+    for (const key of added) if (!pending.keys.has(key) && this.markHeld(node, key)) pending.keys.set(key, true);
+    if (this.suspectTimer === undefined) {
+      this.suspectTimer = setTimeout(() => this.flushSuspects(), SUSPECT_RETRY_MS);
+      this.suspectTimer.unref();
+    }
+  }
+
+  /** No more store writes are retried (the cluster is closing). */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** This process's own marks came back from the store (or will not: the write failed). */
+  echoed(node: string, keys: readonly string[]): void {
+    for (const key of keys) {
+      const id = `${node}\u0000${key}`;
+      const left = (this.unechoed.get(id) ?? 0) - 1;
+      if (left > 0) this.unechoed.set(id, left);
+      else this.unechoed.delete(id);
+    }
+  }
+
+  /** Marks this process made that the store may not show yet: a clear read from it is older, or a whole state read lacks them. */
+  ownPendingMarks(node: string): Set<string> {
+    const pending = new Set<string>();
+    for (const [key, add] of this.suspects.get(node)?.keys ?? []) if (add) pending.add(key);
+    const prefix = `${node}\u0000`;
+    for (const id of this.unechoed.keys()) if (id.startsWith(prefix)) pending.add(id.slice(prefix.length));
+    return pending;
+  }
+
   appendEvent(event: ClusterEvent): void {
     void this.queue('events', 'save an event', () => this.store.appendEvent(event));
+  }
+
+  /** Sends the suspect marks made so far and waits for the store; true when it took every one of them. */
+  async marksSaved(): Promise<boolean> {
+    this.flushSuspects();
+    await Promise.all([...this.queues].filter(([record]) => record.startsWith('suspects:')).map(([, write]) => write));
+    return this.suspects.size === 0;
   }
 
   /** Resolves once every queued store write has been answered. */

@@ -13,7 +13,10 @@ import { ClusterState } from './cluster-state';
 import type { ClusterContext, ClusterOptions, ResolvedOptions } from './context';
 import { DataPath } from './data-path';
 import { EventLog, type ClusterEvent } from './events';
-import { applyStoreChange } from './follow';
+import { controlPlaneOf, type ControlPlaneStatus } from './control-plane';
+import { applyStoreChange, type FollowHooks } from './follow';
+import { ForeignChanges } from './foreign-change';
+import { LeaderDuty } from './leader';
 import { Health } from './health';
 import { LocalProcesses } from './local-processes';
 import { returnedNodes } from './move';
@@ -35,8 +38,11 @@ export class Cluster {
   private readonly health: Health;
   private readonly local: LocalProcesses;
   private readonly snapshots: SnapshotCache;
+  private readonly foreign: ForeignChanges;
+  private readonly leader: LeaderDuty;
   private readonly changeListeners = new Set<() => void>();
   private unwatch: () => void = () => undefined;
+  private unwatchReachability: () => void = () => undefined;
   private closed = false;
 
   private constructor(
@@ -62,17 +68,34 @@ export class Cluster {
       loaded.suspects,
     );
     for (const record of state.nodes()) pool.track(record.id, record, record.down ? 'down' : 'up');
+    state.markHeld = (node, key) => pool.isSuspect(node, key);
     const keyLocks = new KeyLocks();
     const transfer = { pool, keyLocks, events: { emit }, concurrency: options.moveConcurrency };
     this.ctx = { options, state, pool, keyLocks, transfer, emit, changed: () => this.changed() };
     this.data = new DataPath(this.ctx);
     this.local = new LocalProcesses(this.ctx);
-    this.changes = new Changes(this.ctx, this.data, this.local);
+    this.foreign = new ForeignChanges(this.ctx, this.data);
+    const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal) };
+    this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
     this.health = new Health(this.ctx);
-    this.snapshots = new SnapshotCache(() => queries.computeSnapshot(this.ctx, { busy: this.busy, valueLimit: this.valueLimit(), events: this.events.recent().slice(-100) }));
+    this.leader = new LeaderDuty(store, typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000, () => this.leaderWork(), () => this.changed());
+    this.snapshots = new SnapshotCache(() =>
+      queries.computeSnapshot(this.ctx, { busy: this.busy, valueLimit: this.valueLimit(), events: this.events.recent().slice(-100), controlPlane: this.controlPlane() }),
+    );
     this.events.subscribe(() => this.changed());
+    // A change another process was running when this one opened: followed from the first write on.
+    this.foreign.follow(state.journal);
     // Other processes' changes (etcd); this process's own come back too and are skipped.
-    this.unwatch = store.watch((change) => applyStoreChange(this.ctx, this.events, change));
+    this.unwatch = store.watch((change) => applyStoreChange(this.ctx, this.events, hooks, change));
+    this.unwatchReachability = store.onReachability(() => this.changed());
+  }
+
+  /** Reads the whole state from the store and applies it, as the watch does after a stall. */
+  private async refresh(hooks: FollowHooks): Promise<{ ok: true } | { ok: false; message: string }> {
+    const loaded = await this.store.load();
+    if (!loaded.ok) return loaded;
+    applyStoreChange(this.ctx, this.events, hooks, { type: 'reloaded', state: loaded.state });
+    return { ok: true };
   }
 
   /**
@@ -85,6 +108,8 @@ export class Cluster {
     const opened = await openStore(options.dataDir, options.env ?? process.env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
     if (!opened.ok) throw new Error(opened.message);
     const { store } = opened;
+    // Live before it reads: a change announced from now on waits for this process to follow it.
+    await store.join();
     const loaded = await store.load();
     if (!loaded.ok) {
       await store.close();
@@ -105,16 +130,40 @@ export class Cluster {
   }
 
   private async start(bootstrap: number): Promise<void> {
-    await this.local.restartLost();
+    const restarted = await this.changes.restartLost();
+    if (!restarted.ok && !quiet(restarted.error)) this.events.emit({ type: 'error', message: `could not restart the lost local nodes: ${restarted.message}` });
     const repairNeeded = await this.health.check();
     const recovered = await this.changes.recover();
-    if (!recovered.ok) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
-    else if (!recovered.recovery && repairNeeded) await this.repairQuietly();
-    for (let n = 0; n < bootstrap; n++) {
-      const added = await this.addNode();
-      if (!added.ok) throw new Error(`could not start local node ${n + 1}: ${added.message}`);
+    if (!recovered.ok) {
+      if (!quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
+    } else if (!recovered.recovery && repairNeeded) await this.repairQuietly();
+    await this.bootstrap(bootstrap);
+    // Long-running processes campaign; the leader probes, repairs and resolves changes whose process died.
+    if (this.options.probeIntervalMs !== false) this.leader.start();
+  }
+
+  /** Local nodes for a new cluster; another process starting the same new cluster on etcd at once is left to do it. */
+  private async bootstrap(count: number): Promise<void> {
+    for (let added = 0; added < count; ) {
+      const done = await this.addNode();
+      if (done.ok) added++;
+      else if (done.error !== 'busy' && done.error !== 'node_exists') throw new Error(`could not start local node ${added + 1}: ${done.message}`);
+      else if (added === 0 && this.ctx.state.ring.nodes.length > 0) return;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (this.options.probeIntervalMs !== false) this.health.start(this.options.probeIntervalMs, () => this.repairQuietly());
+  }
+
+  /** The leader's round: probe every node, repair those back, resolve a change left by a process that died. */
+  private async leaderWork(): Promise<void> {
+    if (this.closed) return;
+    const { state, pool } = this.ctx;
+    // A node back, or suspect copies on a node that answers (marked by any process): settled by a repair.
+    const marked = state.nodes().some((node) => pool.suspectCount(node.id) > 0 && pool.isUp(node.id));
+    if ((await this.health.check()) || (marked && !this.changes.busy && !this.closed)) await this.repairQuietly();
+    const leftBehind = state.journal !== null || state.outsiders().some((id) => this.local.isRunning(state.healthOf(id)?.local));
+    if (this.closed || this.changes.busy || !leftBehind) return;
+    const recovered = await this.changes.recover();
+    if (!recovered.ok && !quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
   }
 
   /** Stops probing and closes every connection and the store; local memcached processes keep running. */
@@ -122,10 +171,13 @@ export class Cluster {
     if (this.closed) return;
     this.closed = true;
     this.health.stop();
+    await this.leader.stop();
     this.unwatch();
+    this.unwatchReachability();
     await this.changes.idle();
     this.ctx.pool.closeAll();
     await this.ctx.state.flushed();
+    this.ctx.state.close();
     await this.store.close();
   }
 
@@ -150,8 +202,18 @@ export class Cluster {
     return this.ctx.state.ring;
   }
 
+  /** A change runs: in this process, or in another (its journal is in the store). */
   get busy(): boolean {
-    return this.changes.busy;
+    return this.changes.busy || this.ctx.state.journal !== null;
+  }
+
+  /** Whether this process leads (probes, repairs, resolves changes left behind). */
+  get leading(): boolean {
+    return this.leader.leading;
+  }
+
+  controlPlane(): ControlPlaneStatus {
+    return controlPlaneOf(this.store);
   }
 
   /** Every node, the ring's and any joining one. */
@@ -160,7 +222,7 @@ export class Cluster {
   }
 
   ringSummary() {
-    return queries.ringSummaryOf(this.ctx, this.busy);
+    return { ...queries.ringSummaryOf(this.ctx, this.busy), controlPlane: this.controlPlane() };
   }
 
   inventory(ids?: readonly string[]): Promise<{ inventory: Inventory; unreachable: string[] }> {
@@ -250,10 +312,15 @@ export class Cluster {
   private async repairQuietly(): Promise<void> {
     const done = await this.changes.repair().catch((error: Error) => ({ ok: false as const, error: 'failed', message: error.message }));
     // Busy: another process holds the change lock (etcd); its change repairs too, and the next probe asks again.
-    if (!done.ok && done.error !== 'busy') this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
+    if (!done.ok && !quiet(done.error)) this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
   }
 }
 
-export type { ClusterOptions, PlannedChange };
+/** Background work that meets another process's change, or etcd away, waits for the next round without a word. */
+function quiet(error: string): boolean {
+  return error === 'busy' || error === 'control_plane_unavailable';
+}
+
+export type { ClusterOptions, ControlPlaneStatus, PlannedChange };
 export type { MembershipChange } from './queries';
 export type { ClusterSnapshot, ChangeInFlight, MovePreview, DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };

@@ -1,44 +1,64 @@
 import 'server-only';
 // Following the store: ring switches, health, suspect marks, journals and events written by other processes are applied here.
 import { decodeVersion } from '../version';
-import type { StoreChange, StoreState } from '../store/types';
+import type { ChangeJournal, HealthRecord, Membership, StoreChange, StoreState } from '../store/types';
 import type { ClusterContext } from './context';
 import type { EventLog } from './events';
+
+export interface FollowHooks {
+  /** Whether this process leads: the leader probes the nodes itself, the others take health from the store. */
+  leading(): boolean;
+  /** Another process's change journal was read (null: cleared), or the ring switched under it. */
+  journal(journal: ChangeJournal | null): void;
+}
 
 /**
  * Applies one change from the store's watch. This process's own writes come back too and are skipped (it holds
  * them already); a ring is taken only when newer than the one held, so a late echo never turns it back.
  */
-export function applyStoreChange(ctx: ClusterContext, events: EventLog, change: StoreChange): void {
-  const own = (stamp: string) => decodeVersion(stamp)?.writer === ctx.state.store.writer;
+export function applyStoreChange(ctx: ClusterContext, events: EventLog, hooks: FollowHooks, change: StoreChange): void {
+  const { state } = ctx;
+  const own = (stamp: string) => decodeVersion(stamp)?.writer === state.store.writer;
   switch (change.type) {
     case 'reloaded':
-      return applyState(ctx, change.state);
+      applyState(ctx, hooks, change.state);
+      break;
     case 'ring':
-      if (change.ring.version > ctx.state.version) adoptRing(ctx, change.ring);
+      if (change.ring.version > state.version) adoptRing(ctx, hooks, change.ring);
       break;
     case 'health':
-      if (change.health && own(change.health.stamp)) return;
-      ctx.state.adoptHealth(change.node, change.health);
+      if ((change.health && own(change.health.stamp)) || state.savingHealth(change.node)) return;
+      adoptHealth(ctx, hooks, change.node, change.health);
       break;
-    case 'suspects':
-      // Marks reach the store after the calls that made them, and a change names no writer: this process's own
-      // echo would bring back marks a settle has cleared since. Only the process that made them holds them.
-      return;
+    case 'suspects': {
+      // A clear older than a mark this process has sent but not yet seen come back must not drop that mark.
+      if (change.writer === state.store.writer) state.echoed(change.node, change.added);
+      const pending = state.ownPendingMarks(change.node);
+      ctx.pool.adoptSuspects(
+        change.node,
+        change.writer === state.store.writer ? [] : change.added,
+        change.cleared.filter((key) => !pending.has(key)),
+      );
+      break;
+    }
     case 'journal':
       if (change.journal && own(change.journal.stamp)) return;
-      if (!change.journal && !ctx.state.transition) ctx.state.adoptJournal(null);
-      else if (change.journal) ctx.state.adoptJournal(change.journal);
+      // This process's own change keeps its journal; a clear is its own echo.
+      if (state.transition && !state.transition.foreign) return;
+      state.adoptJournal(change.journal);
+      hooks.journal(state.journal);
       break;
     case 'event':
       if (own(change.event.stamp)) return;
       events.emit(change.event);
       break;
+    case 'leader':
+      break;
   }
   ctx.changed();
 }
 
-function adoptRing(ctx: ClusterContext, ring: { version: number; replicas: number; nodes: { id: string; host: string; port: number; vnodes: number }[] }): void {
+function adoptRing(ctx: ClusterContext, hooks: FollowHooks, ring: Membership): void {
   const before = new Map(ctx.state.members.nodes.map((n) => [n.id, n]));
   ctx.state.adoptRing(ring);
   for (const node of ring.nodes) {
@@ -47,11 +67,33 @@ function adoptRing(ctx: ClusterContext, ring: { version: number; replicas: numbe
     before.delete(node.id);
   }
   for (const id of before.keys()) if (!ctx.state.transition?.nodes.some((n) => n.id === id)) ctx.pool.forget(id);
+  // The change another process ran has switched the ring: its writes now go to the new lists only.
+  if (ctx.state.transition?.foreign) hooks.journal(ctx.state.journal);
 }
 
-/** A whole state read again (the watch could not vouch for every change): the ring and health as the store has them. */
-function applyState(ctx: ClusterContext, state: StoreState): void {
-  if (state.ring && state.ring.version > ctx.state.version) adoptRing(ctx, state.ring);
-  // Health held here may be newer than what was read: only nodes unknown here are taken.
-  for (const [id, health] of Object.entries(state.health)) if (!ctx.state.healthOf(id)) ctx.state.adoptHealth(id, health);
+function adoptHealth(ctx: ClusterContext, hooks: FollowHooks, id: string, health: HealthRecord | null): void {
+  ctx.state.adoptHealth(id, health ? withoutStamp(health) : null);
+  // The leader's probes decide; a process that does not lead follows them (its own failed calls still mark a node down).
+  if (health && !hooks.leading()) ctx.pool.adoptStatus(id, health.down || health.local?.killed ? 'down' : 'up');
+}
+
+/** A whole state read again (the watch could not vouch for every change): replaces what this process holds, but for its writes still on their way. */
+function applyState(ctx: ClusterContext, hooks: FollowHooks, state: StoreState): void {
+  if (state.ring && state.ring.version > ctx.state.version) adoptRing(ctx, hooks, state.ring);
+  for (const [id, health] of Object.entries(state.health)) if (!ctx.state.savingHealth(id)) adoptHealth(ctx, hooks, id, health);
+  for (const id of ctx.state.outsiders()) if (!state.health[id] && !ctx.state.savingHealth(id)) ctx.state.adoptHealth(id, null);
+  const marks: Record<string, string[]> = {};
+  for (const node of new Set([...Object.keys(state.suspects), ...Object.keys(ctx.pool.suspectsByNode())])) {
+    marks[node] = [...new Set([...(state.suspects[node] ?? []), ...ctx.state.ownPendingMarks(node)])];
+  }
+  ctx.pool.replaceSuspects(marks);
+  if (ctx.state.transition && !ctx.state.transition.foreign) return;
+  if (state.journal?.owner === ctx.state.store.writer) return;
+  ctx.state.adoptJournal(state.journal ? withoutStamp(state.journal) : null);
+  hooks.journal(ctx.state.journal);
+}
+
+function withoutStamp<T extends { stamp: string }>(record: T): Omit<T, 'stamp'> {
+  const { stamp: _stamp, ...rest } = record;
+  return rest;
 }

@@ -4,7 +4,6 @@ import { NodeError } from '../memcached/node-client';
 import type { ClusterContext } from './context';
 
 export class Health {
-  private timer: NodeJS.Timeout | undefined;
   private probing = false;
   private stopped = false;
 
@@ -48,17 +47,8 @@ export class Health {
     return repairNeeded && !this.stopped;
   }
 
-  /** Probes every `intervalMs` in the background, calling `onRepairNeeded` when a node returned. */
-  start(intervalMs: number, onRepairNeeded: () => Promise<unknown>): void {
-    this.timer = setInterval(async () => {
-      if (await this.check()) await onRepairNeeded();
-    }, intervalMs);
-    this.timer.unref();
-  }
-
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
   }
 }
 

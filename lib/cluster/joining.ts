@@ -5,7 +5,7 @@ import type { MemberRecord } from '../store/types';
 import { formatAddress } from '../validate';
 import type { ClusterContext } from './context';
 import { instanceOf, sameInstance } from './health';
-import type { LocalProcesses } from './local-processes';
+import { THIS_HOST, type LocalProcesses } from './local-processes';
 import { fail, type Failure } from './types';
 
 /**
@@ -19,8 +19,9 @@ export async function joinLocal(ctx: ClusterContext, local: LocalProcesses, id: 
   } catch (error) {
     return fail('local_start_failed', (error as Error).message);
   }
-  await ctx.state.setHealth(id, { down: false, local: { pid: started.pid, killed: false } });
-  return welcome(ctx, { id, host: started.host, port: started.port, vnodes }, () => local.stop(started.pid, 'SIGKILL'));
+  const record = { pid: started.pid, killed: false, host: THIS_HOST };
+  await ctx.state.setHealth(id, { down: false, local: record });
+  return welcome(ctx, { id, host: started.host, port: started.port, vnodes }, () => local.stop(record, 'SIGKILL'));
 }
 
 /** An existing server joins empty: it must hold only what the ring places on it. */

@@ -5,14 +5,18 @@ import { preferenceList, type Ring } from '../ring';
 import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
 import type { ClusterContext } from './context';
 import { convergeVersions, listedKeys } from './converge';
+import { ControlPlaneError } from './control-plane';
 import { crashPoint } from './crash-point';
 import type { DataPath } from './data-path';
+import { ackOf } from './foreign-change';
 import { inventoryOf } from './queries';
 import { copyAll, deleteAll, dropStrays, settleSuspects } from './transfer';
 import type { MoveSummary } from './types';
 
 /** How often a running change saves its progress in the journal. */
 const JOURNAL_PROGRESS_MS = 1000;
+/** Every live process follows a change within a second (the watch) plus its writes in flight (a deadline each). */
+const ACK_TIMEOUT_MS = 5000;
 
 /**
  * Moves the cluster to `nodes`: plans from what every node holds, journals the change, copies (writes
@@ -28,6 +32,20 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
   const transition = state.beginTransition(nodes);
   const to = transition.to;
   try {
+    const journal: ChangeJournal = {
+      from,
+      to: { version: from.version + 1, replicas: from.replicas, nodes: transition.nodes.map((n) => ({ ...n })) },
+      reason,
+      phase: 'copying',
+      progress: { done: 0, total: 0 },
+      owner: state.store.writer,
+      started: Date.now(),
+    };
+    // Announced before anything is read: every other process then writes to both lists, and says so.
+    await state.writeJournal(journal);
+    const followers = await acknowledged(ctx, ackOf(journal, 'copying'));
+    // They saved the suspect copies they know of before acknowledging: the plan must not take one as a source.
+    if (followers.length > 0) await adoptStoredMarks(ctx);
     // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
     await data.settled();
     const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
@@ -37,17 +55,8 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     for (const id of unreachable) transition.unavailable.add(id);
     for (const copy of plan.copies) if (copy.refill) transition.refills.set(copy.key, [...(transition.refills.get(copy.key) ?? []), copy.to]);
 
-    const journal: ChangeJournal = {
-      from,
-      to: { version: from.version + 1, replicas: from.replicas, nodes: transition.nodes.map((n) => ({ ...n })) },
-      reason,
-      phase: 'copying',
-      progress: { done: 0, total: plan.copies.length },
-      owner: state.store.writer,
-      started: Date.now(),
-    };
     // Before the first copy: whoever finds the journal after a crash knows which copies may be strays.
-    await state.writeJournal(journal);
+    await state.writeJournal({ ...journal, progress: { done: 0, total: plan.copies.length } });
     crashPoint('copying');
     ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred });
     const started = Date.now();
@@ -61,6 +70,9 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     crashPoint('switched');
     await state.writeJournal({ ...journal, phase: 'switched', progress: { done: copies.copied, total: plan.copies.length } });
     ctx.emit({ type: 'ring-changed', version: state.version, checksum: to.checksum });
+    // Other processes wrote to both lists meanwhile, keys this plan never saw among them: once none writes to the
+    // old lists any more, every node is swept of what it holds outside them.
+    const sweep = followers.length > 0 && (await acknowledged(ctx, ackOf(journal, 'switched')).then(() => true, (error: Error) => (ctx.emit({ type: 'error', message: `${error.message}: copies outside their lists are left to the next repair` }), false)));
 
     const leftovers: DeleteStep[] = [];
     for (const key of transition.dirty) {
@@ -69,13 +81,28 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     }
     const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
-    const deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
+    let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
+    if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;
     const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged: 0, ms: Date.now() - started };
     ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   } finally {
     state.endTransition();
   }
+}
+
+async function adoptStoredMarks(ctx: ClusterContext): Promise<void> {
+  const loaded = await ctx.state.store.load();
+  if (!loaded.ok) throw new ControlPlaneError(loaded.message);
+  for (const [node, keys] of Object.entries(loaded.state.suspects)) ctx.pool.adoptSuspects(node, keys, []);
+}
+
+/** Waits for every other live process to acknowledge; the processes that did. Throws when they did not. */
+async function acknowledged(ctx: ClusterContext, tag: string): Promise<string[]> {
+  const acks = await ctx.state.store.awaitAcknowledged(tag, ACK_TIMEOUT_MS);
+  if (acks.ok) return acks.processes;
+  // Either way the change cannot be coordinated now, and is refused (and rolled back) rather than risk a write.
+  throw new ControlPlaneError(acks.error === 'unavailable' ? acks.message : `the change was not acknowledged: ${acks.message}`);
 }
 
 /**

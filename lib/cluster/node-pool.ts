@@ -83,6 +83,17 @@ export class NodePool {
     this.listener.down(id, reason);
   }
 
+  /** Health another process found (the leader's probes): applied quietly, it is already in the store. */
+  adoptStatus(id: string, status: 'up' | 'down'): void {
+    const member = this.members.get(id);
+    if (!member || member.status === status) return;
+    if (status === 'down') {
+      member.client?.close();
+      member.client = null;
+    }
+    Object.assign(member, { status, failures: 0 });
+  }
+
   /** One call to a node under its deadline. A down node is not tried; a transport failure counts against it. */
   async call<T>(id: string, op: (client: NodeClient) => Promise<T>): Promise<CallOutcome<T>> {
     const member = this.members.get(id);
@@ -133,6 +144,21 @@ export class NodePool {
     if (!keys?.delete(key)) return;
     if (keys.size === 0) this.suspects.delete(node);
     this.listener.suspectsChanged(node, [], [key]);
+  }
+
+  /** Marks made or cleared by another process (read from the store): not reported back to it. */
+  adoptSuspects(node: string, added: readonly string[], cleared: readonly string[]): void {
+    const keys = this.suspects.get(node) ?? new Set<string>();
+    for (const key of cleared) keys.delete(key);
+    for (const key of added) keys.add(key);
+    if (keys.size) this.suspects.set(node, keys);
+    else this.suspects.delete(node);
+  }
+
+  /** Every mark replaced by `marks` (a whole state read again), quietly. */
+  replaceSuspects(marks: Record<string, readonly string[]>): void {
+    this.suspects.clear();
+    for (const [node, keys] of Object.entries(marks)) if (keys.length) this.suspects.set(node, new Set(keys));
   }
 
   suspectCount(node: string): number {

@@ -42,6 +42,8 @@ function sameNodes(a: readonly MemberRecord[], b: readonly MemberRecord[]): bool
  */
 export async function recoverChange(ctx: ClusterContext, local: LocalProcesses): Promise<(Recovery & { repair: MoveSummary }) | null> {
   const { state, pool } = ctx;
+  // Followed from another process until now: this process resolves the change instead.
+  if (state.transition?.foreign) state.endTransition();
   const journal = state.journal;
   const decision = decideRecovery(journal, state.members, state.outsiders());
   if (!journal && decision.outsiders.length === 0) return null;
@@ -50,7 +52,9 @@ export async function recoverChange(ctx: ClusterContext, local: LocalProcesses):
     const health = state.healthOf(id);
     const member = members.find((n) => n.id === id);
     if (health?.local) {
-      if (local.isRunning(health.local.pid)) await local.stop(health.local.pid, 'SIGKILL');
+      // Another machine's process is stopped by a Ringside process there, when it recovers or opens.
+      if (!local.isMine(health.local)) continue;
+      if (local.isRunning(health.local)) await local.stop(health.local, 'SIGKILL');
     } else if (member) {
       // An external server keeps running: what it holds was copied for the change, and is dropped.
       pool.track(id, member, 'up');

@@ -1,4 +1,5 @@
 // The dashboard's picture of the cluster: one plain, serialisable object, and the small summaries it holds.
+import type { ControlPlaneStatus } from './control-plane';
 import type { StampedEvent } from './events';
 import type { NodeView } from './types';
 import type { KeyPlacement, NodeKeyCounts } from './views';
@@ -48,6 +49,8 @@ export interface ClusterSnapshot {
   /** A membership change or repair is running. */
   busy: boolean;
   valueLimit: number;
+  /** Where the cluster's state is kept (file or etcd), whether it answers, and who leads. */
+  controlPlane: ControlPlaneStatus;
   nodes: SnapshotNode[];
   /** Every vnode in ring order. */
   vnodes: { node: string; index: number; position: number }[];

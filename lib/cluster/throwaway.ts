@@ -6,7 +6,9 @@ import path from 'node:path';
 import { Cluster, type ClusterOptions } from './cluster';
 
 export interface Throwaway {
+  /** The cluster disposed of at the end: a caller that reopens it puts the new one here. */
   cluster: Cluster;
+  dataDir: string;
   /** Stops its memcached processes, closes it and deletes its data directory. */
   dispose(): Promise<void>;
 }
@@ -17,12 +19,14 @@ export async function openThrowaway(name: string, options: Omit<ClusterOptions, 
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
-  return {
+  const throwaway: Throwaway = {
     cluster,
+    dataDir,
     async dispose() {
-      await cluster.stopLocalNodes();
-      await cluster.close();
+      await throwaway.cluster.stopLocalNodes();
+      await throwaway.cluster.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return throwaway;
 }

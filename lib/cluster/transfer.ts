@@ -155,11 +155,11 @@ async function settleUntrusted(ctx: TransferContext, list: readonly string[], ke
   return true;
 }
 
-/** Deletes the keys a node holds outside its preference lists (it was away while they moved); returns how many. */
-export async function dropStrays(ctx: TransferContext, ring: Ring, node: string): Promise<number | null> {
+/** Deletes the keys a node holds outside its preference lists (it was away while they moved), but those in `keep`; returns how many. */
+export async function dropStrays(ctx: TransferContext, ring: Ring, node: string, keep?: ReadonlySet<string>): Promise<number | null> {
   const listed = await ctx.pool.call(node, (client) => client.inventory());
   if (!listed.ok) return null;
-  const strays = listed.value.filter(({ key }) => !preferenceList(ring, key).includes(node));
+  const strays = listed.value.filter(({ key }) => !keep?.has(key) && !preferenceList(ring, key).includes(node));
   await mapLimit(strays, ctx.concurrency, ({ key }) => ctx.keyLocks.run(key, () => ctx.pool.call(node, (client) => client.delete(key))));
   return strays.length;
 }

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'not_found'
   | 'unavailable'
   | 'out_of_memory'
-  | 'busy';
+  | 'busy'
+  | 'control_plane_unavailable';
 
 /** An expected failure, as a value: a code for programs and a message for people. */
 export interface Failure {

@@ -1,11 +1,14 @@
 import 'server-only';
 // Runs a named fault scenario against a throwaway local cluster under load, ending in a checked history and a replication audit.
-import type { Cluster } from '../cluster/cluster';
+import { randomUUID } from 'node:crypto';
+import { Cluster } from '../cluster/cluster';
 import { mapLimit } from '../concurrency';
 import type { StampedEvent } from '../cluster/events';
 import { openThrowaway } from '../cluster/throwaway';
 import { startLocalNode, stopLocalNode } from '../memcached/local-nodes';
 import { parseAddress } from '../validate';
+import { orphansOf, runCrashingWorker } from './crash-drill';
+import { startEtcdMember } from './etcd-member';
 import { crash, freeze, thaw } from './faults';
 import { checkHistory, type HistoryReport, type Op } from './history';
 import { SCENARIOS, scenarioNames, type Context } from './scenarios';
@@ -54,8 +57,14 @@ const round = (ms: number) => Math.round(ms);
 export async function runDrill(name: string, options: DrillOptions = {}): Promise<DrillReport> {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`no drill named ${name}: try ${scenarioNames().join(', ')}`);
+  if (scenario.crash) return runCrashDrill(name, options);
   const { keys = 500, concurrency = 32, durationMs = 4000, deadlineMs = 1000, seed = 1, log = () => undefined } = options;
-  const throwaway = await openThrowaway('drill', { bootstrapLocalNodes: scenario.nodes, probeIntervalMs: 250, deadlineMs, localMemoryMb: 16 });
+  const etcd = scenario.etcd ? await startEtcdMember() : null;
+  const env: Record<string, string> = etcd ? { RINGSIDE_ETCD: etcd.endpoint, RINGSIDE_ETCD_PREFIX: `/ringside-drill/${randomUUID()}/` } : {};
+  const throwaway = await openThrowaway('drill', { bootstrapLocalNodes: scenario.nodes, probeIntervalMs: 250, deadlineMs, localMemoryMb: 16, env }).catch(async (error: unknown) => {
+    await etcd?.cleanup();
+    throw error;
+  });
   const cluster = throwaway.cluster;
   const started: number[] = [];
   const events: { at: number; event: StampedEvent }[] = [];
@@ -99,6 +108,14 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
         log(`${round(load.now())} ms: ${id} restarted empty (pid ${restarted.pid})`);
       },
       frozen: new Set(),
+      etcd,
+      async until(what, ready, timeoutMs) {
+        const since = Date.now();
+        while (!ready()) {
+          if (Date.now() - since > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
       async freeze(id) {
         context.frozen.add(id);
         log(`${round(load.now())} ms: SIGSTOP ${id}`);
@@ -161,8 +178,77 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
   } finally {
     for (const node of cluster.nodes()) if (node.pid) thawQuietly(node.pid);
     for (const pid of started) thawQuietly(pid);
+    await etcd?.start();
     await throwaway.dispose();
+    await etcd?.cleanup();
     for (const pid of started) await stopLocalNode(pid, 'SIGKILL');
+  }
+}
+
+/**
+ * A crash drill: seeds a fresh cluster, hands its data directory to a process that serves a load and runs the
+ * change until it is SIGKILLed at the scenario's point, reopens the cluster here (which finishes or rolls the change
+ * back), runs ordinary traffic, then checks the whole history, the nodes and that no memcached process is orphaned.
+ */
+async function runCrashDrill(name: string, options: DrillOptions): Promise<DrillReport> {
+  const scenario = SCENARIOS[name];
+  const spec = scenario.crash!;
+  const { keys = 500, concurrency = 32, durationMs = 4000, deadlineMs = 1000, seed = 1, log = () => undefined } = options;
+  const throwaway = await openThrowaway('drill', { bootstrapLocalNodes: scenario.nodes, probeIntervalMs: false, deadlineMs, localMemoryMb: 16 });
+  let cluster = throwaway.cluster;
+  const { dataDir } = throwaway;
+  let startedPid: number | null = null;
+  try {
+    const names = Array.from({ length: keys }, (_, i) => `drill:${i}`);
+    const seedOps = await mapLimit(names, 64, async (key): Promise<Op> => {
+      const result = await cluster.put(key, `${key}=seed`);
+      return { kind: 'put', key, value: `${key}=seed`, outcome: result.ok ? 'ok' : 'unknown', start: -1, end: -1 };
+    });
+    await cluster.close();
+    log(`${spec.change.join(' ')} in a process of its own under load, to be SIGKILLed at ${spec.phase}`);
+    // About three copies in four move when a fourth node joins three, and as many old copies go.
+    const crashed = await runCrashingWorker(spec, dataDir, { keys, seed, afterMs: durationMs * 0.25, expectedSteps: Math.round(keys * 0.6) });
+    startedPid = crashed.startedPid;
+    log(`the process died after ${crashed.ops.length} calls; reopening the cluster`);
+    const reopenedAt = Date.now();
+    cluster = await Cluster.open({ dataDir, probeIntervalMs: 250, deadlineMs, localMemoryMb: 16 });
+    throwaway.cluster = cluster;
+    const recoveredMs = Date.now() - reopenedAt;
+    log(`reopened and recovered in ${recoveredMs} ms: ring v${cluster.version} with ${cluster.currentRing.nodes.map((n) => n.id).join(', ')}`);
+
+    const load = startLoad(cluster, { keys, concurrency, seed: seed + 1 });
+    await new Promise((resolve) => setTimeout(resolve, durationMs * 0.5));
+    await load.stop();
+    const orphans = await orphansOf(startedPid, cluster.nodes().map((n) => n.pid));
+    const replication = await waitForReplication(cluster, log);
+    const final = new Map<string, string | null>();
+    const listed = await cluster.keys();
+    const everyKey = [...new Set([...names, ...(listed.ok ? listed.keys.map((k) => k.key) : [])])];
+    await mapLimit(everyKey, 64, async (key) => {
+      const read = await cluster.get(key);
+      if (!read.ok && read.error !== 'not_found') throw new Error(`the final read of ${key} failed: ${read.message}`);
+      final.set(key, read.ok ? read.value.toString('utf8') : null);
+    });
+    const history = checkHistory([...seedOps, ...crashed.ops, ...load.ops], final);
+    const latencies = load.ops.map((op) => op.end - op.start).sort((a, b) => a - b);
+    return {
+      scenario: name,
+      description: scenario.description,
+      nodes: scenario.nodes,
+      keys,
+      durationMs: round(durationMs),
+      ...history,
+      errors: Object.fromEntries(load.errors),
+      errorMessages: Object.fromEntries(load.messages),
+      latency: { p50: round(percentile(latencies, 0.5)), p99: round(percentile(latencies, 0.99)), max: round(latencies.at(-1) ?? 0) },
+      faultMaxMs: 0,
+      repairMs: null,
+      replication,
+      facts: { callsBeforeCrash: crashed.ops.length, recoveredMs, orphans, joined: cluster.currentRing.nodes.some((n) => n.id === spec.change[1]) ? 1 : 0 },
+    };
+  } finally {
+    await throwaway.dispose();
+    if (startedPid) await orphansOf(startedPid, []);
   }
 }
 

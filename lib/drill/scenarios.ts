@@ -2,6 +2,8 @@ import 'server-only';
 // The fault scenarios the drills run: what each does to the cluster, when, and the figures it judges afterwards.
 import type { Cluster } from '../cluster/cluster';
 import { preferenceList } from '../ring';
+import type { CrashScenario } from './crash-drill';
+import type { EtcdMember } from './etcd-member';
 import type { Op } from './history';
 import type { RunningLoad } from './load';
 
@@ -18,6 +20,10 @@ export interface Context {
   waitForStatus(id: string, status: 'up' | 'down'): Promise<void>;
   /** Nodes frozen at some point of the drill. */
   frozen: Set<string>;
+  /** The drill's own etcd member, for scenarios on etcd. */
+  etcd: EtcdMember | null;
+  /** Waits until `ready` holds (at most `timeoutMs`), or throws naming `what`. */
+  until(what: string, ready: () => boolean, timeoutMs: number): Promise<void>;
   fact(name: string, value: number): void;
   log(line: string): void;
 }
@@ -25,6 +31,10 @@ export interface Context {
 export interface Scenario {
   description: string;
   nodes: number;
+  /** The cluster keeps its state in an etcd member of the drill's own. */
+  etcd?: boolean;
+  /** A crash drill: the process serving the load and running this change is killed (lib/drill/crash-drill). */
+  crash?: CrashScenario;
   run(context: Context): Promise<void>;
   /** Figures computed from the history once the load has stopped. */
   judge?(ops: readonly Op[], context: Context, window: { fault: number; recovered: number }): void;
@@ -139,6 +149,50 @@ export const SCENARIOS: Record<string, Scenario> = {
       if (!removed.ok) throw new Error(`remove failed: ${removed.message}`);
       c.fact('rebuiltCopies', removed.copied);
       c.mark('recovered');
+    },
+  },
+  'crash-copying': {
+    description: 'the process serving the load and adding a node SIGKILLed mid-copy; reopened, it rolls the change back',
+    nodes: 3,
+    crash: { change: ['add', 'node-9'], phase: 'copying', share: 0.3 },
+    run: async () => undefined,
+  },
+  'crash-switched': {
+    description: 'the process serving the load and adding a node SIGKILLed just after the ring switch; reopened, it finishes the change',
+    nodes: 3,
+    crash: { change: ['add', 'node-9'], phase: 'switched', share: 0 },
+    run: async () => undefined,
+  },
+  'crash-deleting': {
+    description: 'the process serving the load and adding a node SIGKILLed mid-delete; reopened, it finishes the change',
+    nodes: 3,
+    crash: { change: ['add', 'node-9'], phase: 'deleting', share: 0.3 },
+    run: async () => undefined,
+  },
+  'etcd-outage': {
+    description: 'etcd stopped under load: reads and writes go on with the last ring, changes are refused, and all resumes when it returns',
+    nodes: 3,
+    etcd: true,
+    async run(c) {
+      await c.sleep(0.2);
+      c.mark('fault');
+      await c.etcd!.stop();
+      c.log('etcd stopped');
+      await c.until('etcd seen unreachable', () => !c.cluster.controlPlane().reachable, 10_000);
+      const refused = await c.cluster.addNode({ id: 'node-9' });
+      c.fact('changesRefusedWhileAway', !refused.ok && refused.error === 'control_plane_unavailable' ? 1 : 0);
+      c.log(refused.ok ? 'a change went through without etcd' : `a change refused: ${refused.message}`);
+      await c.sleep(0.3);
+      await c.etcd!.start();
+      c.log('etcd started again');
+      await c.until('etcd seen again', () => c.cluster.controlPlane().reachable, 20_000);
+      c.mark('recovered');
+      let added = await c.cluster.addNode({ id: 'node-9' });
+      for (let tries = 0; !added.ok && added.error === 'control_plane_unavailable' && tries < 20; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        added = await c.cluster.addNode({ id: 'node-9' });
+      }
+      c.fact('changeAfterReturn', added.ok ? 1 : 0);
     },
   },
 };

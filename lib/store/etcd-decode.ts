@@ -43,7 +43,8 @@ export function assembleState(layout: KeyLayout, entries: readonly Entry[]): Sto
 export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { changes: StoreChange[]; heartbeats: string[] } {
   const changes: StoreChange[] = [];
   const heartbeats: string[] = [];
-  const suspects = new Map<string, { added: string[]; cleared: string[] }>();
+  // Marks added are grouped by node and writer (the value names it), cleared ones by node.
+  const suspects = new Map<string, { node: string; writer?: string; added: string[]; cleared: string[] }>();
   for (const { type, key, value } of events) {
     const of = parseKey(layout, key);
     const put = type === 'Put';
@@ -55,10 +56,15 @@ export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { c
         changes.push({ type: 'health', node: of.node, health: put ? parseHealth(JSON.parse(value)) : null });
         break;
       case 'suspect': {
-        const entry = suspects.get(of.node) ?? suspects.set(of.node, { added: [], cleared: [] }).get(of.node)!;
+        const writer = put ? value || undefined : undefined;
+        const group = `${of.node}\u0000${writer ?? ''}`;
+        const entry = suspects.get(group) ?? suspects.set(group, { node: of.node, writer, added: [], cleared: [] }).get(group)!;
         (put ? entry.added : entry.cleared).push(of.key);
         break;
       }
+      case 'leader':
+        changes.push({ type: 'leader', writer: put ? leaderOf(value) : null });
+        break;
       case 'journal':
         changes.push({ type: 'journal', journal: put ? parseJournal(JSON.parse(value)) : null });
         break;
@@ -71,8 +77,18 @@ export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { c
         break;
     }
   }
-  for (const [node, { added, cleared }] of suspects) changes.push({ type: 'suspects', node, added, cleared });
+  for (const { node, writer, added, cleared } of suspects.values()) changes.push(writer ? { type: 'suspects', node, added, cleared, writer } : { type: 'suspects', node, added, cleared });
   return { changes, heartbeats };
+}
+
+/** The writer named by the leader key's value. */
+export function leaderOf(value: string): string | null {
+  try {
+    const writer = (JSON.parse(value) as { writer?: unknown }).writer;
+    return typeof writer === 'string' && writer ? writer : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The write versions a change carries, for the clock to move past. */

@@ -21,6 +21,10 @@ export function keyLayout(prefix: string) {
     event: (stamp: string) => `${prefix}events/${stamp}`,
     eventsPrefix: `${prefix}events/`,
     heartbeat: (writer: string) => `${prefix}heartbeat/${writer}`,
+    heartbeatPrefix: `${prefix}heartbeat/`,
+    /** A process's acknowledgement of the change announced last (`tag`), under its session lease. */
+    ack: (writer: string) => `${prefix}acks/${writer}`,
+    acksPrefix: `${prefix}acks/`,
     changeLock: `${prefix}lock/change`,
     leader: `${prefix}leader`,
   };
@@ -29,7 +33,7 @@ export function keyLayout(prefix: string) {
 export type KeyLayout = ReturnType<typeof keyLayout>;
 
 export type KeyOf =
-  | { kind: 'ring' | 'ring-version' | 'journal' | 'lock' | 'leader' | 'event' | 'unknown' }
+  | { kind: 'ring' | 'ring-version' | 'journal' | 'lock' | 'leader' | 'event' | 'ack' | 'unknown' }
   | { kind: 'health'; node: string }
   | { kind: 'suspect'; node: string; key: string }
   | { kind: 'heartbeat'; writer: string };
@@ -43,6 +47,7 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
   if (rest === 'lock/change') return { kind: 'lock' };
   if (rest === 'leader') return { kind: 'leader' };
   if (rest.startsWith('events/')) return { kind: 'event' };
+  if (rest.startsWith('acks/')) return { kind: 'ack' };
   if (rest.startsWith('heartbeat/')) return { kind: 'heartbeat', writer: rest.slice('heartbeat/'.length) };
   const node = (segment: string) => {
     try {

@@ -6,12 +6,12 @@ import type { ClusterEvent } from '../cluster/events';
 import { encodeVersion, HybridClock } from '../version';
 import type { EtcdConfig } from './config';
 import { connectEtcd, within } from './etcd-client';
-import { assembleState, stampsOf, type Entry } from './etcd-decode';
+import { assembleState, leaderOf, stampsOf, type Entry } from './etcd-decode';
 import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { StoreWatch } from './etcd-watch';
 import { checkNextVersion, parseRing } from './records';
-import { DEFAULT_EVENT_LIMIT, unavailable, type ChangeJournal, type ChangeLock, type CommitResult, type Leadership, type LockResult, type Membership, type NodeHealth, type StateStore, type StoreChange, type StoredEvent, type StoreResult, type StoreState } from './types';
+import { DEFAULT_EVENT_LIMIT, unavailable, type AckResult, type ChangeJournal, type ChangeLock, type CommitResult, type Leadership, type LockResult, type Membership, type NodeHealth, type StateStore, type StoreChange, type StoredEvent, type StoreResult, type StoreState } from './types';
 
 export interface EtcdStoreOptions {
   writer?: string;
@@ -29,6 +29,8 @@ export interface EtcdStoreOptions {
 const BATCH_OPS = 100;
 const BATCH_BYTES = 512 * 1024;
 const PAGE = 2000;
+/** A heartbeat (written every half second) older than this is not a live process's. */
+const LIVE_BEAT_MS = 3000;
 
 const bytes = (text: string) => Buffer.from(text);
 
@@ -44,6 +46,9 @@ export class EtcdStore implements StateStore {
   /** Holds this process's heartbeat key, so a process that dies leaves none behind. */
   private session: Lease | null = null;
   private closed = false;
+  private reachable_ = true;
+  private leader_: string | null = null;
+  private readonly reachabilityListeners = new Set<(reachable: boolean) => void>();
 
   constructor(
     private readonly config: EtcdConfig,
@@ -58,6 +63,58 @@ export class EtcdStore implements StateStore {
 
   get writer(): string {
     return this.clock.writer;
+  }
+
+  get reachable(): boolean {
+    return this.reachable_;
+  }
+
+  get leader(): string | null {
+    return this.leader_;
+  }
+
+  onReachability(listener: (reachable: boolean) => void): () => void {
+    this.reachabilityListeners.add(listener);
+    return () => this.reachabilityListeners.delete(listener);
+  }
+
+  async join(): Promise<StoreResult> {
+    const done = await this.beat();
+    return done.ok ? { ok: true } : done;
+  }
+
+  async acknowledge(tag: string): Promise<StoreResult> {
+    const session = this.sessionLease();
+    const done = await this.call('acknowledge a change', () => session.put(this.layout.ack(this.writer)).value(tag).exec());
+    return done.ok ? { ok: true } : done;
+  }
+
+  async awaitAcknowledged(tag: string, timeoutMs: number): Promise<AckResult> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const read = await this.call('read the acknowledgements', async () => {
+        const [beats, acks] = await Promise.all([this.rangeOf(this.layout.heartbeatPrefix), this.rangeOf(this.layout.acksPrefix)]);
+        return { beats, acks };
+      });
+      // A member failing over (etcd's own leader changing) answers again within the time given.
+      if (!read.ok && Date.now() < deadline && !this.closed) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      if (!read.ok) return read;
+      const acked = new Map(read.value.acks.map(({ key, value }) => [key.slice(this.layout.acksPrefix.length), value]));
+      // A heartbeat older than this is a process that died (its session lease has yet to lapse) or lost etcd.
+      const live = read.value.beats
+        .filter(({ value }) => Math.abs(Date.now() - Number(value)) < LIVE_BEAT_MS)
+        .map(({ key }) => key.slice(this.layout.heartbeatPrefix.length))
+        .filter((writer) => writer !== this.writer);
+      const waiting = live.filter((writer) => acked.get(writer) !== tag);
+      if (waiting.length === 0) return { ok: true, processes: live };
+      if (Date.now() >= deadline || this.closed) {
+        return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the change within ${timeoutMs} ms` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** How many times the watch re-read everything after a stall or a broken watch. */
@@ -101,7 +158,9 @@ export class EtcdStore implements StateStore {
   }
 
   async addSuspects(node: string, keys: readonly string[]): Promise<StoreResult> {
-    const ops = [...new Set(keys)].map((key): IRequestOp => ({ request_put: { key: bytes(this.layout.suspect(node, key)), value: Buffer.alloc(0) } }));
+    // The value names the writer, so a process's watch tells its own marks from others'.
+    const writer = bytes(this.writer);
+    const ops = [...new Set(keys)].map((key): IRequestOp => ({ request_put: { key: bytes(this.layout.suspect(node, key)), value: writer } }));
     return this.runBatches(`mark suspect keys on ${node}`, ops);
   }
 
@@ -161,7 +220,11 @@ export class EtcdStore implements StateStore {
         if (claim.ok && this.closed) await claim.held.revoke('the state store was closed');
         else if (claim.ok) {
           const held = this.keep(claim.held);
-          held.onLost(onLost);
+          this.leader_ = this.writer;
+          held.onLost((reason) => {
+            if (this.leader_ === this.writer) this.leader_ = null;
+            onLost(reason);
+          });
           const leadership: Leadership = {
             get lost() {
               return held.lost;
@@ -189,6 +252,7 @@ export class EtcdStore implements StateStore {
         reload: () => this.reload(),
         beat: () => this.beat(),
         deliver: (change) => {
+          if (change.type === 'leader') this.leader_ = change.writer;
           for (const stamp of stampsOf(change)) this.clock.receiveEncoded(stamp);
           for (const each of this.listeners) each(change);
         },
@@ -212,12 +276,28 @@ export class EtcdStore implements StateStore {
   }
 
   private beat() {
+    const session = this.sessionLease();
+    return this.call('heartbeat', () => session.put(this.layout.heartbeat(this.writer)).value(String(Date.now())).exec());
+  }
+
+  private sessionLease(): Lease {
     if (!this.session || this.session.revoked()) {
       this.session = this.client.lease(Math.max(10, this.target.ttlSec));
       this.session.on('lost', () => undefined);
     }
-    const session = this.session;
-    return this.call('heartbeat', () => session.put(this.layout.heartbeat(this.writer)).value(String(Date.now())).exec());
+    return this.session;
+  }
+
+  private async rangeOf(prefix: string): Promise<Entry[]> {
+    const start = bytes(prefix);
+    const page = await this.client.kv.range({ key: start, range_end: prefixEnd(start) });
+    return page.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() }));
+  }
+
+  private setReachable(reachable: boolean): void {
+    if (reachable === this.reachable_ || this.closed) return;
+    this.reachable_ = reachable;
+    for (const listener of this.reachabilityListeners) listener(reachable);
   }
 
   private keep(held: HeldLease): HeldLease {
@@ -230,9 +310,11 @@ export class EtcdStore implements StateStore {
     return encodeVersion(this.clock.now());
   }
 
-  private call<T>(what: string, op: () => Promise<T>) {
-    if (this.closed) return Promise.resolve(unavailable('the state store is closed'));
-    return within(this.target, what, op);
+  private async call<T>(what: string, op: () => Promise<T>) {
+    if (this.closed) return unavailable('the state store is closed');
+    const done = await within(this.target, what, op);
+    this.setReachable(done.ok);
+    return done;
   }
 
   /** Every key under the prefix at one revision, page by page. */
@@ -249,11 +331,13 @@ export class EtcdStore implements StateStore {
         if (!page.more || page.kvs.length === 0) break;
         start = Buffer.concat([page.kvs[page.kvs.length - 1].key, Buffer.from([0])]);
       }
-      return { state: assembleState(this.layout, entries), revision: revision! };
+      const leader = entries.find((entry) => entry.key === this.layout.leader);
+      return { state: assembleState(this.layout, entries), revision: revision!, leader: leader ? leaderOf(leader.value) : null };
     });
     if (!read.ok) return read;
+    this.leader_ = read.value.leader;
     for (const stamp of stampsOf({ type: 'reloaded', state: read.value.state })) this.clock.receiveEncoded(stamp);
-    return { ok: true, ...read.value };
+    return { ok: true, state: read.value.state, revision: read.value.revision };
   }
 
   private async runBatches(what: string, ops: IRequestOp[]): Promise<StoreResult> {

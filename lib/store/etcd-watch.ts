@@ -47,6 +47,7 @@ export class StoreWatch {
     }, Math.max(50, Math.floor(this.deps.heartbeatMs / 2)));
     this.timers.push(beat, check);
     for (const timer of this.timers) timer.unref();
+    void this.deps.beat().catch(() => undefined);
     void this.resync();
   }
 

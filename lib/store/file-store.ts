@@ -11,6 +11,7 @@ import { checkNextVersion, healthFields, membershipSchema, parseEvent, parseHeal
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
+  type AckResult,
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
@@ -69,6 +70,30 @@ export class FileStore implements StateStore {
     return this.clock.writer;
   }
 
+  /** A file on this machine: there is no control plane to lose. */
+  readonly reachable = true;
+
+  get leader(): string | null {
+    return this.leaders.size > 0 ? this.writer : null;
+  }
+
+  onReachability(): () => void {
+    return () => undefined;
+  }
+
+  async join(): Promise<StoreResult> {
+    return { ok: true };
+  }
+
+  /** The only process on the data directory has no one to wait for. */
+  async acknowledge(): Promise<StoreResult> {
+    return { ok: true };
+  }
+
+  async awaitAcknowledged(): Promise<AckResult> {
+    return { ok: true, processes: [] };
+  }
+
   /** Claims the data directory (one process drives it) and reads what it holds. */
   static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
     const clock = new HybridClock(options.writer ?? defaultWriter(), options.clock ?? Date.now);
@@ -113,10 +138,11 @@ export class FileStore implements StateStore {
 
   async addSuspects(node: string, keys: readonly string[]): Promise<StoreResult> {
     const held = new Set(this.state.suspects[node] ?? []);
-    const added = [...new Set(keys)].filter((key) => !held.has(key));
+    // Every key is announced, held already or not, as etcd's watch does: a writer counts its marks' echoes.
+    const added = [...new Set(keys)];
     if (added.length === 0) return { ok: true };
-    this.state.suspects[node] = [...held, ...added];
-    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [] });
+    this.state.suspects[node] = [...held, ...added.filter((key) => !held.has(key))];
+    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [], writer: this.writer });
   }
 
   async clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult> {

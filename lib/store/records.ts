@@ -24,7 +24,7 @@ export const healthFields = {
   instance: z.string().optional(),
   missedMove: z.boolean().optional(),
   itemSizeMax: z.number().int().positive().optional(),
-  local: z.object({ pid: z.number().int().nullable(), killed: z.boolean() }).optional(),
+  local: z.object({ pid: z.number().int().nullable(), killed: z.boolean(), host: z.string().min(1).optional() }).optional(),
 };
 
 const healthSchema = z.object({ ...healthFields, stamp });

@@ -49,8 +49,11 @@ export interface NodeHealth {
   missedMove?: boolean;
   /** memcached's largest item, which bounds the values the ring can take. */
   itemSizeMax?: number;
-  /** Present for a memcached process Ringside started itself. */
-  local?: { pid: number | null; killed: boolean };
+  /**
+   * Present for a memcached process Ringside started itself; `host` names the machine it runs on (absent in
+   * records from before it was kept: this machine), and only a process there may signal it.
+   */
+  local?: { pid: number | null; killed: boolean; host?: string };
 }
 
 export type HealthRecord = NodeHealth & { stamp: string };
@@ -87,7 +90,10 @@ export interface StoreState {
 export type StoreChange =
   | { type: 'ring'; ring: RingRecord }
   | { type: 'health'; node: string; health: HealthRecord | null }
-  | { type: 'suspects'; node: string; added: string[]; cleared: string[] }
+  /** `writer` made the `added` marks (a clear names nobody: etcd's delete events carry no value). */
+  | { type: 'suspects'; node: string; added: string[]; cleared: string[]; writer?: string }
+  /** Who leads now (null: nobody, until a process is elected). */
+  | { type: 'leader'; writer: string | null }
   | { type: 'journal'; journal: JournalRecord | null }
   | { type: 'event'; event: StoredEvent }
   | { type: 'reloaded'; state: StoreState };
@@ -118,10 +124,31 @@ export interface Leadership {
   resign(): Promise<void>;
 }
 
+/** A change's announcement acknowledged (`ok`), or the live processes that did not within the time given. */
+export type AckResult = StoreResult<{ processes: string[] }> | { ok: false; error: 'unacknowledged'; message: string; processes: string[] };
+
 export interface StateStore {
   readonly kind: 'file' | 'etcd';
   /** This process's writer id, the tie-breaker of its write versions. */
   readonly writer: string;
+  /** Whether the store answered the last call (or the watch): false from the first `unavailable` until one succeeds. */
+  readonly reachable: boolean;
+  /** The writer that leads, as last read or watched; null when none does or it is not known. */
+  readonly leader: string | null;
+  /** Called when `reachable` flips; returns the unsubscribe. */
+  onReachability(listener: (reachable: boolean) => void): () => void;
+  /**
+   * Says this process follows the change announced as `tag` (its in-flight writes settled): held under this
+   * process's session, so a process that dies leaves no acknowledgement behind.
+   */
+  acknowledge(tag: string): Promise<StoreResult>;
+  /**
+   * Announces this process as live (its heartbeat) before it reads the state: a change announced after the read is
+   * seen by it, and one announced before waits for its acknowledgement.
+   */
+  join(): Promise<StoreResult>;
+  /** Waits until every other live process (a fresh heartbeat) acknowledged `tag`. */
+  awaitAcknowledged(tag: string, timeoutMs: number): Promise<AckResult>;
   load(): Promise<StoreResult<{ state: StoreState }>>;
   commitRing(expectedVersion: number, next: Membership): Promise<CommitResult>;
   /** `null` forgets the node's health (a node that left the ring). */

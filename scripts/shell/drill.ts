@@ -1,6 +1,7 @@
 // `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
 import { runDrill, type DrillReport } from '@/lib/drill/drills';
 import type { Anomaly } from '@/lib/drill/history';
+import { etcdInstalled } from '@/lib/drill/etcd-member';
 import { SCENARIOS, scenarioNames } from '@/lib/drill/scenarios';
 import { measureSettling, type SettleFigure } from '@/lib/drill/misbehaving';
 import { intOption, parseOptions, UsageError, type Word } from './args';
@@ -21,7 +22,9 @@ export async function drillCommand(words: Word[], log: (line: string) => void): 
   const { options, positionals } = parseOptions(words, { keys: 'value', seconds: 'value', deadline: 'value', seed: 'value', quiet: 'flag', json: 'flag' });
   const asked = positionals.map((w) => w.text);
   const settle = asked.includes('settle') || asked.includes('all');
-  const names = asked.filter((name) => name !== 'settle').flatMap((name) => (name === 'all' ? scenarioNames() : [name]));
+  // `all` runs the etcd scenarios only where etcd is installed.
+  const everything = scenarioNames().filter((name) => !SCENARIOS[name].etcd || etcdInstalled());
+  const names = asked.filter((name) => name !== 'settle').flatMap((name) => (name === 'all' ? everything : [name]));
   if (asked.length === 0) throw new UsageError(`usage: ${drillUsage}\n\n${describeScenarios()}`);
   for (const name of names) if (!SCENARIOS[name]) throw new UsageError(`no drill named ${name}: try ${scenarioNames().join(', ')} or all`);
   const keys = intOption(options, 'keys', 1000)!;
@@ -49,7 +52,7 @@ export async function drillCommand(words: Word[], log: (line: string) => void): 
 }
 
 export function passed(report: DrillReport): boolean {
-  const anomalies = report.lost.length + report.stale.length + report.phantom.length + report.missedReads + report.staleReads;
+  const anomalies = report.lost.length + report.stale.length + report.phantom.length + report.missedReads + report.staleReads + (report.facts.orphans ?? 0);
   return anomalies === 0 && report.replication.complete;
 }
 

@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cluster } from '@/lib/cluster/cluster';
+import { mapLimit } from '@/lib/concurrency';
+import { NodeClient } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
+import { parseAddress } from '@/lib/validate';
 import { startEtcd, type EtcdCluster } from '../support/etcd';
 
 let etcd: EtcdCluster;
@@ -93,6 +96,76 @@ describe('two processes on one etcd', () => {
     expect(!answer.ok && answer.error).toBe('busy');
     expect(added.ok).toBe(true);
     expect(first.currentRing.nodes.map((n) => n.vnodes)).toEqual([160, 160, 160]);
+    await first.stopLocalNodes();
+  });
+
+  it("writes through the second process during the first's change reach both lists and end exactly on the new ones", async () => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const first = await open('first-c', env, 3);
+    const second = await open('second-c', env);
+    const latest = new Map<string, string>();
+    await mapLimit(Array.from({ length: 600 }, (_, i) => `seed:${i}`), 32, async (key) => {
+      expect((await first.put(key, `a:${key}`)).ok).toBe(true);
+      latest.set(key, `a:${key}`);
+    });
+    // From the moment the first process plans, the second writes new keys and overwrites old ones while keys move.
+    let writes: Promise<void> = Promise.resolve();
+    const stop = first.events.subscribe((event) => {
+      if (event.type !== 'move-planned') return;
+      stop();
+      writes = (async () => {
+        for (let i = 0; i < 200; i++) {
+          for (const key of [`during:${i}`, `seed:${i}`]) {
+            expect((await second.put(key, `b:${key}`)).ok).toBe(true);
+            latest.set(key, `b:${key}`);
+          }
+        }
+      })();
+    });
+    expect((await first.addNode({ id: 'node-4' })).ok).toBe(true);
+    await writes;
+    await vi.waitFor(() => expect(second.version).toBe(first.version), { timeout: 1000, interval: 5 });
+
+    // Every key on exactly its new list, node by node: the sweep took what the second wrote to the old lists.
+    const held: Record<string, string[]> = {};
+    for (const node of first.nodes()) {
+      const parsed = parseAddress(node.address);
+      if (!parsed.ok) throw new Error(parsed.message);
+      const client = new NodeClient(parsed.address, { deadlineMs: 2000 });
+      held[node.id] = (await client.inventory()).map((item) => item.key).sort();
+      client.close();
+    }
+    const expected: Record<string, string[]> = Object.fromEntries(first.currentRing.nodes.map((n) => [n.id, [] as string[]]));
+    for (const key of latest.keys()) for (const node of preferenceList(first.currentRing, key)) expected[node].push(key);
+    for (const list of Object.values(expected)) list.sort();
+    expect(held).toEqual(expected);
+    for (const cluster of [first, second]) {
+      const wrong: string[] = [];
+      await mapLimit([...latest], 32, async ([key, value]) => {
+        const read = await cluster.get(key);
+        if (!read.ok || read.value.toString() !== value) wrong.push(key);
+      });
+      expect(wrong).toEqual([]);
+    }
+    await first.stopLocalNodes();
+  });
+
+  it('suspect marks made by one process are seen by the other, and a repair there settles them for both', async () => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const first = await open('first-d', env, 3);
+    const second = await open('second-d', env);
+    expect((await first.killNode('node-1')).ok).toBe(true);
+    await vi.waitFor(() => expect(second.nodes().find((n) => n.id === 'node-1')?.status).toBe('down'), { timeout: 1000, interval: 5 });
+    // Written through the second process while node-1 is down: its copies of these keys are suspect.
+    const keys = Array.from({ length: 50 }, (_, i) => `marked:${i}`).filter((key) => preferenceList(second.currentRing, key).includes('node-1'));
+    for (const key of keys) expect((await second.put(key, 'v')).ok).toBe(true);
+    expect(second.nodes().find((n) => n.id === 'node-1')?.suspectKeys).toBe(keys.length);
+    await vi.waitFor(() => expect(first.nodes().find((n) => n.id === 'node-1')?.suspectKeys).toBe(keys.length), { timeout: 1000, interval: 5 });
+    // The first revives and repairs node-1: the marks are settled there, and cleared in the second too.
+    expect((await first.reviveNode('node-1')).ok).toBe(true);
+    expect(first.nodes().find((n) => n.id === 'node-1')?.suspectKeys).toBe(0);
+    await vi.waitFor(() => expect(second.nodes().find((n) => n.id === 'node-1')).toMatchObject({ status: 'up', suspectKeys: 0 }), { timeout: 2000, interval: 5 });
+    for (const key of keys) expect((await second.get(key)).ok).toBe(true);
     await first.stopLocalNodes();
   });
 });

@@ -1,11 +1,14 @@
-// A membership change SIGKILLed at each phase in a child process, then the cluster reopened: the change is finished or rolled back, nothing stale survives.
+// A membership change SIGKILLed at each phase in a child process: reopened (file) or resolved by the live leader (etcd), the change is finished or rolled back, nothing stale survives.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
 import { isAlive, stopLocalNode } from '@/lib/memcached/local-nodes';
 import { preferenceList } from '@/lib/ring';
+import { EtcdStore } from '@/lib/store/etcd-store';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
+import { startEtcd, type EtcdCluster } from '../support/etcd';
 import { runRingside } from '../support/run-ringside';
 
 let fixture: Fixture | undefined;
@@ -122,6 +125,72 @@ describe('a membership change whose process is SIGKILLed', () => {
     expect(Object.keys(reopened.health ?? {}).sort()).toEqual([...ids].sort());
     await expectInPlace(f, latest);
     expect((await cluster.snapshot()).underReplicated).toBe(0);
+
+    await expectNoStaleReads(f, ids.includes('node-4') ? 'node-4' : ids[ids.length - 1]);
+  });
+});
+
+describe('in etcd mode, a membership change whose process is SIGKILLed', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => {
+    etcd = await startEtcd(1);
+  });
+  afterAll(async () => {
+    await etcd?.cleanup();
+  });
+
+  /** The state as the store holds it, read by a client of its own. */
+  async function stored(env: Record<string, string>): Promise<SavedState> {
+    const store = new EtcdStore({ kind: 'etcd', endpoints: env.RINGSIDE_ETCD.split(','), prefix: env.RINGSIDE_ETCD_PREFIX }, { writer: 'test-reader' });
+    try {
+      const loaded = await store.load();
+      if (!loaded.ok) throw new Error(loaded.message);
+      const { ring, health, journal } = loaded.state;
+      return { version: ring?.version ?? 0, nodes: ring?.nodes ?? [], health, journal: journal ?? undefined };
+    } finally {
+      await store.close();
+    }
+  }
+
+  const etcdScenarios = scenarios.filter((s) => s.crashAt !== 'copying:200');
+  it.each(etcdScenarios)('$change.0 $change.1, killed at $crashAt: the live leader finishes or rolls it back, nothing stale', async ({ crashAt, change, phase, switched, nodes = 3 }) => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-crash/${randomUUID()}/` };
+    // The test's process leads (its background work every 200 ms) and follows the child's change from the store.
+    fixture = await openFixture(nodes, { env, probeIntervalMs: 200 });
+    const f = fixture;
+    await vi.waitFor(() => expect(f.cluster.leading).toBe(true), { timeout: 10_000, interval: 50 });
+    const latest = await seed(f);
+    const before = await stored(env);
+
+    const run = await runRingside(f.dataDir, [...change, '--json'], '', { ...env, RINGSIDE_CRASH_AT: crashAt });
+    expect(run.signal === 'SIGKILL' || run.code === 137, `${run.code} ${run.signal} ${run.stderr}${run.stdout}`).toBe(true);
+    const crashed = await stored(env);
+    expect(crashed.journal).toMatchObject({ phase, reason: change.join(' '), from: { version: before.version }, to: { version: before.version + 1 } });
+    expect(crashed.version).toBe(switched ? before.version + 1 : before.version);
+    const pidOf = (state: SavedState, id: string) => state.health?.[id]?.local?.pid ?? null;
+    const added = change[0] === 'add' ? pidOf(crashed, 'node-4') : null;
+    if (added) started.push(added);
+    const removedPid = change[0] === 'remove' ? pidOf(before, change[1]) : null;
+    if (removedPid) started.push(removedPid);
+
+    // No restart: the leader sees the journal, waits for the dead owner's lock to lapse, and resolves it.
+    const resolvedAt = Date.now();
+    await vi.waitFor(async () => expect((await stored(env)).journal).toBeUndefined(), { timeout: 20_000, interval: 200 });
+    await vi.waitFor(() => expect(f.cluster.busy).toBe(false), { timeout: 5_000, interval: 50 });
+    console.log(`etcd: ${change.join(' ')} killed at ${crashAt} resolved by the leader ${Date.now() - resolvedAt} ms after the crash`);
+    const resolved = await stored(env);
+    const ids = f.cluster.currentRing.nodes.map((n) => n.id);
+    expect(resolved.version).toBe(f.cluster.version);
+    if (change[0] === 'add') {
+      expect(ids.includes('node-4')).toBe(switched);
+      expect(isAlive(added!)).toBe(switched);
+    } else {
+      expect(ids.includes(change[1])).toBe(!switched);
+      expect(isAlive(removedPid!)).toBe(!switched);
+    }
+    expect(Object.keys(resolved.health ?? {}).sort()).toEqual([...ids].sort());
+    await expectInPlace(f, latest);
+    expect((await f.cluster.snapshot()).underReplicated).toBe(0);
 
     await expectNoStaleReads(f, ids.includes('node-4') ? 'node-4' : ids[ids.length - 1]);
   });

@@ -162,7 +162,7 @@ describe.each(backends)('the $name', (backend) => {
     expect(kinds).toEqual(['reloaded', 'ring', 'health', 'suspects', 'suspects', 'journal', 'event']);
     const suspects = seen.changes.filter((c) => c.change.type === 'suspects').map((c) => c.change);
     expect(suspects).toEqual([
-      { type: 'suspects', node: 'node-1', added: ['k1', 'k2'], cleared: [] },
+      { type: 'suspects', node: 'node-1', added: ['k1', 'k2'], cleared: [], writer: b.writer },
       { type: 'suspects', node: 'node-1', added: [], cleared: ['k1', 'k2'] },
     ]);
     seen.stop();

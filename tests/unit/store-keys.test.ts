@@ -58,4 +58,24 @@ describe('etcd keys', () => {
       { type: 'suspects', node: 'n1', added: ['a'], cleared: ['b'] },
     ]);
   });
+
+  it('names the writer of suspect marks, tells who leads, and ignores acknowledgements', () => {
+    const { changes } = changesOf(layout, [
+      { type: 'Put', key: layout.suspect('n1', 'a'), value: 'host:1' },
+      { type: 'Put', key: layout.suspect('n1', 'b'), value: 'host:2' },
+      { type: 'Put', key: layout.suspect('n1', 'c'), value: 'host:1' },
+      { type: 'Delete', key: layout.suspect('n1', 'd'), value: '' },
+      { type: 'Put', key: layout.leader, value: JSON.stringify({ writer: 'host:1', since: 1 }) },
+      { type: 'Put', key: layout.ack('host:2'), value: 'host:1@5|copying' },
+      { type: 'Delete', key: layout.leader, value: '' },
+    ]);
+    expect(changes).toEqual([
+      { type: 'leader', writer: 'host:1' },
+      { type: 'leader', writer: null },
+      { type: 'suspects', node: 'n1', added: ['a', 'c'], cleared: [], writer: 'host:1' },
+      { type: 'suspects', node: 'n1', added: ['b'], cleared: [], writer: 'host:2' },
+      { type: 'suspects', node: 'n1', added: [], cleared: ['d'] },
+    ]);
+    expect(parseKey(layout, layout.ack('host:2'))).toEqual({ kind: 'ack' });
+  });
 });

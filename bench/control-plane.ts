@@ -1,0 +1,172 @@
+// The control plane measured: how soon a ring change shows in another process, leader takeover after SIGKILL, and the data path with etcd configured against without.
+// Run: npx tsx --conditions=react-server bench/control-plane.ts [--changes N] [--takeovers N] [--runs N] [--ops N] [--json]   (needs etcd installed)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Cluster } from '../lib/cluster/cluster';
+import { openThrowaway, type Throwaway } from '../lib/cluster/throwaway';
+import { mapLimit } from '../lib/concurrency';
+import { startEtcdMember, type EtcdMember } from '../lib/drill/etcd-member';
+import { formatTable, wantsJson } from './timing';
+
+const argument = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const CHANGES = argument('--changes', 20);
+const TAKEOVERS = argument('--takeovers', 5);
+const RUNS = argument('--runs', 5);
+const OPS = argument('--ops', 20_000);
+const IN_FLIGHT = 64;
+const child = path.join(import.meta.dirname, 'control-plane-child.ts');
+
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const median = (values: number[]) => {
+  const s = sorted(values);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const envOf = (etcd: EtcdMember) => ({ RINGSIDE_ETCD: etcd.endpoint, RINGSIDE_ETCD_PREFIX: `/ringside-bench/${randomUUID()}/` });
+
+/** A Ringside process of its own; resolves once it printed `ready`, with its lines as they come. */
+async function startChild(env: Record<string, string>): Promise<{ process: ChildProcess; lines: { version?: number; leading?: boolean; at: number }[] }> {
+  const proc = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', child], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: { version?: number; leading?: boolean; at: number }[] = [];
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`the other process exited (${code}) before it was ready`)));
+    proc.stdout!.setEncoding('utf8').on('data', (text: string) => {
+      buffered += text;
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const part of parts) {
+        const line = JSON.parse(part) as { ready?: boolean; version?: number; leading?: boolean; at: number };
+        if (line.ready) resolve();
+        else lines.push(line);
+      }
+    });
+  });
+  return { process: proc, lines };
+}
+
+const waitFor = async (ready: () => boolean, timeoutMs: number, what: string) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+/** From the ring switch in this process to the other process holding the new ring, over `CHANGES` weight changes. */
+async function changeVisibility(etcd: EtcdMember): Promise<number[]> {
+  const env = envOf(etcd);
+  const own = await openThrowaway('bench-cp', { env, bootstrapLocalNodes: 3, probeIntervalMs: false, localMemoryMb: 16 });
+  const other = await startChild(env);
+  const delays: number[] = [];
+  try {
+    await mapLimit(Array.from({ length: 2000 }, (_, i) => i), 64, (i) => own.cluster.put(`cp:${i}`, 'v'));
+    for (let n = 0; n < CHANGES; n++) {
+      let switchedAt = 0;
+      const target = own.cluster.version + 1;
+      const stop = own.cluster.onChange(() => own.cluster.version >= target && (switchedAt ||= Date.now()));
+      const changed = await own.cluster.setVnodes('node-1', n % 2 ? 160 : 150);
+      stop();
+      if (!changed.ok) throw new Error(changed.message);
+      await waitFor(() => other.lines.some((l) => (l.version ?? 0) >= target), 10_000, 'the other process follows');
+      delays.push(other.lines.find((l) => (l.version ?? 0) >= target)!.at - switchedAt);
+    }
+  } finally {
+    other.process.kill('SIGTERM');
+    await own.dispose();
+  }
+  return delays;
+}
+
+/** SIGKILL of the leading process to this one leading, `TAKEOVERS` times. */
+async function takeovers(etcd: EtcdMember): Promise<number[]> {
+  const times: number[] = [];
+  for (let n = 0; n < TAKEOVERS; n++) {
+    const env = envOf(etcd);
+    const leader = await startChild(env);
+    await waitFor(() => leader.lines.some((l) => l.leading === true), 15_000, 'the other process leads');
+    const own = await openThrowaway('bench-cp', { env, bootstrapLocalNodes: 0, probeIntervalMs: 500, localMemoryMb: 16 });
+    try {
+      const killedAt = Date.now();
+      leader.process.kill('SIGKILL');
+      await waitFor(() => own.cluster.leading, 30_000, 'this process takes over');
+      times.push(Date.now() - killedAt);
+    } finally {
+      await own.dispose();
+    }
+  }
+  return times;
+}
+
+/** Puts, then gets, per second on a fresh cluster of 3 local nodes, 64 in flight. */
+async function dataPath(cluster: Cluster): Promise<{ puts: number; gets: number }> {
+  const keys = Array.from({ length: OPS }, (_, i) => `dp:${i}`);
+  let started = performance.now();
+  await mapLimit(keys, IN_FLIGHT, async (key) => {
+    if (!(await cluster.put(key, 'value')).ok) throw new Error(`put ${key} failed`);
+  });
+  const puts = OPS / ((performance.now() - started) / 1000);
+  started = performance.now();
+  await mapLimit(keys, IN_FLIGHT, async (key) => {
+    if (!(await cluster.get(key)).ok) throw new Error(`get ${key} failed`);
+  });
+  return { puts, gets: OPS / ((performance.now() - started) / 1000) };
+}
+
+async function main(): Promise<void> {
+  const etcd = await startEtcdMember();
+  try {
+    const visible = await changeVisibility(etcd);
+    const takeover = await takeovers(etcd);
+    const rates: Record<'file' | 'etcd', { puts: number[]; gets: number[] }> = { file: { puts: [], gets: [] }, etcd: { puts: [], gets: [] } };
+    // Alternated, so the machine's other work falls on both alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const kind of ['file', 'etcd'] as const) {
+        const throwaway: Throwaway = await openThrowaway('bench-dp', { env: kind === 'etcd' ? envOf(etcd) : {}, bootstrapLocalNodes: 3, probeIntervalMs: 1000, localMemoryMb: 64 });
+        try {
+          const { puts, gets } = await dataPath(throwaway.cluster);
+          rates[kind].puts.push(puts);
+          rates[kind].gets.push(gets);
+        } finally {
+          await throwaway.dispose();
+        }
+      }
+    }
+    const spread = (values: number[]) => `${Math.round(Math.min(...values))}-${Math.round(Math.max(...values))}`;
+    const result = {
+      changeVisibleMs: { p50: median(visible), max: Math.max(...visible), changes: visible.length },
+      takeoverMs: { median: median(takeover), min: Math.min(...takeover), max: Math.max(...takeover), runs: takeover.length },
+      dataPath: Object.fromEntries((['file', 'etcd'] as const).map((kind) => [kind, { putsPerSec: Math.round(median(rates[kind].puts)), getsPerSec: Math.round(median(rates[kind].gets)), puts: spread(rates[kind].puts), gets: spread(rates[kind].gets) }])),
+    };
+    if (wantsJson()) return void console.log(JSON.stringify(result));
+    console.log(`a ring change showed in the other process after p50 ${result.changeVisibleMs.p50} ms, max ${result.changeVisibleMs.max} ms (${visible.length} changes)`);
+    console.log(`leader takeover after SIGKILL: median ${result.takeoverMs.median} ms (${takeover.join(', ')} ms; lease 5 s)\n`);
+    console.log(
+      formatTable(
+        (['file', 'etcd'] as const).map((kind) => ({
+          state: kind === 'file' ? 'file (no etcd)' : 'etcd configured',
+          'puts/s (median)': result.dataPath[kind].putsPerSec,
+          'puts/s (range)': result.dataPath[kind].puts,
+          'gets/s (median)': result.dataPath[kind].getsPerSec,
+          'gets/s (range)': result.dataPath[kind].gets,
+        })),
+      ),
+    );
+    const ratio = (kind: 'putsPerSec' | 'getsPerSec') => ((result.dataPath.etcd[kind] / result.dataPath.file[kind] - 1) * 100).toFixed(1);
+    console.log(`\netcd against file: puts ${ratio('putsPerSec')}%, gets ${ratio('getsPerSec')}% (${RUNS} runs each of ${OPS} operations, ${IN_FLIGHT} in flight)`);
+  } finally {
+    await etcd.cleanup();
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exit(1);
+  },
+);
