@@ -4,8 +4,8 @@ import { planMoves, planTombstoneCopies, type DeleteStep, type Inventory } from 
 import { preferenceList, type Ring } from '../ring';
 import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
 import type { ClusterContext } from './context';
-import { ControlPlaneError } from './control-plane';
 import { convergeVersions, listedKeys } from './converge';
+import { ControlPlaneError } from './control-plane';
 import { crashPoint } from './crash-point';
 import type { DataPath } from './data-path';
 import { ackOf } from './foreign-change';

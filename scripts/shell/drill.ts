@@ -1,7 +1,7 @@
 // `ringside drill`: runs named fault scenarios on a throwaway local cluster under load and prints what happened.
 import { runDrill, type DrillReport } from '@/lib/drill/drills';
-import { etcdInstalled } from '@/lib/drill/etcd-member';
 import type { Anomaly } from '@/lib/drill/history';
+import { etcdInstalled } from '@/lib/drill/etcd-member';
 import { SCENARIOS, scenarioNames } from '@/lib/drill/scenarios';
 import { measureSettling, type SettleFigure } from '@/lib/drill/misbehaving';
 import { intOption, parseOptions, UsageError, type Word } from './args';
