@@ -107,7 +107,7 @@ async function measure(browser: Browser, base: string, run: number): Promise<Fig
     step(`run ${run}: idle frames`);
     const idleFps = await framesPerSecond(page, SAMPLE_MS);
     step(`run ${run}: adding a node`);
-    await page.getByRole('button', { name: 'Add node' }).click();
+    await page.getByRole('button', { name: 'Add node', exact: true }).click();
     await buttonEnabled(page, 'Apply');
     const tracing = TRACE !== null && run === 1;
     if (tracing)
