@@ -22,7 +22,13 @@ const vnodes = z.number({ error: 'vnodes must be a number' });
 const MAX_GENERATE = 10_000;
 const READ_CONCURRENCY = 32;
 
-const putInput = z.object({ key, value: z.string({ error: 'the value must be text' }).max(2 * 1024 * 1024, 'the value is far larger than a node stores (1 MiB)'), ttl: z.number({ error: 'the TTL must be a number of seconds' }).optional() }).strict();
+const putInput = z
+  .object({
+    key,
+    value: z.string({ error: 'the value must be text' }).max(2 * 1024 * 1024, 'the value is far larger than a node stores (1 MiB)'),
+    ttl: z.number({ error: 'the TTL must be a number of seconds' }).optional(),
+  })
+  .strict();
 const keyInput = z.object({ key }).strict();
 const nodeInput = z.object({ id: nodeId }).strict();
 const addInput = z.object({ address: z.string().max(300).optional(), vnodes: vnodes.optional() }).strict();
@@ -36,7 +42,15 @@ const previewInput = z.discriminatedUnion('type', [
   z.object({ type: z.literal('repair') }).strict(),
 ]);
 
-const FIELD_ERRORS: Record<string, string> = { key: 'invalid_key', value: 'invalid_value', ttl: 'invalid_ttl', id: 'invalid_id', vnodes: 'invalid_vnodes', address: 'invalid_address', count: 'invalid_count' };
+const FIELD_ERRORS: Record<string, string> = {
+  key: 'invalid_key',
+  value: 'invalid_value',
+  ttl: 'invalid_ttl',
+  id: 'invalid_id',
+  vnodes: 'invalid_vnodes',
+  address: 'invalid_address',
+  count: 'invalid_count',
+};
 
 /** Passes the request guard (the access token, loopback names), then parses the input. */
 async function accept<T>(schema: z.ZodType<T>, input: unknown): Promise<{ ok: true; value: T } | ActionFailure> {
@@ -94,7 +108,15 @@ export async function readAllKeys(input: unknown) {
   const results = await mapLimit(listed.keys, READ_CONCURRENCY, (placement) => cluster.get(placement.key));
   const failed = listed.keys.filter((_, i) => !results[i].ok).map((p) => p.key);
   const servedByReplica = results.filter((r, i) => r.ok && r.servedBy !== listed.keys[i].preference[0]).length;
-  return { ok: true as const, keys: listed.keys.length, read: listed.keys.length - failed.length, failed: failed.slice(0, 20), servedByReplica, unreachable: listed.unreachable, ms: Date.now() - started };
+  return {
+    ok: true as const,
+    keys: listed.keys.length,
+    read: listed.keys.length - failed.length,
+    failed: failed.slice(0, 20),
+    servedByReplica,
+    unreachable: listed.unreachable,
+    ms: Date.now() - started,
+  };
 }
 
 /** Adds a node: a new local memcached process, or the memcached at `address` (which must be allowed). */

@@ -41,7 +41,9 @@ export default async function DashboardPage() {
       <main className="mx-auto max-w-2xl space-y-3 p-8">
         <h1 className="text-2xl font-bold">Ringside</h1>
         <p className="rounded-md border border-red-300 bg-red-50 p-4 text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-100">The cluster could not be opened: {loaded.message}</p>
-        <p>Check that memcached is installed, then reload. The shell works too: <code>npm run ringside</code>.</p>
+        <p>
+          Check that memcached is installed, then reload. The shell works too: <code>npm run ringside</code>.
+        </p>
       </main>
     );
   }

@@ -48,8 +48,6 @@ if (wantsJson()) {
 } else {
   console.log(`Balance: primaries of ${KEYS.toLocaleString('en-US')} keys per node\n`);
   console.log(
-    formatTable(
-      rows.map((r) => ({ nodes: String(r.nodes), placement: r.placement, 'max / mean': r.maxOverMean, 'std dev / mean': r.relativeDeviation, 'min keys': r.min, 'max keys': r.max })),
-    ),
+    formatTable(rows.map((r) => ({ nodes: String(r.nodes), placement: r.placement, 'max / mean': r.maxOverMean, 'std dev / mean': r.relativeDeviation, 'min keys': r.min, 'max keys': r.max }))),
   );
 }

@@ -63,7 +63,17 @@ async function main() {
     figures.push(figure('setVersioned (plain SET)', '1', await rate(older, (k) => client.setVersioned(k, envelope(2))), 'ops/s'));
     figures.push(figure('putIfNewer, key absent', '1 (ADD)', await rate(none, (k) => stored(client.putIfNewer(k, envelope(2)))), 'ops/s'));
     figures.push(figure('putIfNewer over an older version', '3 (ADD, GET, SET+CAS)', await rate(older, (k) => stored(client.putIfNewer(k, envelope(2)))), 'ops/s'));
-    figures.push(figure('putIfNewer under a newer version', '2 (ADD, GET)', await rate((k) => client.setVersioned(k, envelope(3)), (k) => expect('older')(client.putIfNewer(k, envelope(2)))), 'ops/s'));
+    figures.push(
+      figure(
+        'putIfNewer under a newer version',
+        '2 (ADD, GET)',
+        await rate(
+          (k) => client.setVersioned(k, envelope(3)),
+          (k) => expect('older')(client.putIfNewer(k, envelope(2))),
+        ),
+        'ops/s',
+      ),
+    );
     const present = { present: true };
     figures.push(figure('putIfNewer over an older version, present', '2 (GET, SET+CAS)', await rate(older, (k) => stored(client.putIfNewer(k, envelope(2), 0, present))), 'ops/s'));
     figures.push(figure('putIfNewer, key absent, present', '2 (GET, ADD)', await rate(none, (k) => stored(client.putIfNewer(k, envelope(2), 0, present))), 'ops/s'));
@@ -74,12 +84,16 @@ async function main() {
     let reads = 0;
     for (let run = 0; run < RUNS; run++) {
       await client.flush();
-      await mapLimit(Array.from({ length: LISTED }, (_, i) => i), IN_FLIGHT, async (i) => {
-        const tomb = encodeTombstone({ wall: i + 1, counter: 0, writerHash: 1 });
-        await client.set(`tomb:${i}`, tomb.value, 600, tomb.flags);
-        const value = encodeValue({ wall: i + 1, counter: 0, writerHash: 1 }, Buffer.alloc(1 + (i % 300)));
-        await client.set(`value:${i}`, value.value, 0, value.flags);
-      });
+      await mapLimit(
+        Array.from({ length: LISTED }, (_, i) => i),
+        IN_FLIGHT,
+        async (i) => {
+          const tomb = encodeTombstone({ wall: i + 1, counter: 0, writerHash: 1 });
+          await client.set(`tomb:${i}`, tomb.value, 600, tomb.flags);
+          const value = encodeValue({ wall: i + 1, counter: 0, writerHash: 1 }, Buffer.alloc(1 + (i % 300)));
+          await client.set(`value:${i}`, value.value, 0, value.flags);
+        },
+      );
       let started = performance.now();
       parseMetadump(await client.metadump(Date.now() + 60_000), Date.now() / 1000);
       times.metadump.push(performance.now() - started);

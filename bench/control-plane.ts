@@ -67,7 +67,11 @@ async function changeVisibility(etcd: EtcdMember): Promise<number[]> {
   const other = await startChild(env);
   const delays: number[] = [];
   try {
-    await mapLimit(Array.from({ length: 2000 }, (_, i) => i), 64, (i) => own.cluster.put(`cp:${i}`, 'v'));
+    await mapLimit(
+      Array.from({ length: 2000 }, (_, i) => i),
+      64,
+      (i) => own.cluster.put(`cp:${i}`, 'v'),
+    );
     for (let n = 0; n < CHANGES; n++) {
       let switchedAt = 0;
       const target = own.cluster.version + 1;
@@ -146,7 +150,12 @@ async function main(): Promise<void> {
     const result = {
       changeVisibleMs: { p50: median(visible), max: Math.max(...visible), changes: visible.length },
       takeoverMs: { median: median(takeover), min: Math.min(...takeover), max: Math.max(...takeover), runs: takeover.length },
-      dataPath: Object.fromEntries(KINDS.map((kind) => [kind, { putsPerSec: Math.round(median(rates[kind].puts)), getsPerSec: Math.round(median(rates[kind].gets)), puts: spread(rates[kind].puts), gets: spread(rates[kind].gets) }])),
+      dataPath: Object.fromEntries(
+        KINDS.map((kind) => [
+          kind,
+          { putsPerSec: Math.round(median(rates[kind].puts)), getsPerSec: Math.round(median(rates[kind].gets)), puts: spread(rates[kind].puts), gets: spread(rates[kind].gets) },
+        ]),
+      ),
     };
     if (wantsJson()) return void console.log(JSON.stringify(result));
     console.log(`a ring change showed in the other process after p50 ${result.changeVisibleMs.p50} ms, max ${result.changeVisibleMs.max} ms (${visible.length} changes)`);

@@ -77,7 +77,13 @@ function freePort(): Promise<number> {
 async function waitForServer(url: string, ms: number): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < ms) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the dashboard did not answer at ${url}`);
@@ -101,16 +107,31 @@ async function measure(browser: Browser, base: string, run: number): Promise<Fig
     step(`run ${run}: idle frames`);
     const idleFps = await framesPerSecond(page, SAMPLE_MS);
     step(`run ${run}: adding a node`);
-    await page.getByRole('button', { name: 'Add node' }).click();
+    await page.getByRole('button', { name: 'Add node', exact: true }).click();
     await buttonEnabled(page, 'Apply');
     const tracing = TRACE !== null && run === 1;
-    if (tracing) await browser.startTracing(page, { path: TRACE, screenshots: false, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'v8.execute', 'blink.user_timing', 'disabled-by-default-v8.cpu_profiler'] });
+    if (tracing)
+      await browser.startTracing(page, {
+        path: TRACE,
+        screenshots: false,
+        categories: [
+          'devtools.timeline',
+          'disabled-by-default-devtools.timeline',
+          'disabled-by-default-devtools.timeline.frame',
+          'v8.execute',
+          'blink.user_timing',
+          'disabled-by-default-v8.cpu_profiler',
+        ],
+      });
     await recordFrames(page);
     await clickButton(page, 'Apply');
     // Travel begins when the new ring arrives and lasts about 1.2 s: wait until it has ended (or never began), and the move is done.
     await until(page, 'window.__record.travel.some((t) => t.end !== undefined)', 60_000).catch(() => step('no keys seen travelling'));
     await until(page, `performance.now() > window.__record.started + ${SAMPLE_MS + 50} && document.querySelector('[data-move-summary]') !== null`, 60_000).catch(async (error: Error) => {
-      const card = await page.getByRole('region', { name: 'Nodes' }).innerText().catch(() => '(no Nodes region)');
+      const card = await page
+        .getByRole('region', { name: 'Nodes' })
+        .innerText()
+        .catch(() => '(no Nodes region)');
       throw new Error(`run ${run}: the added node's move did not finish: ${error.message}\n${card.slice(0, 2000)}`);
     });
     const moving = await stopFrames(page, SAMPLE_MS);
@@ -185,9 +206,21 @@ async function main() {
     const load = os.loadavg().map((l) => Math.round(l * 100) / 100);
     if (wantsJson()) console.log(JSON.stringify({ nodes: NODES, keys: KEYS, marks: runs[0].marks, runs: RUNS, puts: PUTS, load, figures }));
     else {
-      console.log(`Dashboard in headless Chromium at 1280x800: ${NODES} nodes x 160 vnodes, ${KEYS.toLocaleString('en-US')} keys (${runs[0].marks.toLocaleString('en-US')} key marks drawn), ${RUNS} runs; load average ${load.join(', ')}\n`);
+      console.log(
+        `Dashboard in headless Chromium at 1280x800: ${NODES} nodes x 160 vnodes, ${KEYS.toLocaleString('en-US')} keys (${runs[0].marks.toLocaleString('en-US')} key marks drawn), ${RUNS} runs; load average ${load.join(', ')}\n`,
+      );
       const shown = (v: number | null) => (v === null ? '-' : Math.round(v * 10) / 10);
-      console.log(formatTable(Object.entries(FIGURES).map(([name, { label }]) => ({ measure: label, median: shown(figures[name].median), min: shown(figures[name].min), max: shown(figures[name].max), runs: figures[name].runs.map((v) => (v === null ? '-' : Math.round(v))).join(' ') }))));
+      console.log(
+        formatTable(
+          Object.entries(FIGURES).map(([name, { label }]) => ({
+            measure: label,
+            median: shown(figures[name].median),
+            min: shown(figures[name].min),
+            max: shown(figures[name].max),
+            runs: figures[name].runs.map((v) => (v === null ? '-' : Math.round(v))).join(' '),
+          })),
+        ),
+      );
     }
   } finally {
     await browser.close();

@@ -13,9 +13,7 @@ const BUILD_ROUNDS = 200;
 
 const ids = Array.from({ length: NODES }, (_, i) => `node-${i + 1}`);
 // No hash tags: hashring hashes whole keys, so tagged keys would hand Ringside shorter inputs.
-const keys = Array.from({ length: KEYS }, (_, i) =>
-  i % 3 === 0 ? `user:${i}:profile` : i % 3 === 1 ? `session:${((i * 2654435761) >>> 0).toString(16)}` : `product:${i}:reviews:page:${i % 10}`,
-);
+const keys = Array.from({ length: KEYS }, (_, i) => (i % 3 === 0 ? `user:${i}:profile` : i % 3 === 1 ? `session:${((i * 2654435761) >>> 0).toString(16)}` : `product:${i}:reviews:page:${i % 10}`));
 
 const buildNs = {
   ringside: medianNs(BUILD_ROUNDS, () => void buildRing(ids.map((id) => ({ id, vnodes: VNODES })))),

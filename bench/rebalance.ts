@@ -45,7 +45,9 @@ async function main() {
     }
     if (wantsJson()) console.log(JSON.stringify({ keys: KEYS, loadMs, putsPerSecond: Math.round(KEYS / (loadMs / 1000)), rows }));
     else {
-      console.log(`Rebalance on real memcached: ${KEYS.toLocaleString('en-US')} keys x 3 replicas on 5 local nodes, loaded in ${loadMs} ms (${Math.round(KEYS / (loadMs / 1000)).toLocaleString('en-US')} puts/s, 64 in flight)\n`);
+      console.log(
+        `Rebalance on real memcached: ${KEYS.toLocaleString('en-US')} keys x 3 replicas on 5 local nodes, loaded in ${loadMs} ms (${Math.round(KEYS / (loadMs / 1000)).toLocaleString('en-US')} puts/s, 64 in flight)\n`,
+      );
       console.log(formatTable(rows));
       console.log('\nTheory for 5 -> 6: 1/6 = 0.167 of primaries move and 0.5 new copies per key.');
     }

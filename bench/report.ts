@@ -65,8 +65,7 @@ const median = (values: number[]) => {
 };
 const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const x = (ratio: number) => `${ratio.toFixed(2)}x`;
-const table = (header: string[], rows: (string | number)[][]) =>
-  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (header: string[], rows: (string | number)[][]) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 interface Goal {
   goal: string;
@@ -93,7 +92,10 @@ function lookupSection(runs: LookupRun[]): Section {
     markdown: [
       `## Lookups`,
       `${runs[0].nodes} nodes x ${runs[0].vnodesPerNode} vnodes, ${n(runs[0].keys)} distinct keys, median of ${runs.length} runs (each the median of ${runs[0].rounds} rounds). The peer is the npm \`hashring\` package (ketama, md5): \`get\` for the primary, \`range(key, 3)\` for the preference list.`,
-      table(['operation', 'ringside ops/s', 'hashring ops/s', 'ratio'], ops.map((o) => [o.operation, n(o.ringside), n(o.hashring), x(o.ratio)])),
+      table(
+        ['operation', 'ringside ops/s', 'hashring ops/s', 'ratio'],
+        ops.map((o) => [o.operation, n(o.ringside), n(o.hashring), x(o.ratio)]),
+      ),
       `![lookups](benchmarks/lookups.svg)`,
     ].join('\n\n'),
     plots: { 'lookups.svg': barChart({ title: 'Ring lookups per second (higher is better)', unit: 'lookups per second', bars }) },
@@ -106,7 +108,8 @@ function throughputSection(data: ThroughputRun): Section {
   const of = (system: string) => data.results.find((r) => r.system === system);
   const rf1 = of('ringside RF=1');
   const viaClient = of('twemproxy, npm memcached');
-  const alsoAgainst = rf1 && viaClient ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.set / viaClient.set)} on sets and ${x(rf1.get / viaClient.get)} on gets. ` : '';
+  const alsoAgainst =
+    rf1 && viaClient ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.set / viaClient.set)} on sets and ${x(rf1.get / viaClient.get)} on gets. ` : '';
   const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
   return {
     markdown: [
@@ -116,7 +119,10 @@ function throughputSection(data: ThroughputRun): Section {
         ['system', 'set ops/s', 'get ops/s', 'set CPU µs/op', 'get CPU µs/op'],
         data.results.map((r) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
       ),
-      table(['goal', 'ratio', 'target', 'met'], data.goals.map((g) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no'])),
+      table(
+        ['goal', 'ratio', 'target', 'met'],
+        data.goals.map((g) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no']),
+      ),
       `The goals take the stronger twemproxy driver, the pipelined text client. ${alsoAgainst}Why RF=1 sets fall short of twemproxy with a lean client: [profiles.md](profiles.md).`,
       `![set throughput](benchmarks/throughput-set.svg)\n![get throughput](benchmarks/throughput-get.svg)`,
     ].join('\n\n'),
@@ -129,12 +135,20 @@ function throughputSection(data: ThroughputRun): Section {
 }
 
 function balanceSection(data: BalanceRun): Section {
-  const bars: Bar[] = data.rows.map((r) => ({ label: `${r.nodes} nodes, ${r.placement.split(' (')[0]}`, value: r.maxOverMean, text: r.maxOverMean.toFixed(3), ours: r.placement.startsWith('ringside') }));
+  const bars: Bar[] = data.rows.map((r) => ({
+    label: `${r.nodes} nodes, ${r.placement.split(' (')[0]}`,
+    value: r.maxOverMean,
+    text: r.maxOverMean.toFixed(3),
+    ours: r.placement.startsWith('ringside'),
+  }));
   return {
     markdown: [
       `## Balance`,
       `Primaries of ${n(data.keys)} keys per node. "chance" throws the same keys at exactly equal shares with a uniform generator: the spread no ring can beat, only sampling noise.`,
-      table(['nodes', 'placement', 'max / mean', 'std dev / mean', 'min keys', 'max keys'], data.rows.map((r) => [r.nodes, r.placement, r.maxOverMean.toFixed(3), r.relativeDeviation.toFixed(3), n(r.min), n(r.max)])),
+      table(
+        ['nodes', 'placement', 'max / mean', 'std dev / mean', 'min keys', 'max keys'],
+        data.rows.map((r) => [r.nodes, r.placement, r.maxOverMean.toFixed(3), r.relativeDeviation.toFixed(3), n(r.min), n(r.max)]),
+      ),
       `![balance](benchmarks/balance.svg)`,
     ].join('\n\n'),
     plots: { 'balance.svg': barChart({ title: 'Largest node over the mean (1 is perfectly even; lower is better)', unit: 'max / mean keys per node', bars, marker: { value: 1, label: 'even' } }) },
@@ -147,25 +161,50 @@ function movementSection(runs: MovementRun[]): Section {
   const rows = data.scenarios.map((s, i) => ({ ...s, planMs: median(runs.map((r) => r.scenarios[i].planMs ?? NaN)) }));
   const ours = rows.filter((r) => r.scenario.startsWith('ringside'));
   const goals = ours.map((r) => ({ goal: `movement, ${r.scenario}: copies planned equal the minimum`, measured: `${n(r.copies)} of ${n(r.minimum)}`, met: r.copies === r.minimum }));
-  const bars: Bar[] = rows.map((r) => ({ label: r.scenario.replace(/ \(.*\)$/, ''), value: r.copies / data.keys, text: `${(r.copies / data.keys).toFixed(3)} copies/key`, ours: r.scenario.startsWith('ringside') }));
+  const bars: Bar[] = rows.map((r) => ({
+    label: r.scenario.replace(/ \(.*\)$/, ''),
+    value: r.copies / data.keys,
+    text: `${(r.copies / data.keys).toFixed(3)} copies/key`,
+    ours: r.scenario.startsWith('ringside'),
+  }));
   return {
     markdown: [
       `## Movement`,
       `${n(data.keys)} keys, ${data.replicas} replicas, ${data.vnodesPerNode} vnodes per node. A sixth node must take a sixth of the primaries and, being new to ${data.replicas}/6 of the preference lists, ${data.ideal.copiesPerKey} new copies per key. "minimum" is the copies the ring change itself requires; Ringside's planner emits exactly those.`,
       table(
         ['scenario', 'primaries moved', 'share (ideal 0.167)', 'copies', 'minimum', 'copies per key', 'deletes', 'plan ms'],
-        rows.map((r) => [r.scenario, n(r.primariesMoved), (r.primariesMoved / data.keys).toFixed(3), n(r.copies), n(r.minimum), (r.copies / data.keys).toFixed(3), n(r.deletes), Number.isNaN(r.planMs) ? '-' : n(r.planMs, 1)]),
+        rows.map((r) => [
+          r.scenario,
+          n(r.primariesMoved),
+          (r.primariesMoved / data.keys).toFixed(3),
+          n(r.copies),
+          n(r.minimum),
+          (r.copies / data.keys).toFixed(3),
+          n(r.deletes),
+          Number.isNaN(r.planMs) ? '-' : n(r.planMs, 1),
+        ]),
       ),
       `![movement](benchmarks/movement.svg)`,
     ].join('\n\n'),
-    plots: { 'movement.svg': barChart({ title: 'Copies per key when a sixth node joins or one of six leaves (lower is better)', unit: 'copies per key', bars, marker: { value: data.ideal.copiesPerKey, label: 'ideal 0.5' } }) },
+    plots: {
+      'movement.svg': barChart({
+        title: 'Copies per key when a sixth node joins or one of six leaves (lower is better)',
+        unit: 'copies per key',
+        bars,
+        marker: { value: data.ideal.copiesPerKey, label: 'ideal 0.5' },
+      }),
+    },
     goals,
   };
 }
 
 function rebalanceSection(runs: RebalanceRun[]): Section {
   const rows = runs[0].rows.map((row, i) => ({ ...row, ms: median(runs.map((r) => r.rows[i]['total ms'])), rate: median(runs.map((r) => r.rows[i]['copies/s'])) }));
-  const goals = rows.map((r) => ({ goal: `rebalance, ${r.change}: copies executed equal the minimum`, measured: `${n(r['copies executed'])} of ${n(r['minimum copies'])}`, met: r['copies executed'] === r['minimum copies'] && r.failed === 0 }));
+  const goals = rows.map((r) => ({
+    goal: `rebalance, ${r.change}: copies executed equal the minimum`,
+    measured: `${n(r['copies executed'])} of ${n(r['minimum copies'])}`,
+    met: r['copies executed'] === r['minimum copies'] && r.failed === 0,
+  }));
   return {
     markdown: [
       `## Rebalance on real memcached`,
@@ -186,7 +225,10 @@ function scaleSection(data: ScaleRun): Section {
     markdown: [
       `## Scale`,
       `${data.nodes} local memcached nodes and ${n(data.keys)} keys x 3 replicas (${n(data.items)} items) on this machine; the process's resident memory at the end was ${n(data.rssMb)} MiB.`,
-      table(['step', 'time', 'detail'], data.rows.map((r) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail])),
+      table(
+        ['step', 'time', 'detail'],
+        data.rows.map((r) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail]),
+      ),
       `![scale](benchmarks/scale.svg)`,
     ].join('\n\n'),
     plots: { 'scale.svg': barChart({ title: `${data.nodes} nodes, ${n(data.keys)} keys: time per step (lower is better)`, unit: 'seconds', bars }) },
@@ -218,7 +260,11 @@ function controlPlaneSection(data: ControlPlaneRun): Section {
   const stopped = data.dataPath['etcd-stopped'];
   if (stopped) {
     const apart = (figure: 'putsPerSec' | 'getsPerSec') => stopped[figure] / data.dataPath.etcd[figure] - 1;
-    goals.push({ goal: 'control plane: puts and gets with etcd stopped within 5% of running', measured: `${pct(apart('putsPerSec'))}, ${pct(apart('getsPerSec'))}`, met: Math.abs(apart('putsPerSec')) <= 0.05 && Math.abs(apart('getsPerSec')) <= 0.05 });
+    goals.push({
+      goal: 'control plane: puts and gets with etcd stopped within 5% of running',
+      measured: `${pct(apart('putsPerSec'))}, ${pct(apart('getsPerSec'))}`,
+      met: Math.abs(apart('putsPerSec')) <= 0.05 && Math.abs(apart('getsPerSec')) <= 0.05,
+    });
   }
   return {
     markdown: [
@@ -228,7 +274,13 @@ function controlPlaneSection(data: ControlPlaneRun): Section {
         ['state', 'puts/s', 'range', 'gets/s', 'range'],
         (['file', 'etcd', 'etcd-stopped'] as const)
           .filter((kind) => data.dataPath[kind])
-          .map((kind) => [{ file: 'file', etcd: 'etcd configured', 'etcd-stopped': 'etcd configured, stopped' }[kind], n(data.dataPath[kind].putsPerSec), data.dataPath[kind].puts, n(data.dataPath[kind].getsPerSec), data.dataPath[kind].gets]),
+          .map((kind) => [
+            { file: 'file', etcd: 'etcd configured', 'etcd-stopped': 'etcd configured, stopped' }[kind],
+            n(data.dataPath[kind].putsPerSec),
+            data.dataPath[kind].puts,
+            n(data.dataPath[kind].getsPerSec),
+            data.dataPath[kind].gets,
+          ]),
       ),
     ].join('\n\n'),
     plots: {},
@@ -264,12 +316,17 @@ function dashboardSection(data: DashboardRun): Section {
     { label: 'idle', value: fps('idleFps'), text: `${fps('idleFps').toFixed(1)} fps` },
     { label: 'while keys travel', value: fps('travelFps'), text: `${fps('travelFps').toFixed(1)} fps`, ours: true },
   ];
-  const load = data.load ? ` The load average at the end was ${data.load.map((l: number) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores: other work on the machine shows in the spread.` : '';
+  const load = data.load
+    ? ` The load average at the end was ${data.load.map((l: number) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores: other work on the machine shows in the spread.`
+    : '';
   return {
     markdown: [
       `## Dashboard`,
       `Headless Chromium at 1280x800, ${data.nodes} nodes x 160 vnodes, ${n(data.keys)} keys (${n(data.marks)} marks drawn), a node added while frames are counted, then ${data.puts ?? 1} puts each timed from the click to the frame that paints its mark (bench/dashboard-fps.ts). Each figure is the median of ${runs} run${runs > 1 ? 's' : ''} on a fresh page, with the spread (lowest – highest) of the runs; the longest frame while keys travel includes the frame they set off in. The peer is the same page idle, in the same run.${load}`,
-      table(['figure', 'median', 'spread'], rows.map(([key, label]) => [label, n(figures[key].median!, 1), spread(figures[key])])),
+      table(
+        ['figure', 'median', 'spread'],
+        rows.map(([key, label]) => [label, n(figures[key].median!, 1), spread(figures[key])]),
+      ),
       `![dashboard frame rate](benchmarks/dashboard.svg)`,
     ].join('\n\n'),
     plots: { 'dashboard.svg': barChart({ title: 'Dashboard frames per second, 10,000 keys (higher is better)', unit: 'frames per second', bars, marker: { value: 60, label: '60 fps' } }) },
@@ -312,7 +369,10 @@ async function main() {
     `# Benchmarks`,
     `Generated by \`npm run bench\`${quick ? ' (--quick)' : ''} on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${n(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Every figure compares against a peer measured in the same run on the same machine. Where time goes: [profiles.md](profiles.md).`,
     `## Goals`,
-    table(['goal', 'measured', 'met'], goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : '**no**'])),
+    table(
+      ['goal', 'measured', 'met'],
+      goals.map((g) => [g.goal, g.measured, g.met ? 'yes' : '**no**']),
+    ),
     ...sections.map((s) => s.markdown),
     ...(failures.length ? [`## Not measured in this run`, failures.map((f) => `- ${f.split('\n')[0]}`).join('\n')] : []),
   ].join('\n\n');

@@ -37,7 +37,7 @@ async function main() {
     if (!wantsJson()) console.error(`${step}: ${Math.round(took)} ms ${detail}`);
   };
   // Each node needs room for its share of 3 million items of ~100 bytes, and memcached's slab pages.
-  const memoryMb = Math.max(16, Math.ceil(((KEYS * 3) / NODES) * 200 / 2 ** 20) + 8);
+  const memoryMb = Math.max(16, Math.ceil((((KEYS * 3) / NODES) * 200) / 2 ** 20) + 8);
   const opened = await measure(() => openThrowaway('scale', { probeIntervalMs: false, bootstrapLocalNodes: NODES, localMemoryMb: memoryMb }));
   const cluster = opened.value.cluster;
   note(`start ${NODES} local memcached nodes`, opened.ms, `(-m ${memoryMb} each)`);
@@ -66,7 +66,11 @@ async function main() {
 
     const snapshot = await measure(() => cluster.snapshot());
     const bytes = Buffer.byteLength(JSON.stringify(snapshot.value));
-    note('dashboard snapshot', snapshot.ms, `(${snapshot.value.keyCount.toLocaleString('en-US')} keys, ${snapshot.value.keys.length.toLocaleString('en-US')} drawn, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON)`);
+    note(
+      'dashboard snapshot',
+      snapshot.ms,
+      `(${snapshot.value.keyCount.toLocaleString('en-US')} keys, ${snapshot.value.keys.length.toLocaleString('en-US')} drawn, ${(bytes / 2 ** 20).toFixed(1)} MiB of JSON)`,
+    );
 
     const preview = await measure(() => cluster.preview({ type: 'add' }));
     note('dashboard preview of an add', preview.ms);
@@ -74,7 +78,11 @@ async function main() {
     const added = await measure(() => cluster.addNode({}));
     if (!added.value.ok) throw new Error(added.value.message);
     const result = added.value;
-    note('rebalance: a node added', added.ms, `(${result.copied.toLocaleString('en-US')} copies of ${result.planned.toLocaleString('en-US')} planned, ${Math.round(result.copied / (added.ms / 1000)).toLocaleString('en-US')} copies/s, ${result.failed} failed)`);
+    note(
+      'rebalance: a node added',
+      added.ms,
+      `(${result.copied.toLocaleString('en-US')} copies of ${result.planned.toLocaleString('en-US')} planned, ${Math.round(result.copied / (added.ms / 1000)).toLocaleString('en-US')} copies/s, ${result.failed} failed)`,
+    );
 
     const summary = { nodes: NODES, keys: KEYS, items, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), rows };
     if (wantsJson()) console.log(JSON.stringify(summary));

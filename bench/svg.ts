@@ -28,8 +28,13 @@ export function barChart({ title, unit, bars, marker }: Chart): string {
   const top = 44;
   const height = top + bars.length * ROW + 34;
   const max = Math.max(...bars.map((b) => b.value), marker?.value ?? 0) * 1.3 || 1;
-  const x = scaleLinear().domain([0, max]).range([LABEL, WIDTH - 20]);
-  const y = scaleBand<number>().domain(bars.map((_, i) => i)).range([top, top + bars.length * ROW]).padding(0.2);
+  const x = scaleLinear()
+    .domain([0, max])
+    .range([LABEL, WIDTH - 20]);
+  const y = scaleBand<number>()
+    .domain(bars.map((_, i) => i))
+    .range([top, top + bars.length * ROW])
+    .padding(0.2);
   const rows = bars.map((bar, i) => {
     const at = Number(y(i)!.toFixed(1));
     const middle = (at + y.bandwidth() / 2).toFixed(1);

@@ -70,7 +70,15 @@ function npmMemcached(name: string, locations: string[]): Driver {
   const client = new Memcached(locations, { timeout: 2000 });
   return {
     name,
-    set: (key) => new Promise<void>((resolve, reject) => client.set(key, VALUE, 0, callback(() => resolve(), reject))),
+    set: (key) =>
+      new Promise<void>((resolve, reject) =>
+        client.set(
+          key,
+          VALUE,
+          0,
+          callback(() => resolve(), reject),
+        ),
+      ),
     get: (key) => new Promise<unknown>((resolve, reject) => client.get(key, callback(resolve, reject))).then((value) => checkValue(key, value as Buffer)),
     close: () => client.end(),
   };
@@ -217,7 +225,9 @@ async function main() {
 
     if (wantsJson()) console.log(JSON.stringify({ keys: KEYS, valueBytes: VALUE.length, inFlight: IN_FLIGHT, nodes: NODES, rounds: ROUNDS, results, goals }));
     else {
-      console.log(`Put/get throughput: ${KEYS.toLocaleString('en-US')} keys of ${VALUE.length} bytes, ${IN_FLIGHT} in flight, ${NODES} local memcached nodes, median of ${ROUNDS} rounds after a warm-up\n`);
+      console.log(
+        `Put/get throughput: ${KEYS.toLocaleString('en-US')} keys of ${VALUE.length} bytes, ${IN_FLIGHT} in flight, ${NODES} local memcached nodes, median of ${ROUNDS} rounds after a warm-up\n`,
+      );
       const rows = results.map((r) => ({ system: r.system, 'set ops/s': r.set, 'get ops/s': r.get, 'set CPU us/op': r.setCpuUs.toFixed(1), 'get CPU us/op': r.getCpuUs.toFixed(1) }));
       console.log(formatTable(rows));
       console.log('');

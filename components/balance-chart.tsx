@@ -35,7 +35,12 @@ export function BalanceChart() {
 
   return (
     <figure className="space-y-1">
-      <svg viewBox={`0 0 ${WIDTH} ${height}`} className="w-full" role="img" aria-label={`Keys per node as primary; even share ${mean.toFixed(1)}, max over mean ${mean ? (max / mean).toFixed(2) : '—'}`}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        className="w-full"
+        role="img"
+        aria-label={`Keys per node as primary; even share ${mean.toFixed(1)}, max over mean ${mean ? (max / mean).toFixed(2) : '—'}`}
+      >
         {rows.map((r) => (
           <g key={r.id} data-balance-node={r.id}>
             <text x={LABEL - 6} y={(y(r.id) ?? 0) + y.bandwidth() / 2} textAnchor="end" dominantBaseline="middle" className="fill-zinc-700 text-[11px] dark:fill-zinc-300">
@@ -53,8 +58,8 @@ export function BalanceChart() {
         </text>
       </svg>
       <figcaption className="text-sm text-zinc-600 dark:text-zinc-400">
-        {formatCount(total)} keys as primary · mean {mean.toFixed(1)} · max {formatCount(max)} · max/mean <strong data-max-over-mean>{mean ? (max / mean).toFixed(2) : '—'}</strong> · largest ring share{' '}
-        {formatPercent(Math.max(...rows.map((r) => r.share)))}
+        {formatCount(total)} keys as primary · mean {mean.toFixed(1)} · max {formatCount(max)} · max/mean <strong data-max-over-mean>{mean ? (max / mean).toFixed(2) : '—'}</strong> · largest ring
+        share {formatPercent(Math.max(...rows.map((r) => r.share)))}
       </figcaption>
     </figure>
   );

@@ -12,21 +12,24 @@ const TONES: Record<EventTone, string> = {
 
 export function EventLog() {
   const events = useEvents();
-  const shown = events.filter((e) => e.type !== 'move-progress' && e.type !== 'ring-changed').slice(-100).reverse();
+  const shown = events
+    .filter((e) => e.type !== 'move-progress' && e.type !== 'ring-changed')
+    .slice(-100)
+    .reverse();
   if (shown.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">Nothing has happened yet.</p>;
   return (
     // The live region around the list: role="log" on the <ol> itself would take away its list semantics.
     <div role="log" aria-label="Cluster events" className="max-h-72 overflow-auto">
       <ol className="space-y-1 text-sm">
-      {shown.map((event) => (
-        <li key={event.seq} className="flex gap-2" data-event={event.type}>
-          <span className={`mt-1.5 size-2 shrink-0 rounded-full ${TONES[toneOf(event)]}`} aria-hidden />
-          <time dateTime={new Date(event.at).toISOString()} className="shrink-0 font-mono text-xs leading-5 text-zinc-600 dark:text-zinc-400" title="UTC">
-            {formatClock(event.at)}
-          </time>
-          <span className={toneOf(event) === 'bad' ? 'text-red-700 dark:text-red-400' : ''}>{describeEvent(event)}</span>
-        </li>
-      ))}
+        {shown.map((event) => (
+          <li key={event.seq} className="flex gap-2" data-event={event.type}>
+            <span className={`mt-1.5 size-2 shrink-0 rounded-full ${TONES[toneOf(event)]}`} aria-hidden />
+            <time dateTime={new Date(event.at).toISOString()} className="shrink-0 font-mono text-xs leading-5 text-zinc-600 dark:text-zinc-400" title="UTC">
+              {formatClock(event.at)}
+            </time>
+            <span className={toneOf(event) === 'bad' ? 'text-red-700 dark:text-red-400' : ''}>{describeEvent(event)}</span>
+          </li>
+        ))}
       </ol>
     </div>
   );

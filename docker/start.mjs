@@ -32,7 +32,7 @@ async function ringNow() {
 async function seed(text) {
   const nodes = seedList(text);
   let ring = null;
-  for (const deadline = Date.now() + 180_000; !ring && Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 180_000; !ring && Date.now() < deadline;) {
     ring = await ringNow();
     if (!ring) await new Promise((resolve) => setTimeout(resolve, 1000));
   }

@@ -147,8 +147,21 @@ test('adding a node previews the move, then its 160 vnodes appear and keys trave
   expect(held.size).toBeGreaterThan(0);
   expect(held.size).toBeLessThan(after.keyCount);
   await page.getByRole('list', { name: 'Nodes on the ring' }).getByRole('button', { name: added.id, exact: true }).hover();
-  const dimmed = () => ring(page).locator('[data-key]').evaluateAll((marks) => marks.filter((m) => getComputedStyle(m).fillOpacity !== '1').map((m) => m.getAttribute('data-key')!).sort());
-  await expect.poll(dimmed).toEqual(after.keys.filter((k) => !held.has(k.key)).map((k) => k.key).sort());
+  const dimmed = () =>
+    ring(page)
+      .locator('[data-key]')
+      .evaluateAll((marks) =>
+        marks
+          .filter((m) => getComputedStyle(m).fillOpacity !== '1')
+          .map((m) => m.getAttribute('data-key')!)
+          .sort(),
+      );
+  await expect.poll(dimmed).toEqual(
+    after.keys
+      .filter((k) => !held.has(k.key))
+      .map((k) => k.key)
+      .sort(),
+  );
   await page.mouse.move(1, 1);
   await expect.poll(async () => (await dimmed()).length).toBe(0);
   await shoot(page, 'ring-after', true);
@@ -321,7 +334,7 @@ test('over 10,000 keys the ring shows density, and Find key still finds a key be
   await expect(page.locator('[data-find-message]')).toContainText('No key “~no-such-key-anywhere” on the ring');
 });
 
-test('a replica lost behind the cluster\'s back shows in the header, which leads to the key; Repair previews its copy, then restores it', async ({ page, request }) => {
+test("a replica lost behind the cluster's back shows in the header, which leads to the key; Repair previews its copy, then restores it", async ({ page, request }) => {
   await openDashboard(page);
   expect((await clusterSnapshot(request)).underReplicated).toBe(0);
   // One key sorted first, which the page holds, and one sorted last, beyond the first 10,000 keys a page holds.
@@ -395,7 +408,10 @@ test('a full node says so: its memory bar reaches its limit and names the slab c
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       const results = await new AxeBuilder({ page }).include('[data-node-card="small"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
-      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on the full card in ${colorScheme}`).toEqual([]);
+      expect(
+        results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+        `axe on the full card in ${colorScheme}`,
+      ).toEqual([]);
     }
     await page.emulateMedia({ colorScheme: 'light' });
 

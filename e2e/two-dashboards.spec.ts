@@ -42,7 +42,24 @@ async function startEtcd(): Promise<string> {
   const endpoint = `http://127.0.0.1:${client}`;
   const peerUrl = `http://127.0.0.1:${peer}`;
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))) as NodeJS.ProcessEnv;
-  const args = ['--name', 'e2e', '--data-dir', tempDir('etcd'), '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `e2e=${peerUrl}`, '--log-level', 'error'];
+  const args = [
+    '--name',
+    'e2e',
+    '--data-dir',
+    tempDir('etcd'),
+    '--listen-client-urls',
+    endpoint,
+    '--advertise-client-urls',
+    endpoint,
+    '--listen-peer-urls',
+    peerUrl,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    `e2e=${peerUrl}`,
+    '--log-level',
+    'error',
+  ];
   children.push(spawn(ETCD, args, { env, stdio: 'ignore' }));
   await until('etcd answers', async () => ((await (await fetch(`${endpoint}/health`)).json()) as { health: string }).health === 'true', 20_000);
   return endpoint;
@@ -54,7 +71,9 @@ async function startDashboard(endpoint: string): Promise<string> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', RINGSIDE_DATA_DIR: tempDir('data'), RINGSIDE_BOOTSTRAP_NODES: '3', RINGSIDE_ETCD: endpoint, RINGSIDE_ETCD_PREFIX: '/ringside-e2e/' };
-  children.push(spawn(process.execPath, [path.join(build, 'node_modules/next/dist/bin/next'), 'start', build, '-H', '127.0.0.1', '-p', String(port)], { cwd: build, env, stdio: 'ignore', detached: true }));
+  children.push(
+    spawn(process.execPath, [path.join(build, 'node_modules/next/dist/bin/next'), 'start', build, '-H', '127.0.0.1', '-p', String(port)], { cwd: build, env, stdio: 'ignore', detached: true }),
+  );
   await until(`the dashboard at ${url}`, async () => (await fetch(`${url}/api/ring`)).ok, 60_000);
   return url;
 }
@@ -100,7 +119,9 @@ test('a node added through one dashboard is drawn by a browser open on the other
     while ((await ringVersion(a)) < target) await new Promise((resolve) => setTimeout(resolve, 5));
     return Date.now();
   })();
-  const drawn = page.waitForFunction(() => document.querySelectorAll('svg[aria-label="Hash ring"] [data-vnode][data-node="node-4"]').length === 160, null, { timeout: 30_000, polling: 10 }).then(() => Date.now());
+  const drawn = page
+    .waitForFunction(() => document.querySelectorAll('svg[aria-label="Hash ring"] [data-vnode][data-node="node-4"]').length === 160, null, { timeout: 30_000, polling: 10 })
+    .then(() => Date.now());
   const [switchedAt, drawnAt] = await Promise.all([switched, drawn]);
   console.log(`node-4's vnodes drawn on the other dashboard ${drawnAt - switchedAt} ms after the ring switched in the first`);
   expect(drawnAt - switchedAt).toBeLessThan(1000);

@@ -88,7 +88,10 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
         deferred = true;
         plan.deferred++;
       } else if (trusted.length > 0) {
-        sources ??= rankSources(trusted.filter((holder) => !unavailable.has(holder)), old);
+        sources ??= rankSources(
+          trusted.filter((holder) => !unavailable.has(holder)),
+          old,
+        );
         copiedTo.push(node);
         plan.copies.push(old.includes(node) ? { key, to: node, sources, exp, refill: true } : { key, to: node, sources, exp });
       }

@@ -81,7 +81,7 @@ export function checkRequest(request: GuardRequest, config: GuardConfig): Verdic
     const site = request.headers.get('sec-fetch-site');
     const origin = request.headers.get('origin');
     const crossSite = (site !== null && site !== 'same-origin' && site !== 'none') || (origin !== null && hostnameWithPort(origin) !== host?.toLowerCase());
-    if (crossSite) return { ok: false, status: 403, error: 'cross_site', message: 'changes are accepted only from the dashboard\'s own pages, or from programs that are not browsers' };
+    if (crossSite) return { ok: false, status: 403, error: 'cross_site', message: "changes are accepted only from the dashboard's own pages, or from programs that are not browsers" };
   }
 
   if (config.token === null) return { ok: true };

@@ -58,9 +58,7 @@ export function buildRing(nodes: readonly RingNode[], replicas = DEFAULT_REPLICA
     }
   });
   // Nodes are sorted by id, so comparing owner indexes is comparing ids.
-  const order = Array.from({ length: total }, (_, k) => k).sort(
-    (a, b) => rawPositions[a] - rawPositions[b] || rawOwners[a] - rawOwners[b] || rawIndexes[a] - rawIndexes[b],
-  );
+  const order = Array.from({ length: total }, (_, k) => k).sort((a, b) => rawPositions[a] - rawPositions[b] || rawOwners[a] - rawOwners[b] || rawIndexes[a] - rawIndexes[b]);
   const positions = new Uint32Array(total);
   const owners = new Uint16Array(total);
   const vnodeIndexes = new Uint32Array(total);

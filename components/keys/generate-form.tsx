@@ -22,7 +22,10 @@ export function GenerateForm() {
     const result = await callAction(() => generateKeys({ count: Number(count) }));
     setMessage(
       result.ok
-        ? { bad: result.failed > 0, text: `Wrote ${formatCount(result.written)} fake keys in ${formatCount(result.ms)} ms${result.failed ? `; ${formatCount(result.failed)} failed: ${result.firstError}` : ''}.` }
+        ? {
+            bad: result.failed > 0,
+            text: `Wrote ${formatCount(result.written)} fake keys in ${formatCount(result.ms)} ms${result.failed ? `; ${formatCount(result.failed)} failed: ${result.firstError}` : ''}.`,
+          }
         : { bad: true, text: result.message },
     );
     setBusy(false);

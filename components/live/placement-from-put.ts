@@ -9,6 +9,9 @@ import type { KeyPlacement } from '@/lib/cluster/views';
  */
 export function placementFromPut(result: Pick<PutResult, 'key' | 'replicas'>, replicas: number): KeyPlacement {
   const preference = result.replicas.slice(0, replicas).map((r) => r.node);
-  const holders = result.replicas.filter((r) => r.ok).map((r) => r.node).sort();
+  const holders = result.replicas
+    .filter((r) => r.ok)
+    .map((r) => r.node)
+    .sort();
   return { key: result.key, position: keyPosition(result.key), preference, holders, missing: preference.filter((node) => !holders.includes(node)) };
 }

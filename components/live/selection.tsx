@@ -91,10 +91,7 @@ export function SelectionProvider({ children }: { children: ReactNode }) {
     return answer.placement ? { state: 'server' } : { state: 'absent', message: answer.message };
   }, [selectedKey, inSnapshot, answer]);
 
-  const value = useMemo(
-    () => ({ selectedKey, selectKey, selected, lookup, hoveredNode, hoverNode, lastRead, setLastRead }),
-    [selectedKey, selectKey, selected, lookup, hoveredNode, lastRead],
-  );
+  const value = useMemo(() => ({ selectedKey, selectKey, selected, lookup, hoveredNode, hoverNode, lastRead, setLastRead }), [selectedKey, selectKey, selected, lookup, hoveredNode, lastRead]);
   return <SelectionContext.Provider value={value}>{children}</SelectionContext.Provider>;
 }
 

@@ -18,7 +18,15 @@ export function AddNodeForm({ disabled, onPropose }: { disabled: boolean; onProp
         <label htmlFor={addressId} className="field-label">
           Address <span className="font-normal text-zinc-600 dark:text-zinc-400">(optional)</span>
         </label>
-        <input id={addressId} className="input w-full font-mono" value={address} onChange={(e) => setAddress(e.target.value)} placeholder="empty: new local memcached" autoComplete="off" spellCheck={false} />
+        <input
+          id={addressId}
+          className="input w-full font-mono"
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+          placeholder="empty: new local memcached"
+          autoComplete="off"
+          spellCheck={false}
+        />
       </div>
       <div>
         <label htmlFor={vnodesId} className="field-label">

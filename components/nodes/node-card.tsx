@@ -58,8 +58,7 @@ function Memory({ id, stats }: { id: string; stats: NodeStats }) {
       {slab && (
         <p className="text-xs text-red-700 dark:text-red-400" data-full-slab={slab.id}>
           Slab class {slab.id} (chunks of {formatBytes(slab.chunkSize)}) is full{slab.refused ? `: ${formatCount(slab.refused)} writes refused` : ''}
-          {stats.fullSlabs.length > 1 ? `, and ${stats.fullSlabs.length - 1} more ${stats.fullSlabs.length === 2 ? 'class' : 'classes'}` : ''}. Add a node, delete keys, or give
-          nodes more memory.
+          {stats.fullSlabs.length > 1 ? `, and ${stats.fullSlabs.length - 1} more ${stats.fullSlabs.length === 2 ? 'class' : 'classes'}` : ''}. Add a node, delete keys, or give nodes more memory.
         </p>
       )}
     </div>

@@ -34,8 +34,8 @@ function PreviewFigures({ preview }: { preview: MovePreview }) {
   return (
     <p className="text-sm" data-preview>
       <strong data-preview-moved={preview.primariesMoved}>{formatCount(preview.primariesMoved)}</strong> of {formatCount(preview.keys)} keys would change primary (
-      <strong>{formatPercent(preview.movedShare)}</strong>; consistent hashing predicts {formatPercent(preview.theoreticalShare)}): {formatCount(preview.copies)} copies
-      (minimum {formatCount(preview.minimumCopies)}) and {formatCount(preview.deletes)} deletes{planExtras(preview)}.
+      <strong>{formatPercent(preview.movedShare)}</strong>; consistent hashing predicts {formatPercent(preview.theoreticalShare)}): {formatCount(preview.copies)} copies (minimum{' '}
+      {formatCount(preview.minimumCopies)}) and {formatCount(preview.deletes)} deletes{planExtras(preview)}.
     </p>
   );
 }
@@ -62,7 +62,12 @@ function Progress({ move }: { move: MoveState }) {
 
 function Summary({ outcome }: { outcome: Outcome }) {
   const { result, preview } = outcome;
-  if (!result.ok) return <p className="text-sm text-red-700 dark:text-red-400">{outcome.label} failed: {result.message}</p>;
+  if (!result.ok)
+    return (
+      <p className="text-sm text-red-700 dark:text-red-400">
+        {outcome.label} failed: {result.message}
+      </p>
+    );
   if (outcome.kind === 'repair') {
     return (
       <p className="text-sm" data-move-summary>

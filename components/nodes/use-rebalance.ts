@@ -36,7 +36,11 @@ async function applyChange(change: Change): Promise<Outcome['result']> {
     return result.ok ? { ok: true, ...result.repair } : result;
   }
   return callAction(() =>
-    change.type === 'add' ? addNode({ vnodes: change.vnodes, address: change.address }) : change.type === 'remove' ? removeNode({ id: change.id }) : setVnodes({ id: change.id, vnodes: change.vnodes }),
+    change.type === 'add'
+      ? addNode({ vnodes: change.vnodes, address: change.address })
+      : change.type === 'remove'
+        ? removeNode({ id: change.id })
+        : setVnodes({ id: change.id, vnodes: change.vnodes }),
   );
 }
 
@@ -52,9 +56,7 @@ export function useRebalance() {
     setPending({ change, label, preview: null, error: null });
     const previewOf = change.type === 'add' ? { type: 'add' as const, vnodes: change.vnodes } : change;
     const result = await callAction(() => previewChange(previewOf));
-    setPending((current) =>
-      current?.change !== change ? current : { ...current, preview: result.ok ? result.preview : null, error: result.ok ? null : result.message },
-    );
+    setPending((current) => (current?.change !== change ? current : { ...current, preview: result.ok ? result.preview : null, error: result.ok ? null : result.message }));
   };
 
   const apply = async () => {

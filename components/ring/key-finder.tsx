@@ -23,7 +23,8 @@ export function KeyFinder() {
   };
 
   const pending = searched !== null && selectedKey === searched ? lookup : null;
-  const message = pending?.state === 'absent' ? `No key “${searched}” on the ring (${pending.message.replace(/\.$/, '')}).` : pending?.state === 'asking' ? `Looking up “${searched}” on the server…` : null;
+  const message =
+    pending?.state === 'absent' ? `No key “${searched}” on the ring (${pending.message.replace(/\.$/, '')}).` : pending?.state === 'asking' ? `Looking up “${searched}” on the server…` : null;
 
   return (
     <form onSubmit={find} className="space-y-1" role="search">

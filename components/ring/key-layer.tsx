@@ -28,7 +28,12 @@ function draw(mark: Mark, placement: KeyPlacement, fill: string, groups: { healt
   if (mark.fill !== fill) element.setAttribute('fill', fill);
   if (mark.placement === null || mark.under !== under) {
     element.setAttribute('r', under ? '3.4' : '2.4');
-    for (const [name, value] of [['stroke', ALERT_COLOR], ['stroke-width', '1.8'], ['class', 'key-under'], ['data-under', 'true']] as const) {
+    for (const [name, value] of [
+      ['stroke', ALERT_COLOR],
+      ['stroke-width', '1.8'],
+      ['class', 'key-under'],
+      ['data-under', 'true'],
+    ] as const) {
       if (under) element.setAttribute(name, value);
       else element.removeAttribute(name);
     }

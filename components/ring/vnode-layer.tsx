@@ -32,14 +32,7 @@ export const VnodeLayer = memo(function VnodeLayer({ vnodes, color, down }: Prop
   return (
     <g>
       {arcs.map((a) => (
-        <path
-          key={a.id}
-          d={a.d}
-          fill={color(a.node)}
-          fillOpacity={downIds.has(a.node) ? 0.25 : undefined}
-          data-node={a.node}
-          data-vnode={a.index}
-        />
+        <path key={a.id} d={a.d} fill={color(a.node)} fillOpacity={downIds.has(a.node) ? 0.25 : undefined} data-node={a.node} data-vnode={a.index} />
       ))}
     </g>
   );

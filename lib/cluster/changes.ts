@@ -190,7 +190,8 @@ export class Changes {
     const { state } = this.ctx;
     const guarded = async (): Promise<Result<T>> => {
       const lock = await state.store.lockChange(state.store.writer);
-      if (!lock.ok) return lock.error === 'busy' ? fail('busy', `another membership change is running (${lock.holder}); try again when it has finished`) : controlPlaneUnavailable(lock.message, state.version);
+      if (!lock.ok)
+        return lock.error === 'busy' ? fail('busy', `another membership change is running (${lock.holder}); try again when it has finished`) : controlPlaneUnavailable(lock.message, state.version);
       try {
         const fresh = await this.refresh();
         if (!fresh.ok) return controlPlaneUnavailable(fresh.message, state.version);

@@ -109,7 +109,10 @@ export class ClusterState {
   }
 
   ringOf(nodes: readonly MemberRecord[]): Ring {
-    return buildRing(nodes.map(({ id, vnodes }) => ({ id, vnodes })), this.membership.replicas);
+    return buildRing(
+      nodes.map(({ id, vnodes }) => ({ id, vnodes })),
+      this.membership.replicas,
+    );
   }
 
   beginTransition(nodes: readonly MemberRecord[], foreign?: string): Transition {

@@ -78,7 +78,12 @@ export class Cluster {
     const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal) };
     this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
     this.health = new Health(this.ctx);
-    this.leader = new LeaderDuty(store, typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000, () => this.leaderWork(), () => this.changed());
+    this.leader = new LeaderDuty(
+      store,
+      typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000,
+      () => this.leaderWork(),
+      () => this.changed(),
+    );
     this.snapshots = new SnapshotCache(() =>
       queries.computeSnapshot(this.ctx, { busy: this.busy, valueLimit: this.valueLimit(), events: this.events.recent().slice(-100), controlPlane: this.controlPlane() }),
     );
@@ -144,7 +149,7 @@ export class Cluster {
 
   /** Local nodes for a new cluster; another process starting the same new cluster on etcd at once is left to do it. */
   private async bootstrap(count: number): Promise<void> {
-    for (let added = 0; added < count; ) {
+    for (let added = 0; added < count;) {
       const done = await this.addNode();
       if (done.ok) added++;
       else if (done.error !== 'busy' && done.error !== 'node_exists') throw new Error(`could not start local node ${added + 1}: ${done.message}`);
@@ -244,7 +249,12 @@ export class Cluster {
   }
 
   preview(change: PlannedChange): Promise<Result<{ preview: MovePreview }>> {
-    return queries.previewChange(this.ctx, change, () => nextNodeId(this.ctx.state.ring.nodes), () => returnedNodes(this.ctx));
+    return queries.previewChange(
+      this.ctx,
+      change,
+      () => nextNodeId(this.ctx.state.ring.nodes),
+      () => returnedNodes(this.ctx),
+    );
   }
 
   locate(key: string): Promise<Result<LocateResult>> {
@@ -323,4 +333,20 @@ function quiet(error: string): boolean {
 
 export type { ClusterOptions, ControlPlaneStatus, PlannedChange };
 export type { MembershipChange } from './queries';
-export type { ClusterSnapshot, ChangeInFlight, MovePreview, DeleteResult, Failure, GetResult, KeyPlacement, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result };
+export type {
+  ClusterSnapshot,
+  ChangeInFlight,
+  MovePreview,
+  DeleteResult,
+  Failure,
+  GetResult,
+  KeyPlacement,
+  LocateResult,
+  MembershipResult,
+  MoveSummary,
+  NodeStatus,
+  NodeView,
+  PutResult,
+  ReplicaOutcome,
+  Result,
+};

@@ -108,7 +108,10 @@ export class DataPath {
    * that is too large by deleting the value the key had, on every replica.
    */
   valueLimit(): number {
-    const items = this.ctx.state.records().map((n) => n.itemSizeMax).filter((size): size is number => size !== undefined);
+    const items = this.ctx.state
+      .records()
+      .map((n) => n.itemSizeMax)
+      .filter((size): size is number => size !== undefined);
     return Math.min(this.ctx.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
   }
 

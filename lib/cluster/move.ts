@@ -72,7 +72,12 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     ctx.emit({ type: 'ring-changed', version: state.version, checksum: to.checksum });
     // Other processes wrote to both lists meanwhile, keys this plan never saw among them: once none writes to the
     // old lists any more, every node is swept of what it holds outside them.
-    const sweep = followers.length > 0 && (await acknowledged(ctx, ackOf(journal, 'switched')).then(() => true, (error: Error) => (ctx.emit({ type: 'error', message: `${error.message}: copies outside their lists are left to the next repair` }), false)));
+    const sweep =
+      followers.length > 0 &&
+      (await acknowledged(ctx, ackOf(journal, 'switched')).then(
+        () => true,
+        (error: Error) => (ctx.emit({ type: 'error', message: `${error.message}: copies outside their lists are left to the next repair` }), false),
+      ));
 
     const leftovers: DeleteStep[] = [];
     for (const key of transition.dirty) {
@@ -83,7 +88,17 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
     let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
     if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;
-    const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged: 0, ms: Date.now() - started };
+    const summary = {
+      ...planFigures(plan),
+      copied: copies.copied,
+      skipped: copies.skipped,
+      failed: copies.failedKeys.size,
+      deleted,
+      settled,
+      tombstones: deletesCopied,
+      converged: 0,
+      ms: Date.now() - started,
+    };
     ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   } finally {
@@ -119,9 +134,22 @@ export async function runRepair(ctx: ClusterContext, reason = 'repair', { versio
   ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });
   const copies = await copyAll(ctx.transfer, plan.copies, reason);
   const deletesCopied = await copyTombstones(ctx, ring, ring, tombstones, unreachable);
-  const deleted = await deleteAll(ctx.transfer, plan.deletes.filter((d) => !copies.failedKeys.has(d.key)));
+  const deleted = await deleteAll(
+    ctx.transfer,
+    plan.deletes.filter((d) => !copies.failedKeys.has(d.key)),
+  );
   const converged = versions ? (await convergeVersions(ctx.transfer, ring, listedKeys(inventory, tombstones), true)).divergent : 0;
-  const summary = { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, deleted, settled, tombstones: deletesCopied, converged, ms: Date.now() - started };
+  const summary = {
+    ...planFigures(plan),
+    copied: copies.copied,
+    skipped: copies.skipped,
+    failed: copies.failedKeys.size,
+    deleted,
+    settled,
+    tombstones: deletesCopied,
+    converged,
+    ms: Date.now() - started,
+  };
   ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
   return summary;
 }

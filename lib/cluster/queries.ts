@@ -47,7 +47,10 @@ export function unknownNode(ctx: ClusterContext, id: string): Failure {
  * Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect
  * copies left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
  */
-export async function inventoryOf(ctx: ClusterContext, ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id)): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
+export async function inventoryOf(
+  ctx: ClusterContext,
+  ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id),
+): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
   const { pool } = ctx;
   const inventory: Record<string, KeyEntry[]> = {};
   const tombstones: Record<string, KeyEntry[]> = {};
@@ -90,13 +93,21 @@ function placing(ctx: ClusterContext): { ring: Ring; change: ChangeInFlight | nu
 export async function keysOf(ctx: ClusterContext, nodeId: string | undefined, limit: number, missing: boolean): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>> {
   if (nodeId !== undefined && !ctx.state.record(nodeId)) return unknownNode(ctx, nodeId);
   const { ring, change } = placing(ctx);
-  const { inventory, unreachable } = await inventoryOf(ctx, ctx.state.records().map((n) => n.id));
+  const { inventory, unreachable } = await inventoryOf(
+    ctx,
+    ctx.state.records().map((n) => n.id),
+  );
   return { ok: true, ...firstPlacements(ring, inventory, { nodeId, limit, missing, change }), unreachable };
 }
 
 export async function keyCountsOf(ctx: ClusterContext): Promise<Record<string, NodeKeyCounts | null>> {
   const { inventory } = await inventoryOf(ctx);
-  return keyViewOf(ctx.state.ring, ctx.state.records().map((n) => n.id), inventory, 0).counts;
+  return keyViewOf(
+    ctx.state.ring,
+    ctx.state.records().map((n) => n.id),
+    inventory,
+    0,
+  ).counts;
 }
 
 /** memcached's `stats`, `stats slabs` and `stats items` of each node in one record (their names do not collide); null when it does not answer. */

@@ -31,7 +31,11 @@ export function decideRecovery(journal: ChangeJournal | null, ring: Membership, 
 }
 
 function sameNodes(a: readonly MemberRecord[], b: readonly MemberRecord[]): boolean {
-  const key = (nodes: readonly MemberRecord[]) => nodes.map((n) => `${n.id}/${n.vnodes}`).sort().join(',');
+  const key = (nodes: readonly MemberRecord[]) =>
+    nodes
+      .map((n) => `${n.id}/${n.vnodes}`)
+      .sort()
+      .join(',');
   return key(a) === key(b);
 }
 

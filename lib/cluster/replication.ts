@@ -24,8 +24,7 @@ export function missingReplicas(ring: Ring, change: ChangeInFlight | null, key: 
   // Most keys are on every node of their list: answered without allocating anything.
   if (current.every(holds)) return NONE;
   const target = change ? preferenceListAt(change.to, position) : null;
-  const coming = (node: string) =>
-    change !== null && target!.includes(node) && !change.unavailable.has(node) && (!current.includes(node) || (change.refills.get(key)?.includes(node) ?? false));
+  const coming = (node: string) => change !== null && target!.includes(node) && !change.unavailable.has(node) && (!current.includes(node) || (change.refills.get(key)?.includes(node) ?? false));
   const lacks = (node: string) => !holds(node) && !coming(node);
   if (!current.some(lacks)) return NONE;
   if (target !== null && !target.some(lacks)) return NONE;

@@ -88,9 +88,7 @@ export async function claimDataDir(dataDir: string): Promise<() => Promise<void>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(await readFile(lock, 'utf8').catch(() => ''));
       if (owner && owner !== process.pid && processExists(owner)) {
-        throw new Error(
-          `the cluster in ${dataDir} is in use by process ${owner} (a dashboard or shell); drive it through that process (e.g. --url http://127.0.0.1:3000), or stop it first`,
-        );
+        throw new Error(`the cluster in ${dataDir} is in use by process ${owner} (a dashboard or shell); drive it through that process (e.g. --url http://127.0.0.1:3000), or stop it first`);
       }
       await unlink(lock).catch(() => undefined);
     }

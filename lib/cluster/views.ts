@@ -121,7 +121,11 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
     });
     if (listed < holdings.count(k)) for (const node of holdings.holders(k)) if (!preference.includes(node)) tallies[nodeIndex.get(node)!].misplaced++;
   }
-  const first = smallestKeys(holdings.keys.map((_, k) => k), limit, (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]));
+  const first = smallestKeys(
+    holdings.keys.map((_, k) => k),
+    limit,
+    (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]),
+  );
   const counts: Record<string, NodeKeyCounts | null> = {};
   for (const id of ids) counts[id] = nodeIndex.has(id) ? tallies[nodeIndex.get(id)!] : null;
   return {

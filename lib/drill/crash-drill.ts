@@ -55,7 +55,13 @@ export async function runCrashingWorker(scenario: CrashScenario, dataDir: string
   });
   const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   // Calls in flight at the crash: a write may or may not have landed; a read told nobody anything.
-  for (const call of begun.values()) if (call.kind !== 'get') ops.push(call.kind === 'put' ? { kind: 'put', key: call.key, value: call.value!, outcome: 'unknown', start: call.start, end: Infinity } : { kind: 'delete', key: call.key, outcome: 'unknown', start: call.start, end: Infinity });
+  for (const call of begun.values())
+    if (call.kind !== 'get')
+      ops.push(
+        call.kind === 'put'
+          ? { kind: 'put', key: call.key, value: call.value!, outcome: 'unknown', start: call.start, end: Infinity }
+          : { kind: 'delete', key: call.key, outcome: 'unknown', start: call.start, end: Infinity },
+      );
   ops.sort((a, b) => a.start - b.start);
   const crashed = exit.signal === 'SIGKILL';
   if (!crashed) throw new Error(`the change was expected to die at ${crashAt}, but its process exited with ${exit.code ?? exit.signal}: ${stderr}`);
@@ -80,4 +86,3 @@ export async function orphansOf(startedPid: number | null, ringPids: readonly (n
   await stopLocalNode(startedPid, 'SIGKILL');
   return 1;
 }
-

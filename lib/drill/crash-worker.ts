@@ -9,16 +9,14 @@ async function main(): Promise<void> {
   const cluster = await Cluster.open({ dataDir, probeIntervalMs: false, deadlineMs: 300, localMemoryMb: 16 });
   let calls = 0;
   const line = (record: object) => process.stdout.write(`${JSON.stringify(record)}\n`);
-  const traced =
-    (kind: 'put' | 'delete' | 'get') =>
-    async (key: string, value?: string) => {
-      const id = ++calls;
-      line({ begin: id, kind, key, value });
-      const result = kind === 'put' ? await cluster.put(key, value!) : kind === 'delete' ? await cluster.delete(key) : await cluster.get(key);
-      const read = result.ok && 'value' in result && Buffer.isBuffer(result.value) ? result.value.toString('utf8') : undefined;
-      line({ end: id, ok: result.ok, error: result.ok ? undefined : result.error, value: read });
-      return result;
-    };
+  const traced = (kind: 'put' | 'delete' | 'get') => async (key: string, value?: string) => {
+    const id = ++calls;
+    line({ begin: id, kind, key, value });
+    const result = kind === 'put' ? await cluster.put(key, value!) : kind === 'delete' ? await cluster.delete(key) : await cluster.get(key);
+    const read = result.ok && 'value' in result && Buffer.isBuffer(result.value) ? result.value.toString('utf8') : undefined;
+    line({ end: id, ok: result.ok, error: result.ok ? undefined : result.error, value: read });
+    return result;
+  };
   const store: KeyStore = { put: (key, value) => traced('put')(key, value), delete: (key) => traced('delete')(key), get: (key) => traced('get')(key) as ReturnType<KeyStore['get']> };
   startLoad(store, { keys: Number(keys), concurrency: 16, seed: Number(seed) });
   await new Promise((resolve) => setTimeout(resolve, Number(afterMs)));

@@ -219,7 +219,10 @@ async function runCrashDrill(name: string, options: DrillOptions): Promise<Drill
     const load = startLoad(cluster, { keys, concurrency, seed: seed + 1 });
     await new Promise((resolve) => setTimeout(resolve, durationMs * 0.5));
     await load.stop();
-    const orphans = await orphansOf(startedPid, cluster.nodes().map((n) => n.pid));
+    const orphans = await orphansOf(
+      startedPid,
+      cluster.nodes().map((n) => n.pid),
+    );
     const replication = await waitForReplication(cluster, log);
     const final = new Map<string, string | null>();
     const listed = await cluster.keys();

@@ -33,7 +33,24 @@ export async function startEtcdMember(): Promise<EtcdMember> {
   let child: ChildProcess | null = null;
   // etcd reads ETCD_* variables as flags: none from the environment may change this member.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))) as NodeJS.ProcessEnv;
-  const args = ['--name', 'drill', '--data-dir', dataDir, '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint, '--listen-peer-urls', peerUrl, '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `drill=${peerUrl}`, '--log-level', 'error'];
+  const args = [
+    '--name',
+    'drill',
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    endpoint,
+    '--advertise-client-urls',
+    endpoint,
+    '--listen-peer-urls',
+    peerUrl,
+    '--initial-advertise-peer-urls',
+    peerUrl,
+    '--initial-cluster',
+    `drill=${peerUrl}`,
+    '--log-level',
+    'error',
+  ];
   const member: EtcdMember = {
     endpoint,
     async stop() {

@@ -50,7 +50,10 @@ export async function checkReplication(ring: Ring, nodes: readonly { id: string;
           check.missing++;
           continue;
         }
-        const stored = await clients.get(node)!.get(key).catch(() => null);
+        const stored = await clients
+          .get(node)!
+          .get(key)
+          .catch(() => null);
         if (stored) values.add(stored.value.toString('base64'));
         else check.missing++;
       }

@@ -11,7 +11,23 @@ import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { StoreWatch } from './etcd-watch';
 import { checkNextVersion, parseRing } from './records';
-import { DEFAULT_EVENT_LIMIT, unavailable, type AckResult, type ChangeJournal, type ChangeLock, type CommitResult, type Leadership, type LockResult, type Membership, type NodeHealth, type StateStore, type StoreChange, type StoredEvent, type StoreResult, type StoreState } from './types';
+import {
+  DEFAULT_EVENT_LIMIT,
+  unavailable,
+  type AckResult,
+  type ChangeJournal,
+  type ChangeLock,
+  type CommitResult,
+  type Leadership,
+  type LockResult,
+  type Membership,
+  type NodeHealth,
+  type StateStore,
+  type StoreChange,
+  type StoredEvent,
+  type StoreResult,
+  type StoreState,
+} from './types';
 
 export interface EtcdStoreOptions {
   writer?: string;
@@ -54,7 +70,16 @@ export class EtcdStore implements StateStore {
     private readonly config: EtcdConfig,
     private readonly options: EtcdStoreOptions = {},
   ) {
-    this.clock = new HybridClock(options.writer ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host'}:${process.pid}`, options.clock ?? Date.now);
+    this.clock = new HybridClock(
+      options.writer ??
+        `${
+          os
+            .hostname()
+            .replace(/[^A-Za-z0-9._-]/g, '-')
+            .slice(0, 40) || 'host'
+        }:${process.pid}`,
+      options.clock ?? Date.now,
+    );
     this.layout = keyLayout(config.prefix);
     const deadlineMs = options.deadlineMs ?? 2000;
     this.client = connectEtcd(config, deadlineMs);

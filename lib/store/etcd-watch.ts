@@ -39,12 +39,15 @@ export class StoreWatch {
 
   start(): void {
     const beat = setInterval(() => void this.deps.beat().catch(() => undefined), this.deps.heartbeatMs);
-    const check = setInterval(() => {
-      if (!this.resyncing && Date.now() - this.lastEcho > this.deps.stallMs) {
-        this.resyncs++;
-        void this.resync();
-      }
-    }, Math.max(50, Math.floor(this.deps.heartbeatMs / 2)));
+    const check = setInterval(
+      () => {
+        if (!this.resyncing && Date.now() - this.lastEcho > this.deps.stallMs) {
+          this.resyncs++;
+          void this.resync();
+        }
+      },
+      Math.max(50, Math.floor(this.deps.heartbeatMs / 2)),
+    );
     this.timers.push(beat, check);
     for (const timer of this.timers) timer.unref();
     void this.deps.beat().catch(() => undefined);
@@ -85,7 +88,11 @@ export class StoreWatch {
     this.lastEcho = Date.now();
     this.resyncing = false;
     const client = (this.client = this.deps.connect());
-    const watcher = client.watch().prefix(this.deps.layout.prefix).startRevision(String(BigInt(loaded.revision) + 1n)).watcher();
+    const watcher = client
+      .watch()
+      .prefix(this.deps.layout.prefix)
+      .startRevision(String(BigInt(loaded.revision) + 1n))
+      .watcher();
     this.watcher = watcher;
     watcher.on('data', (response: IWatchResponse) => {
       if (generation !== this.generation) return;

@@ -261,7 +261,12 @@ export class FileStore implements StateStore {
 }
 
 function defaultWriter(): string {
-  return `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'host'}:${process.pid}`;
+  return `${
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40) || 'host'
+  }:${process.pid}`;
 }
 
 async function readState(file: string, clock: HybridClock): Promise<StoreState> {

@@ -74,7 +74,7 @@ function getOutput(result: Result<GetResult>): Output {
 export const commands: Record<string, Command> = {
   put: {
     usage: 'put [--ttl SECONDS] <key> <value...>',
-    help: 'store a value on the key\'s primary and replicas; says which acknowledged',
+    help: "store a value on the key's primary and replicas; says which acknowledged",
     startsCluster: true,
     prepare(words, line) {
       const { options, positionals } = parseOptions(words, { ttl: 'value' });
@@ -83,7 +83,12 @@ export const commands: Record<string, Command> = {
       const rest = positionals.slice(1);
       const value = rest.length === 1 ? rest[0].text : line === null ? rest.map((w) => w.text).join(' ') : line.slice(rest[0].start).trimEnd();
       const ttl = intOption(options, 'ttl', 0);
-      return async (cluster) => output(await cluster.put(positionals[0].text, value, { ttl }), (r) => `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`);
+      return async (cluster) =>
+        output(
+          await cluster.put(positionals[0].text, value, { ttl }),
+          (r) =>
+            `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`,
+        );
     },
   },
   get: {
@@ -99,7 +104,8 @@ export const commands: Record<string, Command> = {
     help: 'delete a key from every replica',
     prepare(words) {
       expect(words, 1, 1, this.usage);
-      return async (cluster) => output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
+      return async (cluster) =>
+        output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
     },
   },
   add: {
@@ -113,7 +119,8 @@ export const commands: Record<string, Command> = {
       // One argument that reads as host:port is the address; ids rarely look like one, and can be given with it.
       if (positionals.length === 1 && parseAddress(id).ok) [id, address] = [undefined as unknown as string, id];
       const vnodes = intOption(options, 'vnodes');
-      return async (cluster) => output(await cluster.addNode({ id, address, vnodes }), (r) => `added ${r.node.id} at ${r.node.address}${r.node.pid ? ` (pid ${r.node.pid})` : ''}, ${r.node.vnodes} vnodes\n${moveLine(r)}`);
+      return async (cluster) =>
+        output(await cluster.addNode({ id, address, vnodes }), (r) => `added ${r.node.id} at ${r.node.address}${r.node.pid ? ` (pid ${r.node.pid})` : ''}, ${r.node.vnodes} vnodes\n${moveLine(r)}`);
     },
   },
   remove: {
@@ -126,7 +133,7 @@ export const commands: Record<string, Command> = {
   },
   vnodes: {
     usage: 'vnodes <id> <count>',
-    help: 'change a node\'s number of virtual nodes (its weight)',
+    help: "change a node's number of virtual nodes (its weight)",
     prepare(words) {
       expect(words, 2, 2, this.usage);
       const count = Number(words[1].text);
@@ -165,14 +172,15 @@ export const commands: Record<string, Command> = {
       const { options, positionals } = parseOptions(words, { 'dry-run': 'flag' });
       expect(positionals, 0, 0, this.usage);
       if (!options['dry-run']) return async (cluster) => output(await cluster.repair(), (r) => `repair: ${moveLine(r.repair)}`);
-      return async (cluster) => output(await cluster.preview({ type: 'repair' }), ({ preview: p }) => {
-        const parts = [`${p.copies} copies to ${p.keysCopied} of ${p.keys} keys`, `${p.deletes} deletes`];
-        if (p.settles) parts.push(`${p.settles} suspect or stray copies settled first`);
-        if (p.deferred) parts.push(`${p.deferred} copies owed to unreachable nodes`);
-        if (p.divergent) parts.push(`${p.divergent} keys whose copies hold different versions brought to the newest`);
-        const nothing = p.copies + p.deletes + p.settles + p.deferred + (p.divergent ?? 0) === 0;
-        return nothing ? `repair would change nothing: all ${p.keys} keys are on exactly their replicas, each with one version` : `repair would make ${parts.join(', ')}`;
-      });
+      return async (cluster) =>
+        output(await cluster.preview({ type: 'repair' }), ({ preview: p }) => {
+          const parts = [`${p.copies} copies to ${p.keysCopied} of ${p.keys} keys`, `${p.deletes} deletes`];
+          if (p.settles) parts.push(`${p.settles} suspect or stray copies settled first`);
+          if (p.deferred) parts.push(`${p.deferred} copies owed to unreachable nodes`);
+          if (p.divergent) parts.push(`${p.divergent} keys whose copies hold different versions brought to the newest`);
+          const nothing = p.copies + p.deletes + p.settles + p.deferred + (p.divergent ?? 0) === 0;
+          return nothing ? `repair would change nothing: all ${p.keys} keys are on exactly their replicas, each with one version` : `repair would make ${parts.join(', ')}`;
+        });
     },
   },
   nodes: {
@@ -196,13 +204,14 @@ export const commands: Record<string, Command> = {
       expect(positionals, 0, 1, this.usage);
       const limit = intOption(options, 'limit', 1000)!;
       if (limit < 1) throw new UsageError('--limit must be at least 1');
-      return async (cluster) => output(await cluster.keys(positionals[0]?.text, limit), (r) => {
-        const rows = r.keys.map((k) => [k.key, k.preference.join(','), k.missing.length ? `missing on ${k.missing.join(',')}` : 'ok']);
-        const count = r.total > r.keys.length ? `the first ${r.keys.length} of ${r.total} keys (--limit N for more)` : `${r.total} keys`;
-        const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', count];
-        if (r.unreachable.length) lines.push(`not listed: ${r.unreachable.join(', ')} did not answer`);
-        return lines.join('\n');
-      });
+      return async (cluster) =>
+        output(await cluster.keys(positionals[0]?.text, limit), (r) => {
+          const rows = r.keys.map((k) => [k.key, k.preference.join(','), k.missing.length ? `missing on ${k.missing.join(',')}` : 'ok']);
+          const count = r.total > r.keys.length ? `the first ${r.keys.length} of ${r.total} keys (--limit N for more)` : `${r.total} keys`;
+          const lines = [rows.length ? table(['key', 'preference list', 'replicas'], rows) : 'no keys', count];
+          if (r.unreachable.length) lines.push(`not listed: ${r.unreachable.join(', ')} did not answer`);
+          return lines.join('\n');
+        });
     },
   },
   locate: {
@@ -210,29 +219,39 @@ export const commands: Record<string, Command> = {
     help: 'where a key lives: hash, ring position, owner vnode, preference list and which replicas hold it',
     prepare(words) {
       expect(words, 1, 1, this.usage);
-      return async (cluster) => output(await cluster.locate(words[0].text), (r) =>
-        [
-          `key ${r.key}${r.hashedPart !== r.key ? ` (hash tag {${r.hashedPart}})` : ''}`,
-          `hash ${r.position} (0x${r.position.toString(16).padStart(8, '0')}), ${percent(r.position / 2 ** 32, 2)} round the ring`,
-          `owner vnode ${r.vnode.node}#${r.vnode.index} at ${r.vnode.position}`,
-          table(['rank', 'node', 'status', 'holds'], r.replicas.map((p, i) => [`${i + 1} ${p.role}`, p.node, p.status, p.holds === null ? 'unknown' : p.holds ? 'yes' : 'no'])),
-        ].join('\n'),
-      );
+      return async (cluster) =>
+        output(await cluster.locate(words[0].text), (r) =>
+          [
+            `key ${r.key}${r.hashedPart !== r.key ? ` (hash tag {${r.hashedPart}})` : ''}`,
+            `hash ${r.position} (0x${r.position.toString(16).padStart(8, '0')}), ${percent(r.position / 2 ** 32, 2)} round the ring`,
+            `owner vnode ${r.vnode.node}#${r.vnode.index} at ${r.vnode.position}`,
+            table(
+              ['rank', 'node', 'status', 'holds'],
+              r.replicas.map((p, i) => [`${i + 1} ${p.role}`, p.node, p.status, p.holds === null ? 'unknown' : p.holds ? 'yes' : 'no']),
+            ),
+          ].join('\n'),
+        );
     },
   },
   ring: {
     usage: 'ring',
-    help: 'ring version, checksum, vnodes and each node\'s share of the hash space',
+    help: "ring version, checksum, vnodes and each node's share of the hash space",
     prepare(words) {
       expect(words, 0, 0, this.usage);
       return async (cluster) => {
         const ring = await cluster.ringSummary();
         const even = ring.nodes.length ? 1 / ring.nodes.length : 0;
-        return ok({ ok: true, ...ring }, [
-          `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
-          table(['node', 'vnodes', 'share', 'vs even'], ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`])),
-          `max/mean ${ring.shareSpread.maxOverMean.toFixed(3)}, deviation ${percent(ring.shareSpread.relativeDeviation)}`,
-        ].join('\n'));
+        return ok(
+          { ok: true, ...ring },
+          [
+            `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
+            table(
+              ['node', 'vnodes', 'share', 'vs even'],
+              ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`]),
+            ),
+            `max/mean ${ring.shareSpread.maxOverMean.toFixed(3)}, deviation ${percent(ring.shareSpread.relativeDeviation)}`,
+          ].join('\n'),
+        );
       };
     },
   },
@@ -299,18 +318,31 @@ export function helpText(): string {
 
 export function describeEvent(event: StampedEvent): string {
   switch (event.type) {
-    case 'node-added': return `${event.node} added at ${event.address}`;
-    case 'node-removed': return `${event.node} removed`;
-    case 'node-vnodes': return `${event.node} now has ${event.vnodes} vnodes`;
-    case 'node-down': return `${event.node} is down (${event.reason})`;
-    case 'node-up': return `${event.node} is up${event.restarted ? ' (restarted)' : ''}`;
-    case 'node-killed': return `${event.node} killed (pid ${event.pid})`;
-    case 'node-revived': return `${event.node} revived at ${event.address} (pid ${event.pid})`;
-    case 'node-flushed': return `${event.node} held ${event.items} items before joining; flushed`;
-    case 'move-planned': return `${event.reason}: ${event.keys} keys, ${event.copies} copies and ${event.deletes} deletes planned`;
-    case 'move-progress': return `${event.reason}: ${event.done}/${event.total} copies`;
-    case 'move-done': return `${event.reason}: ${event.copied} copied, ${event.deleted} deleted${event.settled ? `, ${event.settled} suspect copies settled` : ''}, ${event.failed} failed in ${event.ms} ms`;
-    case 'ring-changed': return `ring version ${event.version} (checksum ${event.checksum})`;
-    case 'error': return `error: ${event.message}`;
+    case 'node-added':
+      return `${event.node} added at ${event.address}`;
+    case 'node-removed':
+      return `${event.node} removed`;
+    case 'node-vnodes':
+      return `${event.node} now has ${event.vnodes} vnodes`;
+    case 'node-down':
+      return `${event.node} is down (${event.reason})`;
+    case 'node-up':
+      return `${event.node} is up${event.restarted ? ' (restarted)' : ''}`;
+    case 'node-killed':
+      return `${event.node} killed (pid ${event.pid})`;
+    case 'node-revived':
+      return `${event.node} revived at ${event.address} (pid ${event.pid})`;
+    case 'node-flushed':
+      return `${event.node} held ${event.items} items before joining; flushed`;
+    case 'move-planned':
+      return `${event.reason}: ${event.keys} keys, ${event.copies} copies and ${event.deletes} deletes planned`;
+    case 'move-progress':
+      return `${event.reason}: ${event.done}/${event.total} copies`;
+    case 'move-done':
+      return `${event.reason}: ${event.copied} copied, ${event.deleted} deleted${event.settled ? `, ${event.settled} suspect copies settled` : ''}, ${event.failed} failed in ${event.ms} ms`;
+    case 'ring-changed':
+      return `ring version ${event.version} (checksum ${event.checksum})`;
+    case 'error':
+      return `error: ${event.message}`;
   }
 }

@@ -57,11 +57,17 @@ export function passed(report: DrillReport): boolean {
 }
 
 function describeScenarios(): string {
-  return table(['scenario', 'what happens'], [...scenarioNames().map((name) => [name, SCENARIOS[name].description]), ['settle', 'get, set, stats and a key listing against misbehaving servers: each settles within its deadline']]);
+  return table(
+    ['scenario', 'what happens'],
+    [...scenarioNames().map((name) => [name, SCENARIOS[name].description]), ['settle', 'get, set, stats and a key listing against misbehaving servers: each settles within its deadline']],
+  );
 }
 
 function settleTable(figures: readonly SettleFigure[]): string {
-  return table(['server fault', 'slowest call settled in', 'settled with'], figures.map((f) => [f.fault, `${f.maxMs} ms`, f.errors.join(', ')]));
+  return table(
+    ['server fault', 'slowest call settled in', 'settled with'],
+    figures.map((f) => [f.fault, `${f.maxMs} ms`, f.errors.join(', ')]),
+  );
 }
 
 function summaryTable(reports: readonly DrillReport[]): string {

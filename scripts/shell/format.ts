@@ -7,7 +7,12 @@ export function table(header: string[], rows: (string | number)[][]): string {
   const widths = header.map((_, c) => Math.max(...cells.map((row) => row[c]?.length ?? 0)));
   const numeric = header.map((_, c) => rows.length > 0 && rows.every((row) => typeof row[c] === 'number'));
   return cells
-    .map((row) => row.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

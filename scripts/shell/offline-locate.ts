@@ -22,8 +22,17 @@ export async function offlineLocate(words: Word[], readStdin: () => Promise<stri
   if (replicas < 1) throw new UsageError('--replicas must be at least 1');
 
   const keys = positionals.length > 0 ? positionals.map((w) => w.text) : (await readStdin()).split(/\r?\n/).filter((line) => line.length > 0);
-  const ring = buildRing(ids.map((id) => ({ id, vnodes })), replicas);
+  const ring = buildRing(
+    ids.map((id) => ({ id, vnodes })),
+    replicas,
+  );
   const json: Record<string, readonly string[]> = {};
   for (const key of keys) json[key] = preferenceList(ring, key);
-  return { json, text: table(['key', 'preference list'], keys.map((key) => [key, json[key].join(', ')])) };
+  return {
+    json,
+    text: table(
+      ['key', 'preference list'],
+      keys.map((key) => [key, json[key].join(', ')]),
+    ),
+  };
 }

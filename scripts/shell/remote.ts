@@ -43,7 +43,7 @@ export function parseBaseUrl(text: string): { ok: true; url: string } | { ok: fa
     return { ok: false, message: `--url ${JSON.stringify(text)} is not a URL (expected e.g. http://localhost:3000)` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, message: `--url must be an http or https URL, not ${url.protocol}` };
-  if (url.username || url.password || url.search || url.hash) return { ok: false, message: '--url takes the dashboard\'s address only: no credentials, query or fragment' };
+  if (url.username || url.password || url.search || url.hash) return { ok: false, message: "--url takes the dashboard's address only: no credentials, query or fragment" };
   return { ok: true, url: `${url.origin}${url.pathname.replace(/\/+$/, '')}` };
 }
 
@@ -63,7 +63,10 @@ export class RemoteCluster implements ClusterPort {
   /** Sent with every request: the access token, when the dashboard has one. */
   readonly headers: Record<string, string>;
 
-  constructor(readonly url: string, options: RemoteOptions = {}) {
+  constructor(
+    readonly url: string,
+    options: RemoteOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.changeTimeoutMs = options.changeTimeoutMs ?? 600_000;
     const token = options.token === undefined ? process.env.RINGSIDE_TOKEN || null : options.token;
@@ -155,7 +158,10 @@ export class RemoteCluster implements ClusterPort {
   }
 
   async stopLocalNodes(): Promise<Failure> {
-    return fail('not_local', `down stops the memcached processes of this machine's own cluster; the dashboard at ${this.url} keeps its nodes (remove or kill them one by one, or stop them where it runs)`);
+    return fail(
+      'not_local',
+      `down stops the memcached processes of this machine's own cluster; the dashboard at ${this.url} keeps its nodes (remove or kill them one by one, or stop them where it runs)`,
+    );
   }
 
   repair() {
@@ -278,8 +284,14 @@ class RemoteEvents {
 
   private dispatch(message: string): void {
     const lines = message.split('\n');
-    const type = lines.find((line) => line.startsWith('event:'))?.slice(6).trim();
-    const data = lines.filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+    const type = lines
+      .find((line) => line.startsWith('event:'))
+      ?.slice(6)
+      .trim();
+    const data = lines
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
     if (type !== 'cluster' || !data) return;
     let event: StampedEvent;
     try {

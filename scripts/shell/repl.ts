@@ -73,25 +73,30 @@ export async function runShell(cluster: ClusterPort, options: { json: boolean; d
     historySize: HISTORY_LINES,
     prompt: 'ringside> ',
     completer: (line: string, done: (error: null, result: [string[], string]) => void) => {
-      complete(cluster, line).then((result) => done(null, result), () => done(null, [[], line]));
+      complete(cluster, line).then(
+        (result) => done(null, result),
+        () => done(null, [[], line]),
+      );
     },
   });
   // Events from background probes and repairs are shown between commands; a command's own result says the rest.
   let running = false;
   // Only a person sees them: a pipe needs no subscription (remotely, a stream kept open).
-  const unsubscribe = !interactive ? () => undefined : cluster.events.subscribe((event) => {
-    if (event.type === 'move-progress') {
-      // A progress line, overwritten in place while keys move.
-      const width = 30;
-      const filled = Math.round((event.done / Math.max(1, event.total)) * width);
-      process.stdout.write(`\r\x1b[K${event.reason} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total} copies`);
-      if (event.done === event.total) process.stdout.write('\r\x1b[K');
-      return;
-    }
-    if (running) return;
-    process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
-    rl.prompt(true);
-  });
+  const unsubscribe = !interactive
+    ? () => undefined
+    : cluster.events.subscribe((event) => {
+        if (event.type === 'move-progress') {
+          // A progress line, overwritten in place while keys move.
+          const width = 30;
+          const filled = Math.round((event.done / Math.max(1, event.total)) * width);
+          process.stdout.write(`\r\x1b[K${event.reason} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${event.done}/${event.total} copies`);
+          if (event.done === event.total) process.stdout.write('\r\x1b[K');
+          return;
+        }
+        if (running) return;
+        process.stdout.write(`\r\x1b[K[${describeEvent(event)}]\n`);
+        rl.prompt(true);
+      });
   if (ring) {
     const where = options.attachedTo ? ` attached to ${options.attachedTo}` : '';
     console.log(`Ringside shell${where}: ${ring.nodes.length} nodes, ring version ${ring.version}. Type help.`);

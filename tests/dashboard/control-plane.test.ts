@@ -84,7 +84,9 @@ function steadyLoad(dashboards: Dashboard[]) {
       }));
       calls++;
       if (read.status !== 200 || read.json.value !== latest.get(key)) {
-        failures.push(`get ${key} on ${dashboard.url}: ${read.status} ${read.json.value ?? read.json.message} (served by ${read.json.servedBy}, tried ${JSON.stringify(read.json.tried)}; put ${JSON.stringify(put.json)})`);
+        failures.push(
+          `get ${key} on ${dashboard.url}: ${read.status} ${read.json.value ?? read.json.message} (served by ${read.json.servedBy}, tried ${JSON.stringify(read.json.tried)}; put ${JSON.stringify(put.json)})`,
+        );
       }
     }
   };
@@ -111,7 +113,10 @@ describe('two dashboards on one etcd', () => {
 
     // Through A, seen in B; then through B, seen in A: from the ring switch in one to the other's API.
     const seen: number[] = [];
-    for (const [from, to, id] of [[a, b, 'node-4'], [b, a, 'node-5']] as const) {
+    for (const [from, to, id] of [
+      [a, b, 'node-4'],
+      [b, a, 'node-5'],
+    ] as const) {
       const target = (await ring(from)).version + 1;
       const change = api(from, 'POST', '/api/nodes', { id });
       const switchedAt = await until(`${id} switched in its own process`, async () => (await ring(from)).version >= target && Date.now(), 30_000, 5);
@@ -137,72 +142,91 @@ describe('two dashboards on one etcd', () => {
     await collectPids(leader);
     const killedAt = Date.now();
     process.kill(-leader.pid, 'SIGKILL');
-    await until('the survivor leads', async () => {
-      const { controlPlane } = await ring(survivor);
-      return controlPlane.leader === controlPlane.self;
-    }, 20_000, 50);
+    await until(
+      'the survivor leads',
+      async () => {
+        const { controlPlane } = await ring(survivor);
+        return controlPlane.leader === controlPlane.self;
+      },
+      20_000,
+      50,
+    );
     console.log(`the survivor led ${Date.now() - killedAt} ms after the leader was SIGKILLed`);
     expect((await api(survivor, 'DELETE', '/api/nodes/node-5')).status).toBe(200);
   });
 
-  it('etcd leader killed during a change, then etcd stopped: reads and writes never fail, changes are refused with a clear error, and all resumes when etcd returns', { timeout: 240_000 }, async () => {
-    etcd = await startEtcd(3);
-    const cluster = etcd;
-    const prefix = `/ringside-outage/${randomUUID()}/`;
-    const a = await dashboardOn(cluster, prefix);
-    const b = await dashboardOn(cluster, prefix);
-    expect((await api(a, 'POST', '/api/keys/fake', { count: 2000 })).status).toBe(201);
-    const load = steadyLoad([a, b]);
+  it(
+    'etcd leader killed during a change, then etcd stopped: reads and writes never fail, changes are refused with a clear error, and all resumes when etcd returns',
+    { timeout: 240_000 },
+    async () => {
+      etcd = await startEtcd(3);
+      const cluster = etcd;
+      const prefix = `/ringside-outage/${randomUUID()}/`;
+      const a = await dashboardOn(cluster, prefix);
+      const b = await dashboardOn(cluster, prefix);
+      expect((await api(a, 'POST', '/api/keys/fake', { count: 2000 })).status).toBe(201);
+      const load = steadyLoad([a, b]);
 
-    // The raft leader killed while A copies keys: the change completes, or is refused and rolled back.
-    const target = (await ring(a)).version + 1;
-    const change = api(a, 'POST', '/api/nodes', { id: 'node-4' }, 120_000);
-    // B shows it busy once A's journal is in the store: the change has begun there.
-    await until('the change runs', async () => (await ring(b)).busy, 20_000, 5);
-    const raftLeader = await cluster.leader();
-    await cluster.stop(raftLeader, 'SIGKILL');
-    const answer = await change;
-    console.log(`the change with the etcd leader killed answered ${answer.status} ${answer.json.error ?? ''} ${answer.json.message ?? ''}`);
-    expect([201, 503]).toContain(answer.status);
-    if (answer.status === 503) expect(answer.json.error).toBe('control_plane_unavailable');
-    await cluster.restart(raftLeader);
-    await until('both dashboards agree, no change running', async () => {
-      const [ra, rb] = [await ring(a), await ring(b)];
-      return !ra.busy && !rb.busy && ra.checksum === rb.checksum && ra.version === rb.version;
-    }, 30_000, 100);
-    expect((await ring(a)).version).toBe(answer.status === 201 ? target : (await ring(a)).version);
+      // The raft leader killed while A copies keys: the change completes, or is refused and rolled back.
+      const target = (await ring(a)).version + 1;
+      const change = api(a, 'POST', '/api/nodes', { id: 'node-4' }, 120_000);
+      // B shows it busy once A's journal is in the store: the change has begun there.
+      await until('the change runs', async () => (await ring(b)).busy, 20_000, 5);
+      const raftLeader = await cluster.leader();
+      await cluster.stop(raftLeader, 'SIGKILL');
+      const answer = await change;
+      console.log(`the change with the etcd leader killed answered ${answer.status} ${answer.json.error ?? ''} ${answer.json.message ?? ''}`);
+      expect([201, 503]).toContain(answer.status);
+      if (answer.status === 503) expect(answer.json.error).toBe('control_plane_unavailable');
+      await cluster.restart(raftLeader);
+      await until(
+        'both dashboards agree, no change running',
+        async () => {
+          const [ra, rb] = [await ring(a), await ring(b)];
+          return !ra.busy && !rb.busy && ra.checksum === rb.checksum && ra.version === rb.version;
+        },
+        30_000,
+        100,
+      );
+      expect((await ring(a)).version).toBe(answer.status === 201 ? target : (await ring(a)).version);
 
-    // Every member stopped: the data path goes on, changes are refused naming etcd, the dashboards say so.
-    for (const member of cluster.members) await cluster.stop(member);
-    const before = load.calls();
-    await until('both dashboards see etcd unreachable', async () => !(await ring(a)).controlPlane.reachable && !(await ring(b)).controlPlane.reachable, 15_000, 100);
-    for (const dashboard of [a, b]) {
-      const refused = await api(dashboard, 'POST', '/api/nodes', { id: 'node-9' });
-      expect(refused.status).toBe(503);
-      expect(refused.json).toMatchObject({ ok: false, error: 'control_plane_unavailable' });
-      expect(refused.json.message).toMatch(/etcd at http:\/\/127\.0\.0\.1:\d+/);
-      expect(refused.json.message).toMatch(/reads and writes go on/);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    expect(load.calls() - before, 'reads and writes went on while etcd was away').toBeGreaterThan(50);
+      // Every member stopped: the data path goes on, changes are refused naming etcd, the dashboards say so.
+      for (const member of cluster.members) await cluster.stop(member);
+      const before = load.calls();
+      await until('both dashboards see etcd unreachable', async () => !(await ring(a)).controlPlane.reachable && !(await ring(b)).controlPlane.reachable, 15_000, 100);
+      for (const dashboard of [a, b]) {
+        const refused = await api(dashboard, 'POST', '/api/nodes', { id: 'node-9' });
+        expect(refused.status).toBe(503);
+        expect(refused.json).toMatchObject({ ok: false, error: 'control_plane_unavailable' });
+        expect(refused.json.message).toMatch(/etcd at http:\/\/127\.0\.0\.1:\d+/);
+        expect(refused.json.message).toMatch(/reads and writes go on/);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(load.calls() - before, 'reads and writes went on while etcd was away').toBeGreaterThan(50);
 
-    // etcd back: reachable again, a change through B goes through and shows in A.
-    // Together: a lone member of three has no quorum, and is not healthy until another joins it.
-    await Promise.all(cluster.members.map((member) => cluster.restart(member)));
-    await until('both dashboards see etcd again', async () => (await ring(a)).controlPlane.reachable && (await ring(b)).controlPlane.reachable, 30_000, 100);
-    const resumed = await until('a change accepted again', async () => {
-      const done = await api(b, 'POST', '/api/nodes', { id: 'node-9' }, 120_000);
-      return done.status === 201 ? done : done.json.error === 'control_plane_unavailable' || done.json.error === 'busy' ? null : done;
-    }, 30_000, 500);
-    expect(resumed.status).toBe(201);
-    await until('A follows', async () => (await ring(a)).version === (await ring(b)).version, 5_000);
+      // etcd back: reachable again, a change through B goes through and shows in A.
+      // Together: a lone member of three has no quorum, and is not healthy until another joins it.
+      await Promise.all(cluster.members.map((member) => cluster.restart(member)));
+      await until('both dashboards see etcd again', async () => (await ring(a)).controlPlane.reachable && (await ring(b)).controlPlane.reachable, 30_000, 100);
+      const resumed = await until(
+        'a change accepted again',
+        async () => {
+          const done = await api(b, 'POST', '/api/nodes', { id: 'node-9' }, 120_000);
+          return done.status === 201 ? done : done.json.error === 'control_plane_unavailable' || done.json.error === 'busy' ? null : done;
+        },
+        30_000,
+        500,
+      );
+      expect(resumed.status).toBe(201);
+      await until('A follows', async () => (await ring(a)).version === (await ring(b)).version, 5_000);
 
-    await load.stop();
-    expect(load.failures).toEqual([]);
-    console.log(`${load.calls()} puts and gets through both dashboards, none failed`);
-    for (const [key, value] of load.latest) {
-      const read = await api<{ value: string }>(a, 'GET', `/api/keys/${encodeURIComponent(key)}`);
-      expect(read.json.value, key).toBe(value);
-    }
-  });
+      await load.stop();
+      expect(load.failures).toEqual([]);
+      console.log(`${load.calls()} puts and gets through both dashboards, none failed`);
+      for (const [key, value] of load.latest) {
+        const read = await api<{ value: string }>(a, 'GET', `/api/keys/${encodeURIComponent(key)}`);
+        expect(read.json.value, key).toBe(value);
+      }
+    },
+  );
 });

@@ -62,7 +62,10 @@ describe('one-shot commands with --url', () => {
     // One process for all of them (each start of tsx costs a second or two); every line is still one request.
     const run = await ringside(['shell', '--url', dashboard.url, '--json'], keys.map((key) => `put ${key} value of ${key}\nlocate ${key}\n`).join(''));
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     keys.forEach((key, i) => {
       expect(lines[2 * i], key).toMatchObject({ ok: true, key, acknowledged: 3 });
       expect(lines[2 * i + 1], key).toMatchObject({ ok: true, key, replicas: [{ holds: true }, { holds: true }, { holds: true }] });
@@ -127,7 +130,10 @@ describe('the shell with --url', () => {
   it('runs piped commands against the dashboard', async () => {
     const run = await ringside(['shell', '--url', dashboard.url, '--json'], 'put piped "a value"\nget piped\nvnodes node-2 200\nring\n');
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.ok)).toEqual([true, true, true, true]);
     expect(lines[1].value).toBe('a value');
     expect(lines[3].nodes.find((n: { id: string }) => n.id === 'node-2').vnodes).toBe(200);
@@ -138,7 +144,7 @@ describe('the shell with --url', () => {
 });
 
 describe('RemoteCluster', () => {
-  it('follows the dashboard\'s events live, as the interactive shell shows them', async () => {
+  it("follows the dashboard's events live, as the interactive shell shows them", async () => {
     const remote = new RemoteCluster(dashboard.url);
     const seen: StampedEvent[] = [];
     const unsubscribe = remote.events.subscribe((event) => seen.push(event));

@@ -77,7 +77,13 @@ describe('adding a node by address', () => {
 
   it('never sends MEMCACHE_* or MEMCACHIER_* credentials to a node it adds', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { MEMCACHE_USERNAME: 'leaky-user', MEMCACHE_PASSWORD: 'leaky-secret', MEMCACHIER_USERNAME: 'leaky-user2', MEMCACHIER_PASSWORD: 'leaky-secret2', MEMCACHE_SERVERS: '127.0.0.1:1' });
+    Object.assign(process.env, {
+      MEMCACHE_USERNAME: 'leaky-user',
+      MEMCACHE_PASSWORD: 'leaky-secret',
+      MEMCACHIER_USERNAME: 'leaky-user2',
+      MEMCACHIER_PASSWORD: 'leaky-secret2',
+      MEMCACHE_SERVERS: '127.0.0.1:1',
+    });
     try {
       fixture = await openFixture(1, { deadlineMs: 300 });
       const spy = await listening(() => undefined);

@@ -111,7 +111,7 @@ describe('keys', () => {
     expect((await call<DeleteResult>(fakeRoute.DELETE, 'DELETE', '/api/keys/fake')).body.deleted).toBe(true);
   });
 
-  it('lists keys with placement, all or one node\'s, and locates one', async () => {
+  it("lists keys with placement, all or one node's, and locates one", async () => {
     const all = await call<KeysAnswer>(keysRoute.GET, 'GET', '/api/keys');
     expect(all.status).toBe(200);
     const cart = all.body.keys.find((k) => k.key === 'user:{42}:cart');
@@ -197,7 +197,7 @@ describe('bad input changes nothing and gets a 4xx saying why', () => {
     expect((await call(keyRoute.PUT, 'PUT', '/api/keys/ok', { ...key('k'.repeat(250)), json: { value: 'v' } })).status).toBe(200);
   });
 
-  it('refuses a body over the limit with 413, and a value over the nodes\' item size with 400', async () => {
+  it("refuses a body over the limit with 413, and a value over the nodes' item size with 400", async () => {
     const huge = JSON.stringify({ value: 'x'.repeat(3 * 1024 * 1024) });
     const tooLarge = await call(keyRoute.PUT, 'PUT', '/api/keys/huge', { ...key('huge'), raw: huge });
     expect(tooLarge).toMatchObject({ status: 413, body: { ok: false, error: 'too_large' } });
@@ -208,7 +208,11 @@ describe('bad input changes nothing and gets a 4xx saying why', () => {
 
   it('answers 404 for an unknown node, and 403 for an address outside the allowed hosts', async () => {
     expect((await call(nodeRoute.DELETE, 'DELETE', '/api/nodes/node-9', node('node-9'))).body.error).toBe('unknown_node');
-    for (const [handler, method] of [[nodeRoute.DELETE, 'DELETE'], [killRoute.POST, 'POST'], [reviveRoute.POST, 'POST']] as const) {
+    for (const [handler, method] of [
+      [nodeRoute.DELETE, 'DELETE'],
+      [killRoute.POST, 'POST'],
+      [reviveRoute.POST, 'POST'],
+    ] as const) {
       expect((await call(handler, method, '/api/nodes/node-9', node('node-9'))).status).toBe(404);
     }
     expect((await call(vnodesRoute.PUT, 'PUT', '/api/nodes/node-9/vnodes', { ...node('node-9'), json: { vnodes: 8 } })).status).toBe(404);
@@ -273,7 +277,7 @@ describe('the ring, plans and membership', () => {
     expect((await call(keyRoute.GET, 'GET', '/api/keys/x', key('user:{42}:cart'))).status).toBe(200);
   });
 
-  it('changes a node\'s weight', async () => {
+  it("changes a node's weight", async () => {
     const before = await checksum();
     const changed = await call<MembershipResult>(vnodesRoute.PUT, 'PUT', '/api/nodes/node-1/vnodes', { ...node('node-1'), json: { vnodes: 64 } });
     expect(changed.status).toBe(200);

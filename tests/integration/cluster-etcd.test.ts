@@ -104,10 +104,14 @@ describe('two processes on one etcd', () => {
     const first = await open('first-c', env, 3);
     const second = await open('second-c', env);
     const latest = new Map<string, string>();
-    await mapLimit(Array.from({ length: 600 }, (_, i) => `seed:${i}`), 32, async (key) => {
-      expect((await first.put(key, `a:${key}`)).ok).toBe(true);
-      latest.set(key, `a:${key}`);
-    });
+    await mapLimit(
+      Array.from({ length: 600 }, (_, i) => `seed:${i}`),
+      32,
+      async (key) => {
+        expect((await first.put(key, `a:${key}`)).ok).toBe(true);
+        latest.set(key, `a:${key}`);
+      },
+    );
     // From the moment the first process plans, the second writes new keys and overwrites old ones while keys move.
     let writes: Promise<void> = Promise.resolve();
     const stop = first.events.subscribe((event) => {

@@ -64,7 +64,7 @@ describe('placement on real memcached', () => {
     }
   });
 
-  it('changes a node\'s weight, moving keys only between it and the others', async () => {
+  it("changes a node's weight, moving keys only between it and the others", async () => {
     const { fixture, keys } = await seeded(3, 200);
     const result = await fixture.cluster.setVnodes('node-1', 320);
     expect(result.ok).toBe(true);
@@ -104,7 +104,7 @@ describe('failures', () => {
     for (const list of Object.values(holdings)) expect(list).not.toContain(victim);
   });
 
-  it('notices a node restarted empty behind Ringside\'s back and repairs it', async () => {
+  it("notices a node restarted empty behind Ringside's back and repairs it", async () => {
     const { fixture, keys } = await seeded(3, 100);
     const node = fixture.cluster.nodes().find((n) => n.id === 'node-1')!;
     // Restart node-1's process on the same port, as an operator or a crash-and-supervisor would.
@@ -199,8 +199,21 @@ describe('bad input changes nothing', () => {
       if (!attempt.ok) expect(attempt.message.length).toBeGreaterThan(10);
     }
     expect(attempts.map((a) => !a.ok && a.error)).toEqual([
-      'invalid_key', 'invalid_key', 'invalid_key', 'invalid_key', 'invalid_value', 'invalid_ttl', 'invalid_key',
-      'invalid_address', 'invalid_address', 'invalid_id', 'node_exists', 'invalid_vnodes', 'unknown_node', 'unknown_node', 'invalid_vnodes',
+      'invalid_key',
+      'invalid_key',
+      'invalid_key',
+      'invalid_key',
+      'invalid_value',
+      'invalid_ttl',
+      'invalid_key',
+      'invalid_address',
+      'invalid_address',
+      'invalid_id',
+      'node_exists',
+      'invalid_vnodes',
+      'unknown_node',
+      'unknown_node',
+      'invalid_vnodes',
     ]);
     expect(fixture.cluster.currentRing.checksum).toBe(checksum);
     expect(await fixture.holdings()).toEqual(holdings);

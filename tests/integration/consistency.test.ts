@@ -166,7 +166,7 @@ describe('stale copies', () => {
     expect(await f.holdings()).toEqual(f.expected(remaining));
   });
 
-  it('never counts a stale copy outside a key\'s list as a holder: a remove that puts that node on the list overwrites it', async () => {
+  it("never counts a stale copy outside a key's list as a holder: a remove that puts that node on the list overwrites it", async () => {
     fixture = await openFixture(4);
     const f = fixture;
     const all = Array.from({ length: 300 }, (_, i) => `outside:${i}`);

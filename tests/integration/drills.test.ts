@@ -67,15 +67,18 @@ describe('fault drills', () => {
     expect(report.facts.rebuiltCopies).toBeGreaterThan(0);
   });
 
-  it.each(['crash-copying', 'crash-switched', 'crash-deleting'])('%s: the process serving the load and running an add SIGKILLed, the cluster reopened: nothing lost or stale, no orphan', async (name) => {
-    const report = await drill(name);
-    expectNoAnomaly(report);
-    expect(report.facts.callsBeforeCrash).toBeGreaterThan(100);
-    expect(report.facts.orphans).toBe(0);
-    // Rolled back before the ring switch, finished after it.
-    expect(report.facts.joined).toBe(name === 'crash-copying' ? 0 : 1);
-    expect(report.errors).toEqual({});
-  });
+  it.each(['crash-copying', 'crash-switched', 'crash-deleting'])(
+    '%s: the process serving the load and running an add SIGKILLed, the cluster reopened: nothing lost or stale, no orphan',
+    async (name) => {
+      const report = await drill(name);
+      expectNoAnomaly(report);
+      expect(report.facts.callsBeforeCrash).toBeGreaterThan(100);
+      expect(report.facts.orphans).toBe(0);
+      // Rolled back before the ring switch, finished after it.
+      expect(report.facts.joined).toBe(name === 'crash-copying' ? 0 : 1);
+      expect(report.errors).toEqual({});
+    },
+  );
 
   it('etcd stopped under load: reads and writes go on, a change is refused with a clear error, and goes through once etcd is back', async () => {
     const report = await drill('etcd-outage');

@@ -56,7 +56,7 @@ describe('a cluster whose nodes are full', () => {
     for (const node of snapshot.nodes) expect(node.stats).toMatchObject({ full: true, limitBytes: 8 * MiB });
   });
 
-  it('says a refused write dropped the key\'s previous value, as memcached does', async () => {
+  it("says a refused write dropped the key's previous value, as memcached does", async () => {
     expect(await fixture.cluster.put('victim', 'old')).toMatchObject({ ok: true, acknowledged: 3 });
     expect(await fixture.cluster.put('victim', BIG)).toMatchObject({ ok: false, error: 'out_of_memory', message: expect.stringContaining("drops the key's previous value") });
     expect(await fixture.cluster.get('victim')).toMatchObject({ ok: false, error: 'not_found' });

@@ -52,7 +52,10 @@ describe.each<ProxyMode>(['silent', 'reset', 'garbage', 'error'])('a node that t
     await vi.waitFor(() => expect(flaky().status).toBe('down'), { timeout: 3000, interval: 10 });
 
     proxy.mode = 'forward';
-    await vi.waitFor(() => expect({ status: flaky().status, suspectKeys: flaky().suspectKeys, busy: fixture.cluster.busy }).toEqual({ status: 'up', suspectKeys: 0, busy: false }), { timeout: 5000, interval: 10 });
+    await vi.waitFor(() => expect({ status: flaky().status, suspectKeys: flaky().suspectKeys, busy: fixture.cluster.busy }).toEqual({ status: 'up', suspectKeys: 0, busy: false }), {
+      timeout: 5000,
+      interval: 10,
+    });
     const check = await checkReplication(fixture.cluster.currentRing, fixture.cluster.nodes());
     expect(check).toMatchObject({ complete: true, keys: keys.length });
     for (const key of keys.filter((k) => preferenceList(ring, k).includes('flaky')).slice(0, 20)) {

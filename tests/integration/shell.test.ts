@@ -127,7 +127,10 @@ describe('one-shot commands on local memcached nodes', () => {
   it('runs one command per line piped into the shell', async () => {
     const run = await ringside(['shell', '--json'], 'put a 1\nput b 2\nget a\nget b\nring\n');
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((l) => l.ok)).toEqual([true, true, true, true, true]);
     expect(lines[2].value).toBe('1');
     expect(lines[4].nodes).toHaveLength(3);

@@ -86,7 +86,15 @@ describe.each(backends)('the $name', (backend) => {
     expect((await a.setHealth('node-2', { down: false })).ok).toBe(true);
     expect((await a.setHealth('node-2', null)).ok).toBe(true);
     expect((await a.addSuspects('node-1', ['user:{1}', 'a/b c', 'user:{1}'])).ok).toBe(true);
-    const journal = { from: ring(1, ['node-1', 'node-2']), to: ring(2, ['node-1', 'node-2', 'node-3']), reason: 'add node-3', phase: 'copying' as const, progress: { done: 3, total: 10 }, owner: 'shell', started: 1_700_000_000_000 };
+    const journal = {
+      from: ring(1, ['node-1', 'node-2']),
+      to: ring(2, ['node-1', 'node-2', 'node-3']),
+      reason: 'add node-3',
+      phase: 'copying' as const,
+      progress: { done: 3, total: 10 },
+      owner: 'shell',
+      started: 1_700_000_000_000,
+    };
     expect((await a.writeJournal(journal)).ok).toBe(true);
     expect((await a.appendEvent({ type: 'node-down', node: 'node-1', reason: 'timeout' })).ok).toBe(true);
 

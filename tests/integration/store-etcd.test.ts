@@ -90,10 +90,12 @@ describe('the etcd store, through failures', () => {
     const b = open(etcd.endpoints, prefix, 'b', { leaseTtlSec: 2 });
     expect(await b.lockChange('b')).toMatchObject({ ok: false, error: 'busy' });
     let electedAt = 0;
-    const campaign = b.campaign(() => undefined).then((result) => {
-      electedAt = Date.now();
-      return result;
-    });
+    const campaign = b
+      .campaign(() => undefined)
+      .then((result) => {
+        electedAt = Date.now();
+        return result;
+      });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(electedAt).toBe(0);
 
@@ -136,7 +138,9 @@ describe('the etcd store, through failures', () => {
       return (await b.commitRing(0, ring(1, ['node-1']))).ok ? Date.now() : 0;
     });
     await waitFor('the watch delivers it', () => versionSeen() === 1, 10_000);
-    console.log(`SIGSTOP: leader gave up ${lostAt - paused} ms after; after SIGCONT the watch held version 1 ${Math.max(0, Date.now() - Math.max(resumed, committed))} ms after it was readable (resyncs: ${a.watchResyncs})`);
+    console.log(
+      `SIGSTOP: leader gave up ${lostAt - paused} ms after; after SIGCONT the watch held version 1 ${Math.max(0, Date.now() - Math.max(resumed, committed))} ms after it was readable (resyncs: ${a.watchResyncs})`,
+    );
     expect(a.watchResyncs).toBeGreaterThanOrEqual(1);
     // And the recovered watch is live again: a further commit arrives within a second.
     expect((await b.commitRing(1, ring(2, ['node-1', 'node-2']))).ok).toBe(true);
@@ -172,7 +176,10 @@ describe('the etcd store, through failures', () => {
     etcd.pause(member);
     let slowest = 0;
     try {
-      for (const [name, store, endpoint] of [['refused', refused, nobody], ['hung', hung, member.clientUrl]] as const) {
+      for (const [name, store, endpoint] of [
+        ['refused', refused, nobody],
+        ['hung', hung, member.clientUrl],
+      ] as const) {
         const operations = {
           load: () => store.load(),
           commitRing: () => store.commitRing(0, ring(1, ['node-1'])),
@@ -248,7 +255,7 @@ describe('a 3-member etcd cluster', () => {
     let version = 0;
     const outcomes: { at: number; ok: boolean }[] = [];
     const commitSome = async (count: number) => {
-      for (let done = 0; done < count; ) {
+      for (let done = 0; done < count;) {
         const result = await writer.commitRing(version, ring(version + 1, [`node-${version + 1}`]));
         outcomes.push({ at: Date.now(), ok: result.ok });
         if (result.ok) {

@@ -65,13 +65,17 @@ describe('listing a node', () => {
 
   it('classifies 10,000 tombstones among 10,000 values with one read per candidate, then rereads only what changed', async () => {
     const N = 10_000;
-    await mapLimit(Array.from({ length: N }, (_, i) => i), 64, async (i) => {
-      await tombstone(`tomb:${i}`, i + 1);
-      // Values of 1 to 300 bytes, versioned and not: some share a tombstone's size.
-      const bytes = Buffer.alloc(1 + (i % 300), 'v');
-      if (i % 2) await client.set(`value:${i}`, bytes);
-      else await client.set(`value:${i}`, encodeValue(version(i), bytes).value, 0, VALUE_FLAGS);
-    });
+    await mapLimit(
+      Array.from({ length: N }, (_, i) => i),
+      64,
+      async (i) => {
+        await tombstone(`tomb:${i}`, i + 1);
+        // Values of 1 to 300 bytes, versioned and not: some share a tombstone's size.
+        const bytes = Buffer.alloc(1 + (i % 300), 'v');
+        if (i % 2) await client.set(`value:${i}`, bytes);
+        else await client.set(`value:${i}`, encodeValue(version(i), bytes).value, 0, VALUE_FLAGS);
+      },
+    );
     const first = await client.listing();
     expect(first.keys.length).toBe(N);
     expect(first.keys.every((k) => k.key.startsWith('value:'))).toBe(true);

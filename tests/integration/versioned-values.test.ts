@@ -157,7 +157,13 @@ describe('racing writers', () => {
   it('keeps the newest under many writers on one hot key', async () => {
     const clients = Array.from({ length: 6 }, () => new NodeClient(node, { deadlineMs: DEADLINE }));
     const outcomes = await Promise.all(
-      clients.map((c, w) => mapLimit(Array.from({ length: 60 }, (_, i) => i), 4, (i) => c.putIfNewer('hot', value(v(i, 0, w), `${w}:${i}`)))),
+      clients.map((c, w) =>
+        mapLimit(
+          Array.from({ length: 60 }, (_, i) => i),
+          4,
+          (i) => c.putIfNewer('hot', value(v(i, 0, w), `${w}:${i}`)),
+        ),
+      ),
     );
     expect(outcomes.flat().filter((o) => o === 'stored').length).toBeGreaterThan(0);
     expect(await held('hot')).toEqual({ kind: 'value', version: v(59, 0, 5), text: '5:59' });

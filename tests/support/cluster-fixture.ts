@@ -29,8 +29,7 @@ export interface Fixture {
 
 export async function openFixture(nodes = 3, options: Partial<ClusterOptions> = {}): Promise<Fixture> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-test-'));
-  const open = (extra: Partial<ClusterOptions> = {}) =>
-    Cluster.open({ dataDir, probeIntervalMs: false, bootstrapLocalNodes: nodes, localMemoryMb: 16, ...options, ...extra });
+  const open = (extra: Partial<ClusterOptions> = {}) => Cluster.open({ dataDir, probeIntervalMs: false, bootstrapLocalNodes: nodes, localMemoryMb: 16, ...options, ...extra });
   const fixture: Fixture = {
     cluster: await open(),
     dataDir,

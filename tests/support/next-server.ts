@@ -81,7 +81,10 @@ export async function startDashboard(buildDir: string, dataDir: string, extraEnv
   for (;;) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`);
     const headers: Record<string, string> = extraEnv.RINGSIDE_TOKEN ? { authorization: `Bearer ${extraEnv.RINGSIDE_TOKEN}` } : {};
-    const answered = await fetch(`${url}/api/ring`, { headers, signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+    const answered = await fetch(`${url}/api/ring`, { headers, signal: AbortSignal.timeout(5000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (answered) return dashboard;
     if (Date.now() > deadline) {
       await dashboard.stop();

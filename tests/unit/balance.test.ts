@@ -4,10 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { placementCounts, ringShares, spreadOf } from '@/lib/balance';
 import { buildRing, preferenceList } from '@/lib/ring';
 
-const nodeSet = fc.uniqueArray(
-  fc.record({ id: fc.stringMatching(/^[a-z0-9-]{1,10}$/), vnodes: fc.integer({ min: 1, max: 40 }) }),
-  { selector: (n) => n.id, minLength: 1, maxLength: 8 },
-);
+const nodeSet = fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z0-9-]{1,10}$/), vnodes: fc.integer({ min: 1, max: 40 }) }), { selector: (n) => n.id, minLength: 1, maxLength: 8 });
 const named = (count: number, vnodes = 160) => Array.from({ length: count }, (_, i) => ({ id: `node-${i + 1}`, vnodes }));
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -34,7 +31,10 @@ describe('ringShares', () => {
   });
 
   it('gives each vnode the arc from its predecessor, the first one wrapping round', () => {
-    const ring = buildRing([{ id: 'a', vnodes: 1 }, { id: 'b', vnodes: 1 }]);
+    const ring = buildRing([
+      { id: 'a', vnodes: 1 },
+      { id: 'b', vnodes: 1 },
+    ]);
     const [first, second] = ring.positions;
     const firstOwner = ring.nodes[ring.owners[0]].id;
     const secondOwner = ring.nodes[ring.owners[1]].id;
@@ -55,7 +55,10 @@ describe('ringShares', () => {
   it('agrees with the share of keys each node gets as primary', () => {
     const ring = buildRing(named(5));
     const keys = Array.from({ length: 50_000 }, (_, i) => `user:${i}:profile`);
-    const { primary } = placementCounts(ring, keys.map((k) => preferenceList(ring, k)));
+    const { primary } = placementCounts(
+      ring,
+      keys.map((k) => preferenceList(ring, k)),
+    );
     const shares = ringShares(ring);
     // Sampling error on 50k keys is about 0.002 per node.
     for (const id of Object.keys(shares)) expect(Math.abs(primary[id] / keys.length - shares[id])).toBeLessThan(0.01);
@@ -85,8 +88,15 @@ describe('spreadOf', () => {
 
 describe('placementCounts', () => {
   it('counts the first of each list as primary and the rest as replicas, listing idle nodes at zero', () => {
-    const ring = buildRing(['a', 'b', 'c', 'd'].map((id) => ({ id, vnodes: 4 })), 2);
-    const counts = placementCounts(ring, [['a', 'b'], ['b', 'c'], ['a', 'c']]);
+    const ring = buildRing(
+      ['a', 'b', 'c', 'd'].map((id) => ({ id, vnodes: 4 })),
+      2,
+    );
+    const counts = placementCounts(ring, [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['a', 'c'],
+    ]);
     expect(counts.primary).toEqual({ a: 2, b: 1, c: 0, d: 0 });
     expect(counts.replica).toEqual({ a: 0, b: 1, c: 2, d: 0 });
   });
@@ -94,7 +104,10 @@ describe('placementCounts', () => {
   it('adds up to one primary and replicas - 1 further copies per key', () => {
     const ring = buildRing(named(6));
     const keys = Array.from({ length: 5_000 }, (_, i) => `session:${i}`);
-    const counts = placementCounts(ring, keys.map((k) => preferenceList(ring, k)));
+    const counts = placementCounts(
+      ring,
+      keys.map((k) => preferenceList(ring, k)),
+    );
     expect(sum(Object.values(counts.primary))).toBe(keys.length);
     expect(sum(Object.values(counts.replica))).toBe(keys.length * 2);
   });

@@ -23,10 +23,11 @@ import { keyPosition } from '@/lib/hash';
 import { buildRing, preferenceListAt } from '@/lib/ring';
 
 const position = fc.integer({ min: 0, max: RING_SIZE - 1 });
-const vnodeSet = fc.uniqueArray(
-  fc.record({ node: fc.constantFrom('a', 'b', 'c', 'node-10', 'node-2'), index: fc.integer({ min: 0, max: 300 }), position }),
-  { selector: (v) => `${v.node}#${v.index}`, minLength: 1, maxLength: 200 },
-);
+const vnodeSet = fc.uniqueArray(fc.record({ node: fc.constantFrom('a', 'b', 'c', 'node-10', 'node-2'), index: fc.integer({ min: 0, max: 300 }), position }), {
+  selector: (v) => `${v.node}#${v.index}`,
+  minLength: 1,
+  maxLength: 200,
+});
 const close = (a: number, b: number, eps = 1e-9) => expect(Math.abs(a - b)).toBeLessThan(eps);
 
 /** The snapshot's vnode list for a ring built by the core: the chart must agree with it. */

@@ -28,7 +28,8 @@ describe('parseMetadump', () => {
   });
 
   it('never lists reserved keys, and reads their sizes apart', () => {
-    const reply = 'key=%01ringside%3Aprobe exp=-1 la=1 cas=1 fetch=no cls=1 size=94\r\nkey=a exp=-1 size=60\r\nkey=%01ringside%3Aprobe%3Acalibration exp=-1 la=1 cas=2 fetch=no cls=1 size=106\r\nEND\r\n';
+    const reply =
+      'key=%01ringside%3Aprobe exp=-1 la=1 cas=1 fetch=no cls=1 size=94\r\nkey=a exp=-1 size=60\r\nkey=%01ringside%3Aprobe%3Acalibration exp=-1 la=1 cas=2 fetch=no cls=1 size=106\r\nEND\r\n';
     expect(parseMetadump(reply, 0)).toEqual([{ key: 'a', exp: -1 }]);
     expect(reservedSizes(reply, PROBE_KEYS)).toEqual([
       { key: PROBE_KEYS[0], keyBytes: 15, size: 94 },
@@ -55,9 +56,15 @@ describe('TombstoneIndex', () => {
     expect(index.isCandidate(3, 150)).toBe(true); // uncalibrated: any small item is read
     index.calibrate([{ keyBytes: 15, size: 95 }]);
     expect(index.calibrated).toBe(false);
-    index.calibrate([{ keyBytes: 15, size: 95 }, { keyBytes: 27, size: 108 }]);
+    index.calibrate([
+      { keyBytes: 15, size: 95 },
+      { keyBytes: 27, size: 108 },
+    ]);
     expect(index.calibrated).toBe(false);
-    index.calibrate([{ keyBytes: 15, size: 95 }, { keyBytes: 27, size: 107 }]);
+    index.calibrate([
+      { keyBytes: 15, size: 95 },
+      { keyBytes: 27, size: 107 },
+    ]);
     expect([index.isCandidate(3, 83), index.isCandidate(3, 84), index.isCandidate(3, 150)]).toEqual([true, false, false]);
     index.remember([{ key: 'k', cas: BigInt(4), tombstone: null }]);
     expect(index.lookup({ key: 'k', exp: -1, cas: BigInt(4) })).toBeDefined();

@@ -37,7 +37,10 @@ describe('placement vectors', () => {
   });
 
   describe.each(vectors.cases)('$nodes.length nodes, $vnodesPerNode vnodes, $replicas replicas', (c) => {
-    const ring = buildRing(c.nodes.map((id) => ({ id, vnodes: c.vnodesPerNode })), c.replicas);
+    const ring = buildRing(
+      c.nodes.map((id) => ({ id, vnodes: c.vnodesPerNode })),
+      c.replicas,
+    );
     it.each(Object.entries(c.placement))('%s', (key, expected) => {
       expect(preferenceList(ring, key)).toEqual(expected);
     });

@@ -180,8 +180,14 @@ describe('planner properties', () => {
       fc.integer({ min: 1, max: 4 }),
     )
     .map(([beforeIds, afterIds, beforeWeights, afterWeights, beforeReplicas, afterReplicas]) => ({
-      before: buildRing(beforeIds.map((id) => ({ id, vnodes: beforeWeights[pool.indexOf(id)] })), beforeReplicas),
-      after: buildRing(afterIds.map((id) => ({ id, vnodes: afterWeights[pool.indexOf(id)] })), afterReplicas),
+      before: buildRing(
+        beforeIds.map((id) => ({ id, vnodes: beforeWeights[pool.indexOf(id)] })),
+        beforeReplicas,
+      ),
+      after: buildRing(
+        afterIds.map((id) => ({ id, vnodes: afterWeights[pool.indexOf(id)] })),
+        afterReplicas,
+      ),
     }));
   const keySet = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 16 }), { minLength: 1, maxLength: 60 });
 
@@ -220,9 +226,7 @@ describe('planner properties', () => {
         const full = planMoves(before, after, inventory);
         const plan = planMoves(before, after, inventory, { unavailable });
         const owed = new Set(full.copies.filter((c) => unavailable.has(c.to)).map((c) => c.key));
-        expect(plan.copies).toEqual(
-          full.copies.filter((c) => !unavailable.has(c.to)).map((c) => ({ ...c, sources: c.sources.filter((n) => !unavailable.has(n)) })),
-        );
+        expect(plan.copies).toEqual(full.copies.filter((c) => !unavailable.has(c.to)).map((c) => ({ ...c, sources: c.sources.filter((n) => !unavailable.has(n)) })));
         expect(plan.deferred).toBe(full.copies.length - plan.copies.length);
         // A key still owed a copy keeps every old holder: they may be the only copies left.
         expect(plan.deletes).toEqual(full.deletes.filter((d) => !unavailable.has(d.from) && !owed.has(d.key)));

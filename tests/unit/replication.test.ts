@@ -22,7 +22,12 @@ const target = [...preferenceList(six, moved)];
 describe('missingReplicas', () => {
   it('outside a change: the nodes of the list that lack the key', () => {
     expect(judge(old, null)).toEqual([]);
-    expect(judge(old.filter((n) => n !== keeps), null)).toEqual([keeps]);
+    expect(
+      judge(
+        old.filter((n) => n !== keeps),
+        null,
+      ),
+    ).toEqual([keeps]);
   });
 
   it('during a change, a key still on its old holders is moving, whether or not its new copies are there yet', () => {
@@ -75,7 +80,7 @@ describe('keys judged during an add', () => {
     expect(firstPlacements(five, inventory, { missing: true, change: during }).total).toBe(0);
   });
 
-  it('still count a key whose replica was deleted behind the cluster\'s back', () => {
+  it("still count a key whose replica was deleted behind the cluster's back", () => {
     const inventory: Record<string, KeyEntry[]> = Object.fromEntries(Object.entries(before).map(([node, entries]) => [node, entries.filter((e) => !(e.key === moved && node === keeps))]));
     const view = keyViewOf(five, ids, inventory, keys.length, during);
     expect(view.underReplicated).toBe(1);

@@ -14,8 +14,7 @@ const nodeSet = (minLength = 1, maxLength = 7) => fc.uniqueArray(node, { selecto
 const replicas = fc.integer({ min: 1, max: 5 });
 const position = fc.integer({ min: 0, max: 0xffffffff });
 // Any code points, lone surrogates included, built directly: fc.string with unit 'binary' is slow.
-const codePoints = (minLength: number, maxLength: number) =>
-  fc.array(fc.integer({ min: 0, max: 0x10ffff }), { minLength, maxLength }).map((cps) => String.fromCodePoint(...cps));
+const codePoints = (minLength: number, maxLength: number) => fc.array(fc.integer({ min: 0, max: 0x10ffff }), { minLength, maxLength }).map((cps) => String.fromCodePoint(...cps));
 const key = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
   codePoints(1, 20),
@@ -29,7 +28,10 @@ const idsOf = (ring: Ring) => ring.nodes.map((n) => n.id);
 function naivePreferenceList(nodes: readonly RingNode[], count: number, at: number): string[] {
   const vnodes = nodes.flatMap(({ id, vnodes }) => Array.from({ length: vnodes }, (_, i) => ({ id, i, position: hash(`${id}#${i}`) })));
   vnodes.sort((a, b) => a.position - b.position || compareIds(a.id, b.id) || a.i - b.i);
-  const start = Math.max(0, vnodes.findIndex((v) => v.position >= at));
+  const start = Math.max(
+    0,
+    vnodes.findIndex((v) => v.position >= at),
+  );
   const list: string[] = [];
   for (let step = 0; step < vnodes.length && list.length < Math.min(count, nodes.length); step++) {
     const { id } = vnodes[(start + step) % vnodes.length];
@@ -80,14 +82,18 @@ describe('preference lists', () => {
       return owners;
     };
     fc.assert(
-      fc.property(fc.uniqueArray(fc.record({ id: nodeId, vnodes: fc.integer({ min: 1, max: 400 }) }), { selector: (n) => n.id, minLength: 1, maxLength: 6 }), fc.array(position, { maxLength: 50 }), (nodes, extra) => {
-        const ring = buildRing(nodes);
-        const probes = [...extra, 0, 0xffffffff];
-        for (const p of ring.positions) probes.push(p, Math.max(0, p - 1), Math.min(0xffffffff, p + 1));
-        for (let b = 0; b < ring.buckets.length - 1; b++) probes.push(b * 2 ** ring.bucketShift, Math.max(0, b * 2 ** ring.bucketShift - 1));
-        const expected = linear(ring, probes);
-        expect(probes.filter((at) => ownerVnode(ring, at) !== expected.get(at))).toEqual([]);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.record({ id: nodeId, vnodes: fc.integer({ min: 1, max: 400 }) }), { selector: (n) => n.id, minLength: 1, maxLength: 6 }),
+        fc.array(position, { maxLength: 50 }),
+        (nodes, extra) => {
+          const ring = buildRing(nodes);
+          const probes = [...extra, 0, 0xffffffff];
+          for (const p of ring.positions) probes.push(p, Math.max(0, p - 1), Math.min(0xffffffff, p + 1));
+          for (let b = 0; b < ring.buckets.length - 1; b++) probes.push(b * 2 ** ring.bucketShift, Math.max(0, b * 2 ** ring.bucketShift - 1));
+          const expected = linear(ring, probes);
+          expect(probes.filter((at) => ownerVnode(ring, at) !== expected.get(at))).toEqual([]);
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -147,7 +153,12 @@ describe('building the ring', () => {
       fc.property(nodeSet(), replicas, fc.nat(), (nodes, r, pick) => {
         const checksum = buildRing(nodes, r).checksum;
         expect(checksum).toMatch(/^[0-9a-f]{8}$/);
-        expect(buildRing(nodes.map((n) => ({ ...n })), r).checksum).toBe(checksum);
+        expect(
+          buildRing(
+            nodes.map((n) => ({ ...n })),
+            r,
+          ).checksum,
+        ).toBe(checksum);
         const changed = pick % nodes.length;
         const heavier = nodes.map((n, i) => (i === changed ? { ...n, vnodes: n.vnodes + 1 } : n));
         expect(buildRing(heavier, r).checksum).not.toBe(checksum);
@@ -158,7 +169,13 @@ describe('building the ring', () => {
   });
 
   it('rejects duplicate ids, bad vnode counts and bad replicas', () => {
-    expect(() => buildRing([{ id: 'a', vnodes: 1 }, { id: 'b', vnodes: 1 }, { id: 'a', vnodes: 2 }])).toThrow(/duplicate/);
+    expect(() =>
+      buildRing([
+        { id: 'a', vnodes: 1 },
+        { id: 'b', vnodes: 1 },
+        { id: 'a', vnodes: 2 },
+      ]),
+    ).toThrow(/duplicate/);
     for (const vnodes of [0, -1, 1.5, Number.NaN, Infinity]) expect(() => buildRing([{ id: 'a', vnodes }])).toThrow(/vnodes/);
     for (const r of [0, -1, 2.5, Number.NaN]) expect(() => buildRing([{ id: 'a', vnodes: 1 }], r)).toThrow(/replicas/);
   });
@@ -194,7 +211,10 @@ describe('membership changes', () => {
       fc.property(nodeSet(2, 8), replicas, fc.nat(), keys, fc.array(position, { maxLength: 20 }), (nodes, r, pick, ks, positions) => {
         const removed = nodes[pick % nodes.length].id;
         const before = buildRing(nodes, r);
-        const after = buildRing(nodes.filter((n) => n.id !== removed), r);
+        const after = buildRing(
+          nodes.filter((n) => n.id !== removed),
+          r,
+        );
         for (const at of [...ks.map(keyPosition), ...positions]) {
           const old = preferenceListAt(before, at);
           const now = preferenceListAt(after, at);

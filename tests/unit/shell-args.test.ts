@@ -47,9 +47,12 @@ describe('parseOptions', () => {
 describe('offline locate', () => {
   const noStdin = async () => '';
 
-  it('prints each key\'s preference list on the described ring', async () => {
+  it("prints each key's preference list on the described ring", async () => {
     const { json } = await offlineLocate(splitWords('--nodes a,b,c,d --vnodes 8 --replicas 2 -- k1 k2'), noStdin);
-    const ring = buildRing(['a', 'b', 'c', 'd'].map((id) => ({ id, vnodes: 8 })), 2);
+    const ring = buildRing(
+      ['a', 'b', 'c', 'd'].map((id) => ({ id, vnodes: 8 })),
+      2,
+    );
     expect(json).toEqual({ k1: preferenceList(ring, 'k1'), k2: preferenceList(ring, 'k2') });
   });
 

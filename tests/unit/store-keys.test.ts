@@ -19,7 +19,16 @@ describe('etcd keys', () => {
     );
     expect(parseKey(layout, layout.suspectsOf('a/b')).kind).toBe('suspect');
     expect(layout.suspectsOf('a/b')).toBe('/ringside/suspects/a%2Fb/');
-    for (const [key, kind] of [[layout.ring, 'ring'], [layout.ringVersion, 'ring-version'], [layout.journal, 'journal'], [layout.changeLock, 'lock'], [layout.leader, 'leader'], [layout.event('x'), 'event'], ['/other/ring', 'unknown'], ['/ringside/health/%E0', 'unknown']])
+    for (const [key, kind] of [
+      [layout.ring, 'ring'],
+      [layout.ringVersion, 'ring-version'],
+      [layout.journal, 'journal'],
+      [layout.changeLock, 'lock'],
+      [layout.leader, 'leader'],
+      [layout.event('x'), 'event'],
+      ['/other/ring', 'unknown'],
+      ['/ringside/health/%E0', 'unknown'],
+    ])
       expect(parseKey(layout, key).kind).toBe(kind);
   });
 

@@ -1,18 +1,6 @@
 // Input rules: memcached keys, values, TTLs, node ids, vnode counts and host:port addresses.
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MAX_VALUE_BYTES,
-  MAX_ID_LENGTH,
-  MAX_TTL_SECONDS,
-  MAX_VNODES,
-  checkKey,
-  checkNodeId,
-  checkTtl,
-  checkValue,
-  checkVnodes,
-  formatAddress,
-  parseAddress,
-} from '@/lib/validate';
+import { DEFAULT_MAX_VALUE_BYTES, MAX_ID_LENGTH, MAX_TTL_SECONDS, MAX_VNODES, checkKey, checkNodeId, checkTtl, checkValue, checkVnodes, formatAddress, parseAddress } from '@/lib/validate';
 
 /** A rejection is a message a person can act on, never an empty string. */
 function expectRejected(message: string | null) {

@@ -84,8 +84,7 @@ describe('hybrid logical clock', () => {
   });
 
   it('refuses text that is not a version, and writer ids that would not sort as bytes', () => {
-    for (const text of ['', 'x', '00000000000a.00000000', '00000000000a.00000000.', '00000000000A.00000000.w', '00000000000a.00000000.caf\u00e9'])
-      expect(decodeVersion(text)).toBeNull();
+    for (const text of ['', 'x', '00000000000a.00000000', '00000000000a.00000000.', '00000000000A.00000000.w', '00000000000a.00000000.caf\u00e9']) expect(decodeVersion(text)).toBeNull();
     expect(() => new HybridClock('has space', () => 0)).toThrow(/writer id/);
     expect(() => new HybridClock('', () => 0)).toThrow(/writer id/);
   });

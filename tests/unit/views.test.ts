@@ -70,30 +70,35 @@ describe('keyViewOf', () => {
 
   it('shows what a plain per-node walk shows, for the first keys only, whatever the limit', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 80 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...ids)), { maxLength: 20 }), (keys, limit, strays) => {
-        const inventory = inventoryOf(ring, keys);
-        for (const [k, node] of strays) {
-          if (keys.length === 0) break;
-          const key = keys[k % keys.length];
-          const entries = (inventory[node] ??= []);
-          if (!entries.some((e) => e.key === key)) entries.push({ key, exp: -1 });
-        }
-        delete inventory['node-5']; // a node that did not answer
-        const view = keyViewOf(ring, ids, inventory, limit);
-        const all = naivePlacements(ring, inventory);
-        expect(view.keyCount).toBe(all.length);
-        expect(view.placements).toEqual(all.slice(0, limit));
-        expect(view.counts).toEqual(naiveCounts(ring, ids, inventory));
-        expect(keyViewOf(ring, ids, inventory, 0).placements).toEqual([]);
-        const one = firstPlacements(ring, inventory, { nodeId: 'node-2', limit });
-        const onNode = all.filter((p) => p.holders.includes('node-2'));
-        expect(one).toEqual({ keys: onNode.slice(0, limit), total: onNode.length });
-        expect([...view.positions].sort((a, b) => a - b)).toEqual(all.map((p) => p.position).sort((a, b) => a - b));
-        const under = all.filter((p) => p.missing.length > 0);
-        expect(view.underReplicated).toBe(under.length);
-        expect(view.moving).toBe(0);
-        expect(firstPlacements(ring, inventory, { missing: true, limit })).toEqual({ keys: under.slice(0, limit), total: under.length });
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.tuple(fc.nat(), fc.constantFrom(...ids)), { maxLength: 20 }),
+        (keys, limit, strays) => {
+          const inventory = inventoryOf(ring, keys);
+          for (const [k, node] of strays) {
+            if (keys.length === 0) break;
+            const key = keys[k % keys.length];
+            const entries = (inventory[node] ??= []);
+            if (!entries.some((e) => e.key === key)) entries.push({ key, exp: -1 });
+          }
+          delete inventory['node-5']; // a node that did not answer
+          const view = keyViewOf(ring, ids, inventory, limit);
+          const all = naivePlacements(ring, inventory);
+          expect(view.keyCount).toBe(all.length);
+          expect(view.placements).toEqual(all.slice(0, limit));
+          expect(view.counts).toEqual(naiveCounts(ring, ids, inventory));
+          expect(keyViewOf(ring, ids, inventory, 0).placements).toEqual([]);
+          const one = firstPlacements(ring, inventory, { nodeId: 'node-2', limit });
+          const onNode = all.filter((p) => p.holders.includes('node-2'));
+          expect(one).toEqual({ keys: onNode.slice(0, limit), total: onNode.length });
+          expect([...view.positions].sort((a, b) => a - b)).toEqual(all.map((p) => p.position).sort((a, b) => a - b));
+          const under = all.filter((p) => p.missing.length > 0);
+          expect(view.underReplicated).toBe(under.length);
+          expect(view.moving).toBe(0);
+          expect(firstPlacements(ring, inventory, { missing: true, limit })).toEqual({ keys: under.slice(0, limit), total: under.length });
+        },
+      ),
       { numRuns: 200 },
     );
   });
