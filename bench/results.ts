@@ -94,5 +94,5 @@ export interface DashboardRun {
 export interface ControlPlaneRun {
   changeVisibleMs: { p50: number; max: number; changes: number };
   takeoverMs: { median: number; min: number; max: number; runs: number };
-  dataPath: Record<'file' | 'etcd', { putsPerSec: number; getsPerSec: number; puts: string; gets: string }>;
+  dataPath: Record<'file' | 'etcd' | 'etcd-stopped', { putsPerSec: number; getsPerSec: number; puts: string; gets: string }>;
 }
