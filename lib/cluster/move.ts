@@ -10,7 +10,7 @@ import { crashPoint } from './crash-point';
 import type { DataPath } from './data-path';
 import { ackOf } from './foreign-change';
 import { inventoryOf } from './queries';
-import { copyAll, deleteAll, dropStrays, settleSuspects } from './transfer';
+import { copyAll, deleteAll, dropStrays, settleSuspects, type CopyResult } from './transfer';
 import type { MoveSummary } from './types';
 
 /** How often a running change saves its progress in the journal. */
@@ -88,17 +88,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
     let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
     if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;
-    const summary = {
-      ...planFigures(plan),
-      copied: copies.copied,
-      skipped: copies.skipped,
-      failed: copies.failedKeys.size,
-      deleted,
-      settled,
-      tombstones: deletesCopied,
-      converged: 0,
-      ms: Date.now() - started,
-    };
+    const summary = summaryOf(plan, copies, { deleted, settled, tombstones: deletesCopied, converged: 0 }, started);
     ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   } finally {
@@ -139,17 +129,7 @@ export async function runRepair(ctx: ClusterContext, reason = 'repair', { versio
     plan.deletes.filter((d) => !copies.failedKeys.has(d.key)),
   );
   const converged = versions ? (await convergeVersions(ctx.transfer, ring, listedKeys(inventory, tombstones), true)).divergent : 0;
-  const summary = {
-    ...planFigures(plan),
-    copied: copies.copied,
-    skipped: copies.skipped,
-    failed: copies.failedKeys.size,
-    deleted,
-    settled,
-    tombstones: deletesCopied,
-    converged,
-    ms: Date.now() - started,
-  };
+  const summary = summaryOf(plan, copies, { deleted, settled, tombstones: deletesCopied, converged }, started);
   ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
   return summary;
 }
@@ -193,4 +173,9 @@ function progressOf(ctx: ClusterContext, journal: ChangeJournal, phase: ChangePh
 
 function planFigures(plan: ReturnType<typeof planMoves>) {
   return { keys: plan.keys, planned: plan.copies.length, plannedDeletes: plan.deletes.length, primariesMoved: plan.primariesMoved, deferred: plan.deferred };
+}
+
+/** What a move or repair did, against what it planned. */
+function summaryOf(plan: ReturnType<typeof planMoves>, copies: CopyResult, done: { deleted: number; settled: number; tombstones: number; converged: number }, started: number): MoveSummary {
+  return { ...planFigures(plan), copied: copies.copied, skipped: copies.skipped, failed: copies.failedKeys.size, ...done, ms: Date.now() - started };
 }
