@@ -30,6 +30,8 @@ export interface Placement {
   primary(key: string, load: number): number;
   /** Bytes of the lookup structure, from its arrays. */
   readonly memoryBytes: number;
+  /** Forgets the keys placed so far (bounded loads' loads), so lookups can be timed again from the start. */
+  reset?(): void;
 }
 
 export interface Algorithm {

@@ -66,6 +66,10 @@ class BoundedPlacement implements Placement {
     for (let r = 0; r < this.length; r++) out[at + r] = this.lists[from + r];
   }
 
+  reset(): void {
+    this.loads.fill(0);
+  }
+
   primary(key: string, load: number): number {
     const node = this.owners[this.choose(key, load)];
     this.loads[node] += load;

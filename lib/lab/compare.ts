@@ -63,7 +63,7 @@ function reportOf(algorithm: Algorithm, lab: PreparedLab, settings: Settings, fr
     notes: algorithm.notes,
     balance: current.keys,
     current,
-    lookupNs: lookupNs(() => algorithm.build(lab.nodes, settings), lab.keys, lab.loads, lab.timingRounds),
+    lookupNs: lookupNs(algorithm.build(lab.nodes, settings), lab.keys, lab.loads, lab.timingRounds),
     memoryBytes: before.memoryBytes,
   };
   if (!lab.after || !frame.membersAfter || !frame.minimum) return report;
