@@ -15,6 +15,7 @@ export interface LabQuery {
   tryVnodes?: number[];
   replicas?: number;
   algorithms?: string[];
+  capacityFactor?: number;
   timingRounds?: number;
 }
 
@@ -62,6 +63,7 @@ export async function compareOnCluster(cluster: LabSource, query: LabQuery): Pro
     tryVnodes: query.tryVnodes,
     replicas: query.replicas ?? ring.replicas,
     algorithms: query.algorithms,
+    capacityFactor: query.capacityFactor,
     timingRounds: query.timingRounds,
   });
   if (!result.ok) return result;

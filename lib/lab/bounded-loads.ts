@@ -79,7 +79,7 @@ class BoundedPlacement implements Placement {
 
 export const boundedLoads: Algorithm = {
   id: 'bounded-loads',
-  name: 'bounded loads (c = 1.25)',
+  name: 'bounded loads (c = 1.25 unless set)',
   notes:
     "Ringside's ring; keys placed in the order given, each on the first node clockwise with room under ceil(c x mean load x weight share), the load being the key's requests when given, else 1. Replicas: the next distinct nodes clockwise from the vnode that took the key (only primaries are bounded). A lookup needs the nodes' current loads.",
   build(nodes: readonly LabNode[], settings: Settings): Placement {

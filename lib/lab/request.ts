@@ -101,6 +101,8 @@ export function prepareLab(request: LabRequest): PreparedLab | Failure {
     const vnodesError = checkVnodes(count);
     if (vnodesError) return fail('invalid_vnodes', vnodesError);
   }
+  const capacityFactor = request.capacityFactor ?? DEFAULT_CAPACITY_FACTOR;
+  if (typeof capacityFactor !== 'number' || !(capacityFactor > 1 && capacityFactor <= 10)) return bad('capacityFactor must be a number above 1, at most 10');
   const timingRounds = request.timingRounds ?? 3;
   if (!Number.isInteger(timingRounds) || timingRounds < 0 || timingRounds > 50) return bad('timingRounds must be a whole number from 0 to 50');
 
@@ -124,7 +126,7 @@ export function prepareLab(request: LabRequest): PreparedLab | Failure {
     loads: Float64Array.from(request.keys, (k) => (byRequests ? (k.requests ?? 0) : 1)),
     replicas,
     vnodes,
-    capacityFactor: DEFAULT_CAPACITY_FACTOR,
+    capacityFactor,
     repeat: repetitions(weights),
     algorithms,
     timingRounds,

@@ -29,6 +29,8 @@ export interface LabRequest {
   replicas?: number;
   /** Only these algorithms (ids as in AlgorithmId, or `ringside@N`), in this order; default all. */
   algorithms?: readonly string[];
+  /** Bounded loads' capacity over the fair load (default 1.25, the paper's example); from above 1 to 10. */
+  capacityFactor?: number;
   /** Rounds of the lookup timing; the median is reported (default 3; 0 skips timing and reports null). */
   timingRounds?: number;
 }

@@ -7,7 +7,7 @@ import type { ClusterPort } from './port';
 import type { Output, Prepared } from './commands';
 
 export const compareUsage =
-  'compare [--nodes ID,ID,... [--weights W,W,...]] [--keys N [--zipf S]] [--add ID[=W] | --remove ID | --reweight ID=W] [--vnodes N] [--try-vnodes N,N] [--replicas R] [--algorithms A,B] [--rounds N]';
+  'compare [--nodes ID,ID,... [--weights W,W,...]] [--keys N [--zipf S]] [--add ID[=W] | --remove ID | --reweight ID=W] [--vnodes N] [--try-vnodes N,N] [--replicas R] [--algorithms A,B] [--capacity C] [--rounds N]';
 
 const OPTIONS = {
   nodes: 'value',
@@ -21,6 +21,7 @@ const OPTIONS = {
   'try-vnodes': 'value',
   replicas: 'value',
   algorithms: 'value',
+  capacity: 'value',
   rounds: 'value',
 } as const;
 
@@ -80,6 +81,7 @@ export function prepareCompare(words: Word[], line: string | null): Prepared {
     tryVnodes: typeof options['try-vnodes'] === 'string' ? list(options['try-vnodes']).map((v) => number(v, 'a --try-vnodes count')) : undefined,
     replicas: intOption(options, 'replicas'),
     algorithms: typeof options.algorithms === 'string' ? list(options.algorithms) : undefined,
+    capacityFactor: typeof options.capacity === 'string' ? number(options.capacity, '--capacity') : undefined,
     timingRounds: intOption(options, 'rounds'),
     keys: keyCount,
     zipf: typeof options.zipf === 'string' ? number(options.zipf, '--zipf') : undefined,

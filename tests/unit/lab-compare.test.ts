@@ -84,6 +84,7 @@ describe('compareAlgorithms', () => {
     [{ nodes: nodes(2), keys: plainKeys(1), replicas: 0 }, 'invalid_lab'],
     [{ nodes: nodes(2), keys: plainKeys(1), vnodes: 0 }, 'invalid_vnodes'],
     [{ nodes: nodes(2), keys: plainKeys(1), algorithms: ['crc32'] }, 'invalid_lab'],
+    [{ nodes: nodes(2), keys: plainKeys(1), capacityFactor: 1 }, 'invalid_lab'],
   ] as [LabRequest, string][])('refuses %j with %s', (request, error) => {
     const result = compareAlgorithms(request);
     expect(result.ok).toBe(false);

@@ -10,6 +10,9 @@ import { rendezvous } from '@/lib/lab/rendezvous';
 import { ringsideAlgorithm } from '@/lib/lab/ringside';
 import type { LabNode } from '@/lib/lab/types';
 
+// Tests that place 100,000 keys or more: give them room on a loaded machine.
+const HEAVY = 30_000;
+
 const equal = (count: number, prefix = 'node') => Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i + 1}`, weight: 1 }));
 const keys = (count: number, prefix = 'key') => Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
 
@@ -57,18 +60,22 @@ describe("Ringside's ring in the lab", () => {
 });
 
 describe('rendezvous', () => {
-  it('gives each node its weight share of the keys, and distinct replicas', () => {
-    const nodes = [
-      { id: 'a', weight: 1 },
-      { id: 'b', weight: 2 },
-      { id: 'c', weight: 3 },
-      { id: 'd', weight: 4 },
-    ];
-    const placed = lists(rendezvous, nodes, keys(100_000));
-    const counts = primaryCounts(placed);
-    for (const node of nodes) expect((counts.get(node.id) ?? 0) / 100_000).toBeCloseTo(node.weight / 10, 2);
-    for (const list of placed) expect(new Set(list).size).toBe(3);
-  });
+  it(
+    'gives each node its weight share of the keys, and distinct replicas',
+    () => {
+      const nodes = [
+        { id: 'a', weight: 1 },
+        { id: 'b', weight: 2 },
+        { id: 'c', weight: 3 },
+        { id: 'd', weight: 4 },
+      ];
+      const placed = lists(rendezvous, nodes, keys(100_000));
+      const counts = primaryCounts(placed);
+      for (const node of nodes) expect((counts.get(node.id) ?? 0) / 100_000).toBeCloseTo(node.weight / 10, 2);
+      for (const list of placed) expect(new Set(list).size).toBe(3);
+    },
+    HEAVY,
+  );
 
   it('adding a node moves keys only onto it; its replica sets change only by it', () => {
     const keySet = keys(20_000);
@@ -87,19 +94,23 @@ describe('rendezvous', () => {
 });
 
 describe('Maglev', () => {
-  it('gives equal nodes table shares within one slot of each other (M = 65,537), and keys accordingly', () => {
-    const next = random(3);
-    for (const count of [3, 10, 37]) {
-      const offsets = Array.from({ length: count }, () => Math.floor(next() * MAGLEV_TABLE_SIZE));
-      const skips = Array.from({ length: count }, () => 1 + Math.floor(next() * (MAGLEV_TABLE_SIZE - 1)));
-      const table = populate(offsets, skips, new Array<number>(count).fill(1), MAGLEV_TABLE_SIZE);
-      const slots = new Array<number>(count).fill(0);
-      for (const node of table) slots[node]++;
-      expect(Math.max(...slots) - Math.min(...slots)).toBeLessThanOrEqual(1);
-    }
-    const counts = primaryCounts(lists(maglev, equal(10), keys(200_000)));
-    for (const count of counts.values()) expect(Math.abs(count / 20_000 - 1)).toBeLessThan(0.03);
-  });
+  it(
+    'gives equal nodes table shares within one slot of each other (M = 65,537), and keys accordingly',
+    () => {
+      const next = random(3);
+      for (const count of [3, 10, 37]) {
+        const offsets = Array.from({ length: count }, () => Math.floor(next() * MAGLEV_TABLE_SIZE));
+        const skips = Array.from({ length: count }, () => 1 + Math.floor(next() * (MAGLEV_TABLE_SIZE - 1)));
+        const table = populate(offsets, skips, new Array<number>(count).fill(1), MAGLEV_TABLE_SIZE);
+        const slots = new Array<number>(count).fill(0);
+        for (const node of table) slots[node]++;
+        expect(Math.max(...slots) - Math.min(...slots)).toBeLessThanOrEqual(1);
+      }
+      const counts = primaryCounts(lists(maglev, equal(10), keys(200_000)));
+      for (const count of counts.values()) expect(Math.abs(count / 20_000 - 1)).toBeLessThan(0.03);
+    },
+    HEAVY,
+  );
 
   it('removing one of 10 nodes moves little beyond its own keys (the paper: small disruption)', () => {
     const keySet = keys(50_000);
@@ -123,15 +134,19 @@ describe('Maglev', () => {
 describe('multi-probe', () => {
   // The paper's 1.05 is typical, not a bound: a node whose point sits just after another's wins less, so a few
   // node sets reach 1.2 (measured over these eight: 1.01 to 1.21, mean 1.06).
-  it('keeps the peak-to-mean load near 1.05 with 21 probes and one point per node', () => {
-    const ratios = ['node', 'srv', 'cache', 'db', 'mc', 'shard', 'host', 'box'].map((prefix) => {
-      const counts = primaryCounts(lists(multiProbe, equal(10, prefix), keys(100_000)));
-      return Math.max(...counts.values()) / 10_000;
-    });
-    const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
-    expect(mean).toBeLessThan(1.08);
-    expect(Math.max(...ratios)).toBeLessThan(1.25);
-  });
+  it(
+    'keeps the peak-to-mean load near 1.05 with 21 probes and one point per node',
+    () => {
+      const ratios = ['node', 'srv', 'cache', 'db', 'mc', 'shard', 'host', 'box'].map((prefix) => {
+        const counts = primaryCounts(lists(multiProbe, equal(10, prefix), keys(100_000)));
+        return Math.max(...counts.values()) / 10_000;
+      });
+      const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+      expect(mean).toBeLessThan(1.08);
+      expect(Math.max(...ratios)).toBeLessThan(1.25);
+    },
+    HEAVY,
+  );
 });
 
 describe('bounded loads', () => {

@@ -18,6 +18,7 @@ const query = z.strictObject({
   tryVnodes: z.array(z.number().int()).max(8).optional(),
   replicas: z.number().int().optional(),
   algorithms: z.array(z.string()).optional(),
+  capacityFactor: z.number().optional(),
   timingRounds: z.number().int().optional(),
 });
 
@@ -27,10 +28,10 @@ export const POST = guarded(async (request: Request) => {
   return respond(await (await getCluster()).compare(body.value));
 });
 
-/** GET /api/lab?add=ID[&weight=W] | remove=ID | reweight=ID&to=W, &keys=N, &vnodes=N, &tryVnodes=N,N, &replicas=R, &algorithms=A,B */
+/** GET /api/lab?add=ID[&weight=W] | remove=ID | reweight=ID&to=W, &keys=N, &vnodes=N, &tryVnodes=N,N, &replicas=R, &algorithms=A,B, &capacityFactor=C */
 export const GET = guarded(async (request: Request) => {
   const params = new URL(request.url).searchParams;
-  const known = new Set(['add', 'weight', 'remove', 'reweight', 'to', 'keys', 'zipf', 'vnodes', 'tryVnodes', 'replicas', 'algorithms', 'timingRounds']);
+  const known = new Set(['add', 'weight', 'remove', 'reweight', 'to', 'keys', 'zipf', 'vnodes', 'tryVnodes', 'replicas', 'algorithms', 'capacityFactor', 'timingRounds']);
   const unknown = [...params.keys()].filter((name) => !known.has(name));
   if (unknown.length) return badRequest(`unknown parameter ${unknown[0]}; known: ${[...known].join(', ')}`, 'invalid_query');
   const numberOf = (name: string): number | undefined => (params.has(name) ? Number(params.get(name)) : undefined);
@@ -48,6 +49,7 @@ export const GET = guarded(async (request: Request) => {
     tryVnodes: listOf('tryVnodes')?.map(Number),
     replicas: numberOf('replicas'),
     algorithms: listOf('algorithms'),
+    capacityFactor: numberOf('capacityFactor'),
     timingRounds: numberOf('timingRounds'),
   };
   const checked = query.safeParse(JSON.parse(JSON.stringify(candidate)));
