@@ -16,6 +16,7 @@ import { EventLog, type ClusterEvent } from './events';
 import { controlPlaneOf, type ControlPlaneStatus } from './control-plane';
 import { applyStoreChange, type FollowHooks } from './follow';
 import { ForeignChanges } from './foreign-change';
+import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
 import { LeaderDuty } from './leader';
 import { Health } from './health';
 import { LocalProcesses } from './local-processes';
@@ -255,6 +256,11 @@ export class Cluster {
       () => nextNodeId(this.ctx.state.ring.nodes),
       () => returnedNodes(this.ctx),
     );
+  }
+
+  /** The algorithm lab on this cluster's nodes and keys, or on those the query gives (docs/lab.md); nothing changes. */
+  compare(query: LabQuery): Promise<LiveLabResult> {
+    return compareOnCluster(this, query);
   }
 
   locate(key: string): Promise<Result<LocateResult>> {

@@ -4,6 +4,7 @@ import type { StampedEvent } from '@/lib/cluster/events';
 import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeView, PutResult, Result } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
+import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 
 export type RingSummary = ReturnType<Cluster['ringSummary']>;
 
@@ -31,6 +32,8 @@ export interface ClusterPort {
   preview(change: { type: 'repair' }): Promise<Result<{ preview: MovePreview }>>;
   keys(nodeId?: string, limit?: number): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>>;
   locate(key: string): Promise<Result<LocateResult>>;
+  /** The algorithm lab on the cluster's nodes and keys (or the query's); nothing changes. */
+  compare(query: LabQuery): Promise<LiveLabResult>;
   nodes(): Awaitable<NodeView[]>;
   keyCounts(): Promise<Record<string, NodeKeyCounts | null>>;
   ringSummary(): Awaitable<RingSummary>;

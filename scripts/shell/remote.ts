@@ -15,6 +15,7 @@ import {
 } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
+import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 import type { ClusterPort, FakeResult, RingSummary } from './port';
 import { PortFailure } from './port';
 
@@ -179,6 +180,10 @@ export class RemoteCluster implements ClusterPort {
 
   async locate(key: string) {
     return unnameable(key) ?? this.call<LocateResult>('GET', `/api/keys/${segment(key)}/locate`);
+  }
+
+  async compare(query: LabQuery): Promise<LiveLabResult> {
+    return (await this.call<Extract<LiveLabResult, { ok: true }>>('POST', '/api/lab', query, this.changeTimeoutMs)) as LiveLabResult;
   }
 
   async nodes() {
