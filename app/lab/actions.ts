@@ -6,18 +6,17 @@ import { getCluster } from '@/lib/cluster/instance';
 import type { LiveLabResult } from '@/lib/cluster/lab';
 import { liveLabKeys } from '@/lib/cluster/lab-keys';
 import { syntheticKeys, type LabKey, type LabNode } from '@/lib/lab';
+import { MAX_GENERATED_KEYS } from '@/lib/lab-view/form';
 import { labMotion, type LabMotion } from '@/lib/lab-view/motion';
 import { DEFAULT_VNODES } from '@/lib/ring';
 
-/** Generated keys are compared in the server's own thread: this many take a few seconds with every algorithm. */
-const MAX_GENERATED = 200_000;
-const generated = `the number of generated keys must be a whole number from 1 to ${MAX_GENERATED.toLocaleString('en-US')}`;
+const generated = `the number of generated keys must be a whole number from 1 to ${MAX_GENERATED_KEYS.toLocaleString('en-US')}`;
 const nodeId = z.string({ error: 'the node id must be text' }).min(1, 'give a node id').max(200, 'the node id is too long');
 const weight = z.number({ error: 'the weight must be a number' });
 
 // Shapes only: the lab checks the rest (unknown nodes, weights above 0, vnode ranges) and says what to fix.
 const labInput = z.strictObject({
-  keys: z.union([z.literal('cluster'), z.number({ error: generated }).int(generated).min(1, generated).max(MAX_GENERATED, generated)]),
+  keys: z.union([z.literal('cluster'), z.number({ error: generated }).int(generated).min(1, generated).max(MAX_GENERATED_KEYS, generated)]),
   change: z.union([z.strictObject({ add: nodeId, weight }), z.strictObject({ remove: nodeId }), z.strictObject({ weight: nodeId, to: weight })]),
   tryVnodes: z.array(z.number().int()).max(8, 'at most 8 vnode counts to try'),
   capacityFactor: z.number({ error: 'the capacity must be a number' }),

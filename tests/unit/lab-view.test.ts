@@ -4,6 +4,7 @@ import { keyPosition } from '@/lib/hash';
 import { compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
 import { ketamaPosition } from '@/lib/lab/ketama';
 import { describeChange, parseVnodeList, plotsOf, workaroundOf } from '@/lib/lab-view/figures';
+import { readLabFields, type LabFields } from '@/lib/lab-view/form';
 import { isRingLike, labMotion, pointTaking, type LabMotion } from '@/lib/lab-view/motion';
 
 const nodes = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `node-${i + 1}`, weight: 1 }));
@@ -128,5 +129,44 @@ describe('parseVnodeList', () => {
   });
   it.each(['0', '4097', '1.5', 'ten', '1,2,3,4,5,6,7,8,9'])('refuses %s', (text) => {
     expect(parseVnodeList(text).ok).toBe(false);
+  });
+});
+
+describe('readLabFields', () => {
+  const fields: LabFields = {
+    keys: 'cluster',
+    count: '10000',
+    change: 'add',
+    addId: 'node-4',
+    addWeight: '2',
+    removeId: 'node-1',
+    weightId: 'node-2',
+    weightTo: '0.5',
+    tryVnodes: '40, 1000',
+    capacity: '1.25',
+  };
+  const ids = ['node-1', 'node-2', 'node-3'];
+
+  it('reads each kind of change, live or generated keys, vnode counts and the capacity', () => {
+    expect(readLabFields(fields, ids)).toEqual({ ok: true, input: { keys: 'cluster', change: { add: 'node-4', weight: 2 }, tryVnodes: [40, 1000], capacityFactor: 1.25 } });
+    expect(readLabFields({ ...fields, keys: 'generated', change: 'remove' }, ids)).toMatchObject({ ok: true, input: { keys: 10000, change: { remove: 'node-1' } } });
+    expect(readLabFields({ ...fields, change: 'weight' }, ids)).toMatchObject({ ok: true, input: { change: { weight: 'node-2', to: 0.5 } } });
+  });
+
+  it.each([
+    [{ addId: 'node-2' }, /already one of the nodes/],
+    [{ addId: 'has space' }, /new node's id/],
+    [{ addWeight: '0' }, /above 0/],
+    [{ addWeight: 'heavy' }, /above 0/],
+    [{ keys: 'generated', count: '2.5' }, /whole number/],
+    [{ keys: 'generated', count: '300000' }, /200,000/],
+    [{ change: 'weight', weightTo: '-1' }, /above 0/],
+    [{ change: 'remove', removeId: 'node-9' }, /pick a node/],
+    [{ tryVnodes: '40, lots' }, /"lots"/],
+    [{ capacity: '1' }, /above 1/],
+  ] as [Partial<LabFields>, RegExp][])('refuses %j', (change, message) => {
+    const read = readLabFields({ ...fields, ...change }, ids);
+    expect(read.ok).toBe(false);
+    if (!read.ok) expect(read.message).toMatch(message);
   });
 });
