@@ -11,7 +11,7 @@ type Report = Extract<LiveLabResult, { ok: true }>;
 export function LabResults({ report, picked }: { report: Report; picked?: string }) {
   const plots = plotsOf(report);
   const workarounds = Object.values(report.algorithms).flatMap((a) => workaroundOf(report, a) ?? []);
-  const keysFrom = report.origin.keysFrom === 'cluster' ? "the cluster's live keys" : 'generated keys';
+  const keysFrom = report.origin.keysFrom === 'cluster' ? "keys (the cluster's live keys)" : 'generated keys';
   return (
     <div className="space-y-4" data-lab-results>
       <p className="text-sm" data-lab-summary>

@@ -70,7 +70,7 @@ export function LabWatch({ input, report, picked, onPick }: Props) {
         {pending ? 'Placing keys' : motion ? `${name}: ${formatCount(motion.moved)} of ${formatCount(motion.total)} keys change node` : ''}
       </p>
       {motion && (
-        <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,34rem)_minmax(0,1fr)]" data-lab-motion={motion.algorithm}>
+        <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,34rem)_minmax(18rem,1fr)]" data-lab-motion={motion.algorithm}>
           {motion.ring ? <LabRing motion={motion} name={name} color={color} run={run} /> : <ShareBars motion={motion} name={name} color={color} />}
           <div className="space-y-2">
             <p className="text-sm">

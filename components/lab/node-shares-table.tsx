@@ -29,7 +29,7 @@ export function NodeSharesTable({ motion, color }: { motion: LabMotion; color: (
       <tbody>
         {motion.perNode.map((n) => (
           <tr key={n.id} className="border-b border-zinc-200 dark:border-zinc-800" data-node={n.id}>
-            <th scope="row" className={th}>
+            <th scope="row" className={`${th} whitespace-nowrap`}>
               <span className="mr-1.5 inline-block h-2.5 w-2.5 rounded-full" style={{ background: color(n.id) }} aria-hidden="true" />
               {n.id}
               {!n.inBefore && ' (added)'}

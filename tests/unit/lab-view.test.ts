@@ -1,5 +1,6 @@
 // The lab page's shaping of lab reports: one algorithm's moves for the animation agree with the report, and the plots and jump's workaround.
 import { describe, expect, it } from 'vitest';
+import { restingRadius, TRACK, travelAngle } from '@/components/lab/ring-paint';
 import { keyPosition } from '@/lib/hash';
 import { compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
 import { ketamaPosition } from '@/lib/lab/ketama';
@@ -168,5 +169,25 @@ describe('readLabFields', () => {
     const read = readLabFields({ ...fields, ...change }, ids);
     expect(read.ok).toBe(false);
     if (!read.ok) expect(read.message).toMatch(message);
+  });
+});
+
+describe('the ring animation', () => {
+  const key = (fromPoint: number, toPoint: number) => ({ key: 'k', position: 0, from: 0, to: 1, fromPoint, toPoint });
+  const quarter = 2 ** 30;
+
+  it('travels the short way round, across the top when that is shorter', () => {
+    expect(travelAngle(key(quarter, 2 * quarter), 0.5)).toBeCloseTo((3 * Math.PI) / 4);
+    // From just before the top to just after it: forwards through 0, not back round the whole ring.
+    const across = travelAngle(key(4 * quarter - 1000, 1000), 1);
+    expect(across).toBeGreaterThan(2 * Math.PI - 0.001);
+    expect(travelAngle(key(1000, 4 * quarter - 1000), 1)).toBeLessThan(0);
+  });
+
+  it('rests keys inside the band of points', () => {
+    for (const position of [0, 1008, 1009, 2 ** 32 - 1]) {
+      expect(restingRadius(position)).toBeGreaterThanOrEqual(130);
+      expect(restingRadius(position)).toBeLessThan(TRACK);
+    }
   });
 });
