@@ -70,9 +70,9 @@ export function LabWatch({ input, report, picked, onPick }: Props) {
         {pending ? 'Placing keys' : motion ? `${name}: ${formatCount(motion.moved)} of ${formatCount(motion.total)} keys change node` : ''}
       </p>
       {motion && (
-        <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,34rem)_minmax(18rem,1fr)]" data-lab-motion={motion.algorithm}>
+        <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,30rem)_minmax(0,1fr)]" data-lab-motion={motion.algorithm}>
           {motion.ring ? <LabRing motion={motion} name={name} color={color} run={run} /> : <ShareBars motion={motion} name={name} color={color} />}
-          <div className="space-y-2">
+          <div className="min-w-0 space-y-2 overflow-x-auto">
             <p className="text-sm">
               <strong>{name}</strong>: {formatCount(motion.moved)} of {formatCount(motion.total)} keys change node
               {motion.keys.length < motion.total ? ` (${formatCount(motion.keys.length)} drawn, evenly spread)` : ''}.
