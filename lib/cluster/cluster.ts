@@ -17,6 +17,7 @@ import { controlPlaneOf, type ControlPlaneStatus } from './control-plane';
 import { applyStoreChange, type FollowHooks } from './follow';
 import { ForeignChanges } from './foreign-change';
 import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
+import { itemSizesOf } from './item-sizes';
 import { LeaderDuty } from './leader';
 import { Health } from './health';
 import { LocalProcesses } from './local-processes';
@@ -261,6 +262,11 @@ export class Cluster {
   /** The algorithm lab on this cluster's nodes and keys, or on those the query gives (docs/lab.md); nothing changes. */
   compare(query: LabQuery): Promise<LiveLabResult> {
     return compareOnCluster(this, query);
+  }
+
+  /** Each listed key's item size as its node stores it (the lab's balance by bytes on live keys). */
+  itemSizes(): Promise<{ sizes: Map<string, number>; unreachable: string[] }> {
+    return itemSizesOf(this.ctx);
   }
 
   locate(key: string): Promise<Result<LocateResult>> {
