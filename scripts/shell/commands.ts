@@ -270,7 +270,7 @@ export const commands: Record<string, Command> = {
         return ok(
           { ok: true, ...ring },
           [
-            `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
+            `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key (W=${ring.consistency.w}, R=${ring.consistency.r} by default)`,
             table(
               ['node', 'vnodes', 'share', 'vs even'],
               ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`]),
