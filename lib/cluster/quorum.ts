@@ -59,7 +59,8 @@ export async function quorumRead(ctx: ClusterContext, deps: QuorumDeps, key: str
   const outcomes = new Map<string, ReplicaOutcome>();
   const reads: (ReplicaRead & { item: VersionedItem | null })[] = [];
   const answered = new Set<string>();
-  await new Promise<void>((resolve) => {
+  // A bug in a call (anything but a node's error, which is an outcome) rejects the read, as it would at R=one.
+  await new Promise<void>((resolve, reject) => {
     let left = targets.length;
     let settled = false;
     const settle = () => {
@@ -82,7 +83,7 @@ export async function quorumRead(ctx: ClusterContext, deps: QuorumDeps, key: str
             outcomes.set(node, { node, ok: true, held: read.held, version: describeItemVersion(read.version) });
           }
           settle();
-        });
+        }, reject);
     }
     if (targets.length === 0) resolve();
   });
