@@ -7,6 +7,7 @@ import { describeValue } from '@/lib/value-text';
 import type { PlannedChange } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
 import { storeFakeEntries } from '@/lib/fake-data';
+import { LEVELS } from '@/lib/consistency';
 
 /** A failure as the dashboard shows it: a code for programs, a message for people. */
 export interface ActionFailure {
@@ -19,6 +20,7 @@ export interface ActionFailure {
 const key = z.string({ error: 'the key must be text' }).min(1, 'the key is empty').max(1024, 'the key is far longer than memcached allows (250 bytes)');
 const nodeId = z.string({ error: 'the node id must be text' }).min(1, 'the node id is empty').max(200);
 const vnodes = z.number({ error: 'vnodes must be a number' });
+const level = z.enum(LEVELS, { error: 'the level must be one, majority or all' }).optional();
 const MAX_GENERATE = 10_000;
 const READ_CONCURRENCY = 32;
 
@@ -27,9 +29,11 @@ const putInput = z
     key,
     value: z.string({ error: 'the value must be text' }).max(2 * 1024 * 1024, 'the value is far larger than a node stores (1 MiB)'),
     ttl: z.number({ error: 'the TTL must be a number of seconds' }).optional(),
+    w: level,
   })
   .strict();
-const keyInput = z.object({ key }).strict();
+const getInput = z.object({ key, r: level }).strict();
+const deleteInput = z.object({ key, w: level }).strict();
 const nodeInput = z.object({ id: nodeId }).strict();
 const addInput = z.object({ address: z.string().max(300).optional(), vnodes: vnodes.optional() }).strict();
 const vnodesInput = z.object({ id: nodeId, vnodes }).strict();
@@ -50,6 +54,8 @@ const FIELD_ERRORS: Record<string, string> = {
   vnodes: 'invalid_vnodes',
   address: 'invalid_address',
   count: 'invalid_count',
+  w: 'invalid_level',
+  r: 'invalid_level',
 };
 
 /** Passes the request guard (the access token, loopback names), then parses the input. */
@@ -66,15 +72,15 @@ async function accept<T>(schema: z.ZodType<T>, input: unknown): Promise<{ ok: tr
 export async function putKey(input: unknown) {
   const parsed = await accept(putInput, input);
   if (!parsed.ok) return parsed;
-  const { key, value, ttl } = parsed.value;
-  return (await getCluster()).put(key, value, { ttl });
+  const { key, value, ttl, w } = parsed.value;
+  return (await getCluster()).put(key, value, { ttl, w });
 }
 
 /** The value comes back as text when it is printable UTF-8, else as base64 (the same rule as the API and the shell). */
 export async function getKey(input: unknown) {
-  const parsed = await accept(keyInput, input);
+  const parsed = await accept(getInput, input);
   if (!parsed.ok) return parsed;
-  const result = await (await getCluster()).get(parsed.value.key);
+  const result = await (await getCluster()).get(parsed.value.key, { r: parsed.value.r });
   if (!result.ok) return result;
   const { value, ...rest } = result;
   const { text, encoding } = describeValue(value);
@@ -82,9 +88,9 @@ export async function getKey(input: unknown) {
 }
 
 export async function deleteKey(input: unknown) {
-  const parsed = await accept(keyInput, input);
+  const parsed = await accept(deleteInput, input);
   if (!parsed.ok) return parsed;
-  return (await getCluster()).delete(parsed.value.key);
+  return (await getCluster()).delete(parsed.value.key, { w: parsed.value.w });
 }
 
 /** Writes `count` fake entries (users, carts, sessions, products, pages) with a bounded number in flight. */

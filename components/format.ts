@@ -92,3 +92,16 @@ export function describeEvent(event: StampedEvent): string {
       return event.message;
   }
 }
+
+/**
+ * A replica's write version (`wall.counter.writer`, the wall in hex milliseconds) as a UTC time to the
+ * millisecond, with the counter when it is not 0: enough to tell two copies' writes apart at a glance.
+ */
+export function formatVersion(version: string): string {
+  const [wall, counter] = version.split('.');
+  const ms = parseInt(wall, 16);
+  if (!Number.isFinite(ms)) return version;
+  const time = new Date(ms).toISOString().slice(11, 23);
+  const n = parseInt(counter ?? '0', 16);
+  return n > 0 ? `${time} #${n}` : time;
+}

@@ -196,6 +196,40 @@ test('a killed node loses no key; once revived, the under-replicated marks disap
   await shoot(page, 'd-node-revived');
 });
 
+test('the key form puts and gets at a chosen level: W=all refused while a node is down, naming who answered; W=one stored; R=majority shows each answer', async ({ page, request }) => {
+  await openDashboard(page);
+  const victim = (await clusterSnapshot(request)).nodes[2].id;
+  await nodeCard(page, victim).getByRole('button', { name: 'Kill' }).click();
+  await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('down');
+  const key = `levels:{e2e}:${Date.now()}`;
+  const result = page.locator('[data-key-result]');
+  await page.getByLabel('Key', { exact: true }).fill(key);
+  await page.getByLabel('Value', { exact: true }).fill('at a level');
+  await expect(page.getByLabel('Write level (W)').locator('option').first()).toHaveText('default (one)');
+
+  await page.getByLabel('Write level (W)').selectOption('all');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(result).toContainText(`the write of ${key} at W=all needs 3 of 3 replicas`);
+  await expect(result).toContainText(`${victim} ✗ down`);
+  await expect(result.locator('[data-replicas-answered]')).toHaveAttribute('data-replicas-answered', /^node-\d,node-\d$/);
+
+  await page.getByLabel('Write level (W)').selectOption('one');
+  await page.getByRole('button', { name: 'Put', exact: true }).click();
+  await expect(result).toContainText('on 2 of 3 replicas (W=one)');
+
+  await page.getByLabel('Read level (R)').selectOption('majority');
+  await page.getByRole('button', { name: 'Get', exact: true }).click();
+  await expect(result.locator('[data-value]')).toHaveText('at a level');
+  await expect(result).toContainText('Answered (R=majority)');
+  await expect(result.locator('[data-replicas-answered]')).toHaveAttribute('data-replicas-answered', /^node-\d,node-\d$/);
+  await expect(result).toContainText('✓ value');
+  await shoot(page, 'd-key-at-a-level');
+
+  await nodeCard(page, victim).getByRole('button', { name: 'Revive' }).click();
+  await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('up');
+  await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(0, { timeout: 15_000 });
+});
+
 test('removing a node moves its keys away and takes its vnodes off the ring; with reduced motion nothing travels', async ({ page, request }) => {
   await page.emulateMedia({ reducedMotion: 'reduce' });
   await openDashboard(page);

@@ -12,6 +12,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_address: 400,
   // A lab comparison asked for with inconsistent or out-of-range figures (weights, counts, algorithm names).
   invalid_lab: 400,
+  invalid_level: 400,
   address_not_allowed: 403,
   unknown_node: 404,
   not_found: 404,
@@ -24,6 +25,8 @@ const STATUS: Record<ErrorCode, number> = {
   busy: 409,
   node_unreachable: 503,
   unavailable: 503,
+  // Fewer replicas answered than the consistency level asks: a write may still have landed on those that did.
+  too_few_replicas: 503,
   // etcd cannot be reached: membership changes wait for it, reads and writes do not.
   control_plane_unavailable: 503,
   // Every replica that answered refused the write for want of memory: retrying will not help until space is made.

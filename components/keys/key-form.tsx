@@ -1,25 +1,75 @@
 'use client';
-// Put, get and delete one key; a read shows the value and which replica served it.
+// Put, get and delete one key at a chosen consistency level; the answer shows which replicas answered, and a read the value and who served it.
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { deleteKey, getKey, putKey } from '@/app/actions';
 import type { ReplicaOutcome } from '@/lib/cluster/types';
+import { LEVELS, type Level } from '@/lib/consistency';
 import { callAction } from '../live/call-action';
 import { useLive } from '../live/live-provider';
 import { placementFromPut } from '../live/placement-from-put';
 import { useSelection } from '../live/selection';
-import { formatBytes, formatCount } from '../format';
+import { formatBytes, formatCount, formatVersion } from '../format';
 
 type Shown = { tone: 'good' | 'bad'; body: ReactNode } | null;
 
+/** A read's answer from one replica: what it held and the write's time, or that it was given the newest. */
+function held(r: ReplicaOutcome): string {
+  if (!r.held) return '';
+  const version = r.version ? ` ${formatVersion(r.version)}` : '';
+  return ` ${r.held}${version}${r.repaired ? ', repaired' : ''}`;
+}
+
 function Outcomes({ replicas }: { replicas: ReplicaOutcome[] }) {
   return (
-    <span className="inline-flex flex-wrap gap-x-2">
+    <span
+      className="inline-flex flex-wrap gap-x-2"
+      data-replicas-answered={replicas
+        .filter((r) => r.ok)
+        .map((r) => r.node)
+        .join(',')}
+    >
       {replicas.map((r) => (
-        <span key={r.node} className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
-          {r.node} {r.ok ? '✓' : `✗ ${r.error?.replaceAll('_', ' ') ?? ''}`}
+        <span key={r.node} title={r.version ?? undefined} className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
+          {r.node} {r.ok ? `✓${held(r)}` : `✗ ${r.error?.replaceAll('_', ' ') ?? ''}`}
         </span>
       ))}
     </span>
+  );
+}
+
+/** A failure's message, with each replica's answer when the call was judged against a level. */
+function failed(result: { message: string; replicas?: ReplicaOutcome[] }): Shown {
+  return {
+    tone: 'bad',
+    body: (
+      <>
+        {result.message}
+        {result.replicas && (
+          <p className="text-xs">
+            Replicas: <Outcomes replicas={result.replicas} />
+          </p>
+        )}
+      </>
+    ),
+  };
+}
+
+/** "Default (one)" first: a call without a level uses the cluster's, which the shell or the API may change. */
+function LevelSelect({ id, label, value, fallback, onChange }: { id: string; label: string; value: Level | ''; fallback: Level; onChange: (level: Level | '') => void }) {
+  return (
+    <div>
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <select id={id} className="input w-full" value={value} onChange={(e) => onChange(e.target.value as Level | '')}>
+        <option value="">default ({fallback})</option>
+        {LEVELS.map((level) => (
+          <option key={level} value={level}>
+            {level}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
@@ -29,9 +79,11 @@ export function KeyForm() {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
   const [ttl, setTtl] = useState('0');
+  const [w, setW] = useState<Level | ''>('');
+  const [r, setR] = useState<Level | ''>('');
   const [busy, setBusy] = useState(false);
   const [shown, setShown] = useState<Shown>(null);
-  const ids = { key: useId(), value: useId(), ttl: useId() };
+  const ids = { key: useId(), value: useId(), ttl: useId(), w: useId(), r: useId() };
 
   // Buttons stay enabled while a request runs (disabling the focused one would throw keyboard focus away); a second press waits its turn.
   const run = async (work: () => Promise<Shown>) => {
@@ -45,15 +97,16 @@ export function KeyForm() {
   const put = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const result = await callAction(() => putKey({ key, value, ttl: Number(ttl) || 0 }));
-      if (!result.ok) return { tone: 'bad', body: result.message };
+      const result = await callAction(() => putKey({ key, value, ttl: Number(ttl) || 0, w: w || undefined }));
+      if (!result.ok) return failed(result);
       // Drawn from the answer itself, at once; the next snapshot takes over when it arrives.
       selectKey(result.key, placementFromPut(result, snapshot.replicas));
       return {
         tone: 'good',
         body: (
           <>
-            Stored <span className="font-mono">{result.key}</span> ({formatBytes(result.bytes)}) on {result.acknowledged} of {result.replicas.length} replicas: <Outcomes replicas={result.replicas} />
+            Stored <span className="font-mono">{result.key}</span> ({formatBytes(result.bytes)}) on {result.acknowledged} of {result.replicas.length} replicas (W={result.w}):{' '}
+            <Outcomes replicas={result.replicas} />
           </>
         ),
       };
@@ -62,8 +115,8 @@ export function KeyForm() {
 
   const get = () =>
     run(async () => {
-      const result = await callAction(() => getKey({ key }));
-      if (!result.ok) return { tone: 'bad', body: result.message };
+      const result = await callAction(() => getKey({ key, r: r || undefined }));
+      if (!result.ok) return failed(result);
       selectKey(result.key);
       setLastRead({ key: result.key, servedBy: result.servedBy });
       return {
@@ -77,7 +130,7 @@ export function KeyForm() {
               {result.value}
             </pre>
             <p className="text-xs">
-              Tried: <Outcomes replicas={result.tried} />
+              {result.r === 'one' ? 'Tried' : `Answered (R=${result.r})`}: <Outcomes replicas={result.tried} />
               {result.repaired.length > 0 && <> · repaired {result.repaired.join(', ')}</>}
             </p>
           </div>
@@ -87,8 +140,8 @@ export function KeyForm() {
 
   const remove = () =>
     run(async () => {
-      const result = await callAction(() => deleteKey({ key }));
-      if (!result.ok) return { tone: 'bad', body: result.message };
+      const result = await callAction(() => deleteKey({ key, w: w || undefined }));
+      if (!result.ok) return failed(result);
       return {
         tone: 'good',
         body: (
@@ -120,6 +173,10 @@ export function KeyForm() {
           Value
         </label>
         <textarea id={ids.value} className="input w-full font-mono" rows={2} value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} />
+      </div>
+      <div className="grid grid-cols-2 gap-2">
+        <LevelSelect id={ids.w} label="Write level (W)" value={w} fallback={snapshot.consistency.w} onChange={setW} />
+        <LevelSelect id={ids.r} label="Read level (R)" value={r} fallback={snapshot.consistency.r} onChange={setR} />
       </div>
       <div className="flex gap-2">
         <button type="submit" className="btn btn-primary" aria-disabled={busy}>

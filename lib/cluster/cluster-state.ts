@@ -1,7 +1,8 @@
 import 'server-only';
 // The cluster's state in memory (ring, node health, the change in flight), changed only by named operations persisted through the state store.
+import { DEFAULT_LEVELS, type ConsistencyLevels } from '../consistency';
 import { buildRing, type Ring } from '../ring';
-import type { ChangeJournal, MemberRecord, Membership, NodeHealth, StateStore, StoreResult, StoreState } from '../store/types';
+import type { ChangeJournal, ConsistencyRecord, MemberRecord, Membership, NodeHealth, StateStore, StoreResult, StoreState } from '../store/types';
 import { ControlPlaneError } from './control-plane';
 import type { ClusterEvent } from './events';
 import type { ChangeInFlight } from './replication';
@@ -33,6 +34,8 @@ export class ClusterState {
   private records_: NodeRecord[] | null = null;
   private transition_: Transition | null = null;
   private journal_: ChangeJournal | null;
+  /** The cluster's default levels and the stamp of the record they came from (empty: never set). */
+  private consistency_: { levels: ConsistencyLevels; stamp: string };
   /** Store writes, chained per record so they land in the order they were made. */
   private readonly queues = new Map<string, Promise<boolean>>();
   private readonly suspects = new Map<string, { clearAll: boolean; keys: Map<string, boolean> }>();
@@ -53,6 +56,8 @@ export class ClusterState {
     this.membership = loaded.ring ? { version: loaded.ring.version, replicas: loaded.ring.replicas, nodes: loaded.ring.nodes } : { version: 0, replicas, nodes: [] };
     for (const [id, record] of Object.entries(loaded.health)) this.health.set(id, withoutStamp(record));
     this.journal_ = loaded.journal ? withoutStamp(loaded.journal) : null;
+    this.consistency_ = { levels: DEFAULT_LEVELS, stamp: '' };
+    if (loaded.consistency) this.adoptConsistency(loaded.consistency);
     this.ringNow = this.ringOf(this.membership.nodes);
   }
 
@@ -79,6 +84,24 @@ export class ClusterState {
 
   get journal(): ChangeJournal | null {
     return this.journal_;
+  }
+
+  /** The write and read levels a call uses when it names none. */
+  get consistency(): ConsistencyLevels {
+    return this.consistency_.levels;
+  }
+
+  /** Saves new default levels and takes them once the store has them (so a restart, or another process, finds the same). */
+  async setConsistency(levels: ConsistencyLevels): Promise<StoreResult<{ consistency: ConsistencyRecord }>> {
+    const saved = await this.store.setConsistency(levels);
+    if (saved.ok) this.adoptConsistency(saved.consistency);
+    return saved;
+  }
+
+  /** Levels read from the store; a late echo of an older record (stamps sort as versions) does not turn them back. */
+  adoptConsistency(record: ConsistencyRecord): void {
+    if (record.stamp <= this.consistency_.stamp) return;
+    this.consistency_ = { levels: { w: record.w, r: record.r }, stamp: record.stamp };
   }
 
   /** The ring's nodes. */

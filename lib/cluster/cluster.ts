@@ -1,6 +1,7 @@
 import 'server-only';
 // The cluster's facade: opens the state store and wires the data path, changes, health, local processes and snapshots together.
 import { KeyLocks } from '../concurrency';
+import { badLevel, isLevel, type ConsistencyLevels, type Level } from '../consistency';
 import { localMemoryFromEnv } from '../memcached/local-nodes';
 import type { Inventory } from '../plan';
 import { DEFAULT_REPLICAS, type Ring } from '../ring';
@@ -29,7 +30,7 @@ import type { PlannedChange } from './queries';
 import type { ChangeInFlight } from './replication';
 import type { ClusterSnapshot } from './snapshot';
 import { SnapshotCache } from './snapshot-cache';
-import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result } from './types';
+import { fail, type DeleteResult, type Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result } from './types';
 import type { KeyPlacement, NodeKeyCounts } from './views';
 
 export class Cluster {
@@ -87,7 +88,13 @@ export class Cluster {
       () => this.changed(),
     );
     this.snapshots = new SnapshotCache(() =>
-      queries.computeSnapshot(this.ctx, { busy: this.busy, valueLimit: this.valueLimit(), events: this.events.recent().slice(-100), controlPlane: this.controlPlane() }),
+      queries.computeSnapshot(this.ctx, {
+        busy: this.busy,
+        valueLimit: this.valueLimit(),
+        events: this.events.recent().slice(-100),
+        controlPlane: this.controlPlane(),
+        consistency: this.consistency(),
+      }),
     );
     this.events.subscribe(() => this.changed());
     // A change another process was running when this one opened: followed from the first write on.
@@ -229,7 +236,7 @@ export class Cluster {
   }
 
   ringSummary() {
-    return { ...queries.ringSummaryOf(this.ctx, this.busy), controlPlane: this.controlPlane() };
+    return { ...queries.ringSummaryOf(this.ctx, this.busy), controlPlane: this.controlPlane(), consistency: this.consistency() };
   }
 
   inventory(ids?: readonly string[]): Promise<{ inventory: Inventory; unreachable: string[] }> {
@@ -283,16 +290,34 @@ export class Cluster {
 
   // ---- keys -----------------------------------------------------------------------------------
 
-  put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
+  /** `w`: how many replicas must acknowledge (lib/consistency); the cluster's default level when absent. */
+  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
     return this.data.put(key, value, options);
   }
 
-  get(key: string): Promise<Result<GetResult>> {
-    return this.data.get(key);
+  /** `r`: how many replicas must answer; the cluster's default level when absent. */
+  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+    return this.data.get(key, options);
   }
 
-  delete(key: string): Promise<Result<DeleteResult>> {
-    return this.data.delete(key);
+  delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
+    return this.data.delete(key, options);
+  }
+
+  /** The write and read levels calls use when they name none, shared by every process of the cluster. */
+  consistency(): ConsistencyLevels {
+    return { ...this.ctx.state.consistency };
+  }
+
+  /** Sets the default levels (either or both); saved in the state store before any call uses them. */
+  async setConsistency(levels: { w?: unknown; r?: unknown }): Promise<Result<{ consistency: ConsistencyLevels }>> {
+    const { w = this.ctx.state.consistency.w, r = this.ctx.state.consistency.r } = levels;
+    if (!isLevel(w)) return fail('invalid_level', badLevel('w', w));
+    if (!isLevel(r)) return fail('invalid_level', badLevel('r', r));
+    const saved = await this.ctx.state.setConsistency({ w, r });
+    if (!saved.ok) return fail('control_plane_unavailable', `could not save the consistency levels: ${saved.message}`);
+    this.changed();
+    return { ok: true, consistency: this.consistency() };
   }
 
   // ---- membership and health ------------------------------------------------------------------

@@ -1,11 +1,13 @@
 import 'server-only';
 // The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
+import { badLevel, describeItemVersion, isLevel, type Level } from '../consistency';
 import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
 import { envelopeOf, type NodeClient } from '../memcached/node-client';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
 import { encodeVersion, HybridClock } from '../version';
 import type { ClusterContext } from './context';
+import { describeOutcomes, listOf, listsOf, quorumRead, tooFewForWrite, writeMeets, type QuorumDeps } from './quorum';
 import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
@@ -24,13 +26,25 @@ export class DataPath {
     this.writerHash = writerHashOf(this.clock.writer);
   }
 
-  /** Writes to every node of the key's preference list in parallel; the result says which acknowledged. */
-  async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
+  /** Reads at R=majority and all: the clock and the read repair they share with reads at R=one. */
+  private readonly quorum: QuorumDeps = {
+    observe: (version) => this.clock.observe(version.wall, version.counter),
+    repair: (key, source, nodes) => this.readRepair(key, source, nodes),
+  };
+
+  /**
+   * Writes to every node of the key's preference list in parallel; the result says which acknowledged. It succeeds
+   * when W did (the cluster's default level unless `w` names one), and fails naming them otherwise.
+   */
+  async put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
     const ttl = options.ttl ?? 0;
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
-    const bad = this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
+    const w = options.w ?? this.ctx.state.consistency.w;
+    const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return bad;
     return this.tracked(key, async () => {
+      // Judged against the lists the write goes to, as they are when it is sent.
+      const lists = listsOf(this.ctx, key);
       const version = this.clock.now();
       const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
       // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
@@ -39,19 +53,27 @@ export class DataPath {
       const replicas = await this.onEachTarget(key, (client) => (shared ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       const acknowledged = replicas.filter((r) => r.ok).length;
       this.ctx.changed();
-      if (acknowledged > 0) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas, version: encodeVersion(version) };
+      if (acknowledged > 0 && writeMeets(w, lists, replicas)) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas, version: encodeVersion(version), w };
+      if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
       if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
       if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
       return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
     });
   }
 
-  /** Reads along the preference list; a replica found missing the value is given it back. */
-  async get(key: string): Promise<Result<GetResult>> {
+  /**
+   * At R=one (the default unless the cluster's or `r` says otherwise), reads along the preference list; a replica found
+   * missing the value is given it back. At majority or all, asks that many at once and returns the newest (quorum.ts).
+   */
+  async get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+    const r = options.r ?? this.ctx.state.consistency.r;
+    const refused = checkLevel('r', r);
+    if (refused) return refused;
     const bad = checkKey(key);
     if (bad) return fail('invalid_key', bad);
     const { pool, state } = this.ctx;
     if (state.ring.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    if (r !== 'one') return quorumRead(this.ctx, this.quorum, key, r);
     const tried: ReplicaOutcome[] = [];
     const missing: string[] = [];
     // Reads try the same nodes writes reach: during a move, the new list first, then the old.
@@ -71,8 +93,9 @@ export class DataPath {
         const repaired = missing.length > 0 && !state.transition ? await this.readRepair(key, node, missing) : [];
         // A tombstone is a recorded delete, not an empty node: believed from the first replica that holds it.
         if (item.kind === 'tombstone') return fail('not_found', `no key ${key} is stored (${node} holds its delete)`);
-        tried.push({ node, ok: true });
-        return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired };
+        const version = describeItemVersion(item.version);
+        tried.push({ node, ok: true, held: item.kind, version });
+        return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired, r, version };
       }
     }
     // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
@@ -86,10 +109,12 @@ export class DataPath {
    * Writes a tombstone to every node of the preference list, so older writes arriving later lose to it; `deleted`
    * says whether a replica held a value it replaced. A conditional write reads first, which is what tells.
    */
-  async delete(key: string): Promise<Result<DeleteResult>> {
-    const bad = this.checkWritable(key);
+  async delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
+    const w = options.w ?? this.ctx.state.consistency.w;
+    const bad = checkLevel('w', w) ?? this.checkWritable(key);
     if (bad) return bad;
     return this.tracked(key, async () => {
+      const lists = listsOf(this.ctx, key);
       const version = this.clock.now();
       const tombstone = encodeTombstone({ wall: version.wall, counter: version.counter, writerHash: this.writerHash });
       let existed = false;
@@ -98,7 +123,8 @@ export class DataPath {
         if (outcome === 'stored' && (previous === 'value' || previous === 'unversioned')) existed = true;
       });
       this.ctx.changed();
-      if (replicas.some((r) => r.ok)) return { ok: true, key, deleted: existed, replicas, version: encodeVersion(version) };
+      if (replicas.some((r) => r.ok) && writeMeets(w, lists, replicas)) return { ok: true, key, deleted: existed, replicas, version: encodeVersion(version), w };
+      if (replicas.some((r) => r.ok)) return tooFewForWrite('delete', key, w, lists, replicas);
       return fail('unavailable', `no replica acknowledged the delete of ${key}: ${describeOutcomes(replicas)}`);
     });
   }
@@ -225,8 +251,9 @@ function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failur
   return badTtl ? fail('invalid_ttl', badTtl) : null;
 }
 
-function describeOutcomes(outcomes: readonly ReplicaOutcome[]): string {
-  return outcomes.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ') || 'no replicas';
+/** A level from outside (the API, the shell, an action) that is not one of the three changes nothing. */
+function checkLevel(name: 'w' | 'r', level: unknown): Failure | null {
+  return isLevel(level) ? null : fail('invalid_level', badLevel(name, level));
 }
 
 /** Every replica that answered refused for want of memory (the others did not answer at all). */
@@ -238,8 +265,4 @@ function refusedForMemory(outcomes: readonly ReplicaOutcome[]): boolean {
 function formatMiB(bytes: number): string {
   const mib = bytes / 2 ** 20;
   return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
-}
-
-function listOf(items: readonly string[]): string {
-  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

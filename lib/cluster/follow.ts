@@ -48,6 +48,9 @@ export function applyStoreChange(ctx: ClusterContext, events: EventLog, hooks: F
       state.adoptJournal(change.journal);
       hooks.journal(state.journal);
       break;
+    case 'consistency':
+      state.adoptConsistency(change.consistency);
+      break;
     case 'event':
       if (own(change.event.stamp)) return;
       events.emit(change.event);
@@ -79,6 +82,7 @@ function adoptHealth(ctx: ClusterContext, hooks: FollowHooks, id: string, health
 
 /** A whole state read again (the watch could not vouch for every change): replaces what this process holds, but for its writes still on their way. */
 function applyState(ctx: ClusterContext, hooks: FollowHooks, state: StoreState): void {
+  if (state.consistency) ctx.state.adoptConsistency(state.consistency);
   if (state.ring && state.ring.version > ctx.state.version) adoptRing(ctx, hooks, state.ring);
   for (const [id, health] of Object.entries(state.health)) if (!ctx.state.savingHealth(id)) adoptHealth(ctx, hooks, id, health);
   for (const id of ctx.state.outsiders()) if (!state.health[id] && !ctx.state.savingHealth(id)) ctx.state.adoptHealth(id, null);

@@ -121,7 +121,11 @@ export async function statsOf(ctx: ClusterContext): Promise<Record<string, Recor
   return Object.fromEntries(entries);
 }
 
-export async function computeSnapshot(ctx: ClusterContext, extra: Pick<ClusterSnapshot, 'busy' | 'valueLimit' | 'events' | 'controlPlane'>, keyLimit = 10_000): Promise<ClusterSnapshot> {
+export async function computeSnapshot(
+  ctx: ClusterContext,
+  extra: Pick<ClusterSnapshot, 'busy' | 'valueLimit' | 'events' | 'controlPlane' | 'consistency'>,
+  keyLimit = 10_000,
+): Promise<ClusterSnapshot> {
   const ids = ctx.state.records().map((n) => n.id);
   // Taken before the listings: a ring switch while they are read must not judge copies not yet listed against the new ring.
   const { ring, change } = placing(ctx);
@@ -136,6 +140,7 @@ export async function computeSnapshot(ctx: ClusterContext, extra: Pick<ClusterSn
     busy: extra.busy,
     valueLimit: extra.valueLimit,
     controlPlane: extra.controlPlane,
+    consistency: extra.consistency,
     nodes: ctx.state.records().map((record) => ({ ...viewOf(ctx, record), share: shares[record.id] ?? 0, keys: view.counts[record.id] ?? null, stats: summariseStats(stats[record.id]) })),
     vnodes: Array.from(ring.positions, (position, v) => ({ node: ring.nodes[ring.owners[v]].id, index: ring.vnodeIndexes[v], position })),
     keys: view.placements,

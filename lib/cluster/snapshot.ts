@@ -1,4 +1,5 @@
 // The dashboard's picture of the cluster: one plain, serialisable object, and the small summaries it holds.
+import type { ConsistencyLevels } from '../consistency';
 import type { ControlPlaneStatus } from './control-plane';
 import type { StampedEvent } from './events';
 import type { NodeView } from './types';
@@ -51,6 +52,8 @@ export interface ClusterSnapshot {
   valueLimit: number;
   /** Where the cluster's state is kept (file or etcd), whether it answers, and who leads. */
   controlPlane: ControlPlaneStatus;
+  /** The write and read levels calls use when they name none. */
+  consistency: ConsistencyLevels;
   nodes: SnapshotNode[];
   /** Every vnode in ring order. */
   vnodes: { node: string; index: number; position: number }[];

@@ -1,4 +1,5 @@
 // Plain, serialisable shapes the cluster hands to every adapter: results, failures and node views.
+import type { Level } from '../consistency';
 
 export type ErrorCode =
   | 'invalid_key'
@@ -8,6 +9,7 @@ export type ErrorCode =
   | 'invalid_vnodes'
   | 'invalid_address'
   | 'invalid_lab'
+  | 'invalid_level'
   | 'address_not_allowed'
   | 'unknown_node'
   | 'node_exists'
@@ -20,6 +22,7 @@ export type ErrorCode =
   | 'no_nodes'
   | 'not_found'
   | 'unavailable'
+  | 'too_few_replicas'
   | 'out_of_memory'
   | 'busy'
   | 'control_plane_unavailable';
@@ -29,6 +32,8 @@ export interface Failure {
   ok: false;
   error: ErrorCode;
   message: string;
+  /** What each replica did, for a call judged against a consistency level (too few answered, or the key not found). */
+  replicas?: ReplicaOutcome[];
 }
 
 export type Result<T extends object> = ({ ok: true } & T) | Failure;
@@ -60,6 +65,11 @@ export interface ReplicaOutcome {
   node: string;
   ok: boolean;
   error?: string;
+  /** For a read: what the replica held, and its version (lib/consistency's `describeItemVersion`; null: unversioned). */
+  held?: 'value' | 'tombstone' | 'unversioned' | 'absent';
+  version?: string | null;
+  /** For a read: the replica was older or empty and was given the newest write. */
+  repaired?: boolean;
 }
 
 /** What a move or repair did; `settled` counts suspect or stray copies brought in line first. */
@@ -94,14 +104,20 @@ export interface PutResult {
   replicas: ReplicaOutcome[];
   /** The write's version (lib/version's encoding): wall, counter and this process's writer id. */
   version: string;
+  /** The level the write was judged against. */
+  w: Level;
 }
 
 export interface GetResult {
   key: string;
   value: Buffer;
   servedBy: string;
+  /** The replicas asked, with what each answered (at R=one, in turn until one served; else at once). */
   tried: ReplicaOutcome[];
   repaired: string[];
+  r: Level;
+  /** The version of the write served (null: unversioned). */
+  version: string | null;
 }
 
 export interface DeleteResult {
@@ -111,6 +127,7 @@ export interface DeleteResult {
   replicas: ReplicaOutcome[];
   /** The tombstone's version, as a put's. */
   version: string;
+  w: Level;
 }
 
 export interface LocateResult {

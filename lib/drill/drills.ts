@@ -69,13 +69,17 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
   const started: number[] = [];
   const events: { at: number; event: StampedEvent }[] = [];
   try {
+    if (scenario.levels) {
+      const set = await cluster.setConsistency(scenario.levels);
+      if (!set.ok) throw new Error(`could not set the consistency levels: ${set.message}`);
+    }
     // Every key holds a value before the fault, so there is something to lose.
     const names = Array.from({ length: keys }, (_, i) => `drill:${i}`);
     const seedOps = await mapLimit(names, 64, async (key): Promise<Op> => {
       const result = await cluster.put(key, `${key}=seed`);
       return { kind: 'put', key, value: `${key}=seed`, outcome: result.ok ? 'ok' : 'unknown', start: -1, end: -1 };
     });
-    const load = startLoad(cluster, { keys, concurrency, seed });
+    const load = startLoad(cluster, { keys, concurrency, seed, writes: scenario.writes, reads: scenario.reads });
     const unsubscribe = cluster.events.subscribe((event) => events.push({ at: load.now(), event }));
     const window = { fault: Infinity, recovered: Infinity };
     const facts: Record<string, number> = {};

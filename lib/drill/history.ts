@@ -1,4 +1,5 @@
 // A history of operations on a key space and its check: nothing acknowledged lost, nothing stale, resurrected or never written.
+import type { Level } from '../consistency';
 import { compareItemVersions, itemVersion, type ItemVersion } from '../envelope';
 import { decodeVersion } from '../version';
 
@@ -9,12 +10,15 @@ import { decodeVersion } from '../version';
  */
 export type WriteOutcome = 'ok' | 'unknown' | 'refused';
 
-/** `replicas`: what each replica did, as the call reported it (e.g. `node-1 ok, node-2 timeout`), so an anomaly can be traced. */
+/**
+ * `replicas`: what each replica did, as the call reported it (e.g. `node-1 ok, node-2 timeout`), so an anomaly can be
+ * traced; `level`: the consistency level the call named (W for writes, R for reads), absent for the cluster's default.
+ */
 export type Op =
-  | { kind: 'put'; key: string; value: string; outcome: WriteOutcome; start: number; end: number; replicas?: string }
-  | { kind: 'delete'; key: string; outcome: WriteOutcome; start: number; end: number; replicas?: string }
+  | { kind: 'put'; key: string; value: string; outcome: WriteOutcome; start: number; end: number; replicas?: string; level?: Level }
+  | { kind: 'delete'; key: string; outcome: WriteOutcome; start: number; end: number; replicas?: string; level?: Level }
   /** `value`: what the read returned, null for not found; `outcome` 'failed' when it could not read at all. */
-  | { kind: 'get'; key: string; value: string | null; outcome: 'ok' | 'failed'; start: number; end: number; replicas?: string };
+  | { kind: 'get'; key: string; value: string | null; outcome: 'ok' | 'failed'; start: number; end: number; replicas?: string; level?: Level };
 
 /** One anomaly with the key's operations that lead to it, so it can be read without the whole history. */
 export interface Anomaly {

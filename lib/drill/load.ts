@@ -1,4 +1,5 @@
 // A steady mix of puts, gets and deletes over a key space, at most one operation per key in flight, recorded as a history.
+import type { Level } from '../consistency';
 import type { Op, WriteOutcome } from './history';
 
 /** The part of the cluster the load drives; `Cluster` and the REST client both fit. */
@@ -7,9 +8,9 @@ type Failed = { ok: false; error: string; message: string };
 type Replicas = { replicas?: readonly { node: string; ok: boolean; error?: string }[] };
 
 export interface KeyStore {
-  put(key: string, value: string, options?: { ttl?: number }): Promise<({ ok: true } & Replicas) | Failed>;
-  get(key: string): Promise<{ ok: true; value: Uint8Array; servedBy?: string; tried?: Replicas['replicas'] } | Failed>;
-  delete(key: string): Promise<({ ok: true } & Replicas) | Failed>;
+  put(key: string, value: string, options?: { ttl?: number; w?: Level }): Promise<({ ok: true } & Replicas) | Failed>;
+  get(key: string, options?: { r?: Level }): Promise<{ ok: true; value: Uint8Array; servedBy?: string; tried?: Replicas['replicas'] } | Failed>;
+  delete(key: string, options?: { w?: Level }): Promise<({ ok: true } & Replicas) | Failed>;
 }
 
 const describe = (replicas: Replicas['replicas']) => replicas?.map((r) => `${r.node} ${r.ok ? 'ok' : r.error}`).join(', ');
@@ -27,6 +28,9 @@ export interface LoadOptions {
   ttl?: number;
   prefix?: string;
   seed?: number;
+  /** Levels the writes (puts and deletes) and the reads name in turn; none: the cluster's default. */
+  writes?: readonly Level[];
+  reads?: readonly Level[];
 }
 
 export interface RunningLoad {
@@ -56,7 +60,10 @@ function random(seed: number): () => number {
 }
 
 export function startLoad(store: KeyStore, options: LoadOptions = {}): RunningLoad {
-  const { keys = 500, concurrency = 32, putShare = 0.55, deleteShare = 0.1, ttl = 3600, prefix = 'drill:', seed = 1 } = options;
+  const { keys = 500, concurrency = 32, putShare = 0.55, deleteShare = 0.1, ttl = 3600, prefix = 'drill:', seed = 1, writes = [], reads = [] } = options;
+  let turn = 0;
+  /** The next level in turn; none when the list is empty (the cluster's default). */
+  const levelFrom = (levels: readonly Level[]) => (levels.length ? levels[turn++ % levels.length] : undefined);
   const next = random(seed);
   const names = Array.from({ length: keys }, (_, i) => `${prefix}${i}`);
   const busy = new Set<number>();
@@ -84,18 +91,22 @@ export function startLoad(store: KeyStore, options: LoadOptions = {}): RunningLo
     const roll = next();
     if (roll < putShare) {
       const value = `${key}=${++written}`;
-      const result = await store.put(key, value, written % 10 === 0 ? { ttl } : {});
-      ops.push({ kind: 'put', key, value, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result) });
+      const level = levelFrom(writes);
+      const result = await store.put(key, value, { ...(written % 10 === 0 ? { ttl } : {}), ...(level ? { w: level } : {}) });
+      ops.push({ kind: 'put', key, value, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result), ...(level ? { level } : {}) });
     } else if (roll < putShare + deleteShare) {
-      const result = await store.delete(key);
-      ops.push({ kind: 'delete', key, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result) });
+      const level = levelFrom(writes);
+      const result = await store.delete(key, level ? { w: level } : {});
+      ops.push({ kind: 'delete', key, outcome: outcomeOf(result), start, end: now(), replicas: replicasOf(result), ...(level ? { level } : {}) });
     } else {
-      const result = await store.get(key);
-      if (result.ok) ops.push({ kind: 'get', key, value: Buffer.from(result.value).toString('utf8'), outcome: 'ok', start, end: now(), replicas: describe(result.tried) });
-      else if (result.error === 'not_found') ops.push({ kind: 'get', key, value: null, outcome: 'ok', start, end: now() });
+      const level = levelFrom(reads);
+      const tag = level ? { level } : {};
+      const result = await store.get(key, level ? { r: level } : {});
+      if (result.ok) ops.push({ kind: 'get', key, value: Buffer.from(result.value).toString('utf8'), outcome: 'ok', start, end: now(), replicas: describe(result.tried), ...tag });
+      else if (result.error === 'not_found') ops.push({ kind: 'get', key, value: null, outcome: 'ok', start, end: now(), ...tag });
       else {
         failed(result);
-        ops.push({ kind: 'get', key, value: null, outcome: 'failed', start, end: now(), replicas: replicasOf(result) });
+        ops.push({ kind: 'get', key, value: null, outcome: 'failed', start, end: now(), replicas: replicasOf(result), ...tag });
       }
     }
   }

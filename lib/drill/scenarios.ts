@@ -1,11 +1,13 @@
 import 'server-only';
 // The fault scenarios the drills run: what each does to the cluster, when, and the figures it judges afterwards.
 import type { Cluster } from '../cluster/cluster';
+import type { ConsistencyLevels, Level } from '../consistency';
 import { preferenceList } from '../ring';
 import type { CrashScenario } from './crash-drill';
 import type { EtcdMember } from './etcd-member';
 import type { Op } from './history';
 import type { RunningLoad } from './load';
+import { QUORUM_SCENARIOS } from './quorum-scenarios';
 
 export interface Context {
   cluster: Cluster;
@@ -35,6 +37,10 @@ export interface Scenario {
   etcd?: boolean;
   /** A crash drill: the process serving the load and running this change is killed (lib/drill/crash-drill). */
   crash?: CrashScenario;
+  /** The cluster's default levels, set before the keys are seeded; levels the load's writes and reads name in turn. */
+  levels?: ConsistencyLevels;
+  writes?: readonly Level[];
+  reads?: readonly Level[];
   run(context: Context): Promise<void>;
   /** Figures computed from the history once the load has stopped. */
   judge?(ops: readonly Op[], context: Context, window: { fault: number; recovered: number }): void;
@@ -195,6 +201,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       c.fact('changeAfterReturn', added.ok ? 1 : 0);
     },
   },
+  ...QUORUM_SCENARIOS,
 };
 
 export function scenarioNames(): string[] {

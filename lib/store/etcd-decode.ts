@@ -1,6 +1,6 @@
 // From etcd's keys and values to the store's state and changes: pure, so the watch and the load agree.
 import { parseKey, type KeyLayout } from './etcd-keys';
-import { parseEvent, parseHealth, parseJournal, parseRing } from './records';
+import { parseConsistency, parseEvent, parseHealth, parseJournal, parseRing } from './records';
 import type { StoreChange, StoreState } from './types';
 
 export interface Entry {
@@ -29,6 +29,9 @@ export function assembleState(layout: KeyLayout, entries: readonly Entry[]): Sto
         break;
       case 'journal':
         state.journal = parseJournal(JSON.parse(value));
+        break;
+      case 'consistency':
+        state.consistency = parseConsistency(JSON.parse(value));
         break;
       case 'event':
         // Keys are write versions: key order is event order.
@@ -68,6 +71,9 @@ export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { c
       case 'journal':
         changes.push({ type: 'journal', journal: put ? parseJournal(JSON.parse(value)) : null });
         break;
+      case 'consistency':
+        if (put) changes.push({ type: 'consistency', consistency: parseConsistency(JSON.parse(value)) });
+        break;
       case 'event':
         // Deletes are the log being trimmed, not news.
         if (put) changes.push({ type: 'event', event: parseEvent(JSON.parse(value)) });
@@ -102,9 +108,11 @@ export function stampsOf(change: StoreChange): string[] {
       return change.journal ? [change.journal.stamp] : [];
     case 'event':
       return [change.event.stamp];
+    case 'consistency':
+      return [change.consistency.stamp];
     case 'reloaded': {
-      const { ring, journal, health, events } = change.state;
-      return [ring?.stamp, journal?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)].filter((s): s is string => Boolean(s));
+      const { ring, journal, health, events, consistency } = change.state;
+      return [ring?.stamp, journal?.stamp, consistency?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)].filter((s): s is string => Boolean(s));
     }
     default:
       return [];

@@ -17,6 +17,7 @@ export function keyLayout(prefix: string) {
     suspectsOf: (id: string) => `${prefix}suspects/${node(id)}/`,
     suspectsPrefix: `${prefix}suspects/`,
     journal: `${prefix}journal`,
+    consistency: `${prefix}consistency`,
     /** Events are keyed by their encoded write version, so a range read returns them in order. */
     event: (stamp: string) => `${prefix}events/${stamp}`,
     eventsPrefix: `${prefix}events/`,
@@ -33,7 +34,7 @@ export function keyLayout(prefix: string) {
 export type KeyLayout = ReturnType<typeof keyLayout>;
 
 export type KeyOf =
-  | { kind: 'ring' | 'ring-version' | 'journal' | 'lock' | 'leader' | 'event' | 'ack' | 'unknown' }
+  | { kind: 'ring' | 'ring-version' | 'journal' | 'consistency' | 'lock' | 'leader' | 'event' | 'ack' | 'unknown' }
   | { kind: 'health'; node: string }
   | { kind: 'suspect'; node: string; key: string }
   | { kind: 'heartbeat'; writer: string };
@@ -44,6 +45,7 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
   if (rest === 'ring') return { kind: 'ring' };
   if (rest === 'ring-version') return { kind: 'ring-version' };
   if (rest === 'journal') return { kind: 'journal' };
+  if (rest === 'consistency') return { kind: 'consistency' };
   if (rest === 'lock/change') return { kind: 'lock' };
   if (rest === 'leader') return { kind: 'leader' };
   if (rest.startsWith('events/')) return { kind: 'event' };

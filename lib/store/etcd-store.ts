@@ -3,6 +3,7 @@ import 'server-only';
 import os from 'node:os';
 import type { Etcd3, IRequestOp, Lease } from 'etcd3';
 import type { ClusterEvent } from '../cluster/events';
+import type { ConsistencyLevels } from '../consistency';
 import { encodeVersion, HybridClock } from '../version';
 import type { EtcdConfig } from './config';
 import { connectEtcd, within } from './etcd-client';
@@ -18,6 +19,7 @@ import {
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
+  type ConsistencyRecord,
   type Leadership,
   type LockResult,
   type Membership,
@@ -205,6 +207,12 @@ export class EtcdStore implements StateStore {
       ? await this.call('write the change journal', () => this.client.kv.put({ key, value: bytes(JSON.stringify({ ...journal, stamp: this.stamp() })) }))
       : await this.call('clear the change journal', () => this.client.kv.deleteRange({ key }));
     return done.ok ? { ok: true } : done;
+  }
+
+  async setConsistency(levels: ConsistencyLevels): Promise<StoreResult<{ consistency: ConsistencyRecord }>> {
+    const consistency = { w: levels.w, r: levels.r, stamp: this.stamp() };
+    const done = await this.call('save the consistency levels', () => this.client.kv.put({ key: bytes(this.layout.consistency), value: bytes(JSON.stringify(consistency)) }));
+    return done.ok ? { ok: true, consistency } : done;
   }
 
   async appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>> {

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ClusterEvent } from '../cluster/events';
+import type { ConsistencyLevels } from '../consistency';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
-import { checkNextVersion, healthFields, membershipSchema, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
+import { checkNextVersion, healthFields, membershipSchema, parseConsistency, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
@@ -15,6 +16,7 @@ import {
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
+  type ConsistencyRecord,
   type HealthRecord,
   type JournalRecord,
   type LockResult,
@@ -36,6 +38,7 @@ const fileSchema = membershipSchema.extend({
   health: z.record(z.string(), z.unknown()).optional(),
   journal: z.unknown().optional(),
   events: z.array(z.unknown()).optional(),
+  consistency: z.unknown().optional(),
 });
 
 export interface FileStoreOptions {
@@ -160,6 +163,20 @@ export class FileStore implements StateStore {
     const record: JournalRecord | null = journal ? { ...structuredClone(journal), stamp: this.stamp() } : null;
     this.state.journal = record;
     return this.saveAndNotify({ type: 'journal', journal: structuredClone(record) });
+  }
+
+  async setConsistency(levels: ConsistencyLevels): Promise<StoreResult<{ consistency: ConsistencyRecord }>> {
+    const previous = this.state.consistency;
+    const consistency: ConsistencyRecord = { w: levels.w, r: levels.r, stamp: this.stamp() };
+    this.state.consistency = consistency;
+    const saved = await this.flush();
+    if (!saved.ok) {
+      // Not on disk: a restart would find the old levels, so this process keeps them too.
+      if (this.state.consistency === consistency) this.state.consistency = previous;
+      return saved;
+    }
+    this.notify({ type: 'consistency', consistency: { ...consistency } });
+    return { ok: true, consistency: { ...consistency } };
   }
 
   async appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>> {
@@ -290,7 +307,9 @@ async function readState(file: string, clock: HybridClock): Promise<StoreState> 
   const journal = saved.journal ? parseJournal(saved.journal) : null;
   for (const text of [ring.stamp, journal?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)]) clock.receiveEncoded(text);
   const suspects = Object.fromEntries(Object.entries(saved.hints).filter(([, keys]) => keys.length > 0));
-  return { ring, health, suspects, journal, events };
+  const consistency = saved.consistency ? parseConsistency(saved.consistency) : undefined;
+  if (consistency) clock.receiveEncoded(consistency.stamp);
+  return { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) };
 }
 
 /** Node records keep their health fields too, so a Ringside without the store still reads the file. */
@@ -305,5 +324,6 @@ function toFile(state: StoreState, replicas: number) {
     health: state.health,
     journal: state.journal ?? undefined,
     events: state.events,
+    consistency: state.consistency,
   };
 }

@@ -1,6 +1,7 @@
 // Shapes of the records a store reads back, checked: a store shared by many processes may hold anything.
 import { z } from 'zod';
-import type { HealthRecord, JournalRecord, Membership, RingRecord, StoredEvent } from './types';
+import { LEVELS } from '../consistency';
+import type { ConsistencyRecord, HealthRecord, JournalRecord, Membership, RingRecord, StoredEvent } from './types';
 
 const member = z.object({
   id: z.string().min(1),
@@ -40,6 +41,8 @@ const journalSchema = z.object({
   stamp,
 });
 
+const consistencySchema = z.object({ w: z.enum(LEVELS), r: z.enum(LEVELS), stamp });
+
 const eventSchema = z.looseObject({ type: z.string().min(1), at: z.number(), stamp });
 
 function parser<T>(schema: z.ZodType, what: string) {
@@ -54,6 +57,7 @@ export const parseRing = parser<RingRecord>(ringSchema, 'ring');
 export const parseHealth = parser<HealthRecord>(healthSchema, 'node health');
 export const parseJournal = parser<JournalRecord>(journalSchema, 'change journal');
 export const parseEvent = parser<StoredEvent>(eventSchema, 'event');
+export const parseConsistency = parser<ConsistencyRecord>(consistencySchema, 'consistency levels');
 
 /** The fields of a health record, without its stamp: what `NodeHealth` carries. */
 export function withoutStamp<T extends { stamp: string }>(record: T): Omit<T, 'stamp'> {

@@ -22,6 +22,7 @@
  *   apply a request it could not confirm): re-read before retrying. The data path never touches the store.
  */
 import type { ClusterEvent } from '../cluster/events';
+import type { ConsistencyLevels } from '../consistency';
 
 export interface MemberRecord {
   id: string;
@@ -77,6 +78,9 @@ export type JournalRecord = ChangeJournal & { stamp: string };
 
 export type StoredEvent = ClusterEvent & { at: number; stamp: string };
 
+/** The cluster's default write and read levels (lib/consistency), shared by every process; absent: one and one. */
+export type ConsistencyRecord = ConsistencyLevels & { stamp: string };
+
 export interface StoreState {
   ring: RingRecord | null;
   health: Record<string, HealthRecord>;
@@ -85,6 +89,8 @@ export interface StoreState {
   journal: JournalRecord | null;
   /** Oldest first. */
   events: StoredEvent[];
+  /** Absent until a level is first set. */
+  consistency?: ConsistencyRecord;
 }
 
 export type StoreChange =
@@ -96,6 +102,7 @@ export type StoreChange =
   | { type: 'leader'; writer: string | null }
   | { type: 'journal'; journal: JournalRecord | null }
   | { type: 'event'; event: StoredEvent }
+  | { type: 'consistency'; consistency: ConsistencyRecord }
   | { type: 'reloaded'; state: StoreState };
 
 export interface StoreFailure {
@@ -157,6 +164,8 @@ export interface StateStore {
   /** Without `keys`, every suspect key of the node. */
   clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult>;
   writeJournal(journal: ChangeJournal | null): Promise<StoreResult>;
+  /** Replaces the cluster's default levels; every process sees them through `watch`. */
+  setConsistency(levels: ConsistencyLevels): Promise<StoreResult<{ consistency: ConsistencyRecord }>>;
   appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>>;
   lockChange(owner: string): Promise<LockResult>;
   /** Resolves once this process leads (or `unavailable` if the store closes first). */

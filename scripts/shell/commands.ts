@@ -7,6 +7,7 @@ import { intOption, parseOptions, UsageError, type Word } from './args';
 import { describeValue } from '@/lib/value-text';
 import { bytes, duration, memoryOf, percent, table } from './format';
 import { compareUsage, prepareCompare } from './compare';
+import { describeReads, levelOption } from './levels';
 import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {
@@ -72,46 +73,56 @@ function getOutput(result: Result<GetResult>): Output {
   const value = describeValue(result.value);
   const json = { ...result, value: value.text, encoding: value.encoding };
   const notes = [`served by ${result.servedBy}`];
-  if (result.tried.length > 1) notes.push(`tried ${result.tried.map((t) => `${t.node}${t.ok ? '' : ` (${t.error})`}`).join(', ')}`);
+  // At majority or all, every replica asked answered with its version: that is the point of the level.
+  if (result.r !== 'one') notes.push(`R=${result.r}: ${describeReads(result.tried)}`);
+  else if (result.tried.length > 1) notes.push(`tried ${result.tried.map((t) => `${t.node}${t.ok ? '' : ` (${t.error})`}`).join(', ')}`);
   if (result.repaired.length) notes.push(`repaired ${result.repaired.join(', ')}`);
   return ok(json, `${value.encoding === 'base64' ? `base64:${value.text}` : value.text}\n(${notes.join('; ')})`);
 }
 
 export const commands: Record<string, Command> = {
   put: {
-    usage: 'put [--ttl SECONDS] <key> <value...>',
-    help: "store a value on the key's primary and replicas; says which acknowledged",
+    usage: 'put [--ttl SECONDS] [--w one|majority|all] <key> <value...>',
+    help: "store a value on the key's primary and replicas; says which acknowledged (at least W, or it fails)",
     startsCluster: true,
     prepare(words, line) {
-      const { options, positionals } = parseOptions(words, { ttl: 'value' });
+      const { options, positionals } = parseOptions(words, { ttl: 'value', w: 'value' });
       if (positionals.length < 2) throw new UsageError(`usage: ${this.usage}`);
       // Typed in the shell, the value is the rest of the line as typed, so its spacing survives.
       const rest = positionals.slice(1);
       const value = rest.length === 1 ? rest[0].text : line === null ? rest.map((w) => w.text).join(' ') : line.slice(rest[0].start).trimEnd();
       const ttl = intOption(options, 'ttl', 0);
+      const w = levelOption(options, 'w');
       return async (cluster) =>
         output(
-          await cluster.put(positionals[0].text, value, { ttl }),
+          await cluster.put(positionals[0].text, value, { ttl, w }),
           (r) =>
-            `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged`,
+            `stored ${r.key} (${bytes(r.bytes)}${r.ttl ? `, ttl ${r.ttl}s` : ''}) on ${r.replicas.map((o) => (o.ok ? o.node : `${o.node} (${o.error})`)).join(', ')}: ${r.acknowledged}/${r.replicas.length} acknowledged (W=${r.w})`,
         );
     },
   },
   get: {
-    usage: 'get <key>',
-    help: 'read a value, falling back along the preference list; repairs a replica missing it',
+    usage: 'get [--r one|majority|all] <key>',
+    help: 'read a value, falling back along the preference list (R=one), or the newest of R replicas; repairs a replica missing it',
     prepare(words) {
-      expect(words, 1, 1, this.usage);
-      return async (cluster) => getOutput(await cluster.get(words[0].text));
+      const { options, positionals } = parseOptions(words, { r: 'value' });
+      expect(positionals, 1, 1, this.usage);
+      const r = levelOption(options, 'r');
+      return async (cluster) => getOutput(await cluster.get(positionals[0].text, { r }));
     },
   },
   delete: {
-    usage: 'delete <key>',
+    usage: 'delete [--w one|majority|all] <key>',
     help: 'delete a key from every replica',
     prepare(words) {
-      expect(words, 1, 1, this.usage);
+      const { options, positionals } = parseOptions(words, { w: 'value' });
+      expect(positionals, 1, 1, this.usage);
+      const w = levelOption(options, 'w');
       return async (cluster) =>
-        output(await cluster.delete(words[0].text), (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`);
+        output(
+          await cluster.delete(positionals[0].text, { w }),
+          (r) => `${r.deleted ? 'deleted' : 'no such key:'} ${r.key} (${r.replicas.map((o) => `${o.node} ${o.ok ? 'ok' : o.error}`).join(', ')})`,
+        );
     },
   },
   add: {
@@ -189,6 +200,21 @@ export const commands: Record<string, Command> = {
         });
     },
   },
+  consistency: {
+    usage: 'consistency [--w one|majority|all] [--r one|majority|all]',
+    help: 'the levels puts (W) and gets (R) use when they name none; with options, set them for every process of the cluster',
+    prepare(words) {
+      const { options, positionals } = parseOptions(words, { w: 'value', r: 'value' });
+      expect(positionals, 0, 0, this.usage);
+      const levels = { w: levelOption(options, 'w'), r: levelOption(options, 'r') };
+      const render = ({ consistency: c }: { consistency: { w: string; r: string } }) => `W=${c.w} R=${c.r}`;
+      if (levels.w || levels.r) return async (cluster) => output(await cluster.setConsistency(levels), render);
+      return async (cluster) => {
+        const consistency = await cluster.consistency();
+        return ok({ ok: true, consistency }, render({ consistency }));
+      };
+    },
+  },
   nodes: {
     usage: 'nodes',
     help: 'nodes with address, status, vnodes, primary and replica key counts, and pid of local ones',
@@ -250,7 +276,7 @@ export const commands: Record<string, Command> = {
         return ok(
           { ok: true, ...ring },
           [
-            `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key`,
+            `version ${ring.version}, checksum ${ring.checksum}, ${ring.vnodes} vnodes, ${ring.replicas} replicas per key (W=${ring.consistency.w}, R=${ring.consistency.r} by default)`,
             table(
               ['node', 'vnodes', 'share', 'vs even'],
               ring.nodes.map((n) => [n.id, n.vnodes, percent(n.share, 2), `${(n.share / even).toFixed(3)}x`]),

@@ -1,5 +1,6 @@
 // What the shell's commands need from a cluster: the in-process Cluster has it, and so does RemoteCluster over HTTP.
 import type { Cluster } from '@/lib/cluster/cluster';
+import type { ConsistencyLevels, Level } from '@/lib/consistency';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeView, PutResult, Result } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
@@ -18,9 +19,12 @@ export interface FakeResult {
 type Awaitable<T> = T | Promise<T>;
 
 export interface ClusterPort {
-  put(key: string, value: string, options: { ttl?: number }): Promise<Result<PutResult>>;
-  get(key: string): Promise<Result<GetResult>>;
-  delete(key: string): Promise<Result<DeleteResult>>;
+  put(key: string, value: string, options: { ttl?: number; w?: Level }): Promise<Result<PutResult>>;
+  get(key: string, options?: { r?: Level }): Promise<Result<GetResult>>;
+  delete(key: string, options?: { w?: Level }): Promise<Result<DeleteResult>>;
+  /** The levels calls use when they name none. */
+  consistency(): Awaitable<ConsistencyLevels>;
+  setConsistency(levels: { w?: Level; r?: Level }): Promise<Result<{ consistency: ConsistencyLevels }>>;
   addNode(request: { id?: string; address?: string; vnodes?: number }): Promise<Result<MembershipResult>>;
   removeNode(id: string): Promise<Result<MembershipResult>>;
   setVnodes(id: string, vnodes: number): Promise<Result<MembershipResult>>;

@@ -1,5 +1,6 @@
 // The shell's cluster over HTTP: a running dashboard's REST API, answering with the same result values as the in-process Cluster.
 import type { StampedEvent } from '@/lib/cluster/events';
+import type { ConsistencyLevels, Level } from '@/lib/consistency';
 import {
   fail,
   type DeleteResult,
@@ -121,21 +122,30 @@ export class RemoteCluster implements ClusterPort {
     return result;
   }
 
-  async put(key: string, value: string, options: { ttl?: number } = {}) {
-    return unnameable(key) ?? this.call<PutResult>('PUT', `/api/keys/${segment(key)}`, { value, ttl: options.ttl });
+  async put(key: string, value: string, options: { ttl?: number; w?: Level } = {}) {
+    return unnameable(key) ?? this.call<PutResult>('PUT', `/api/keys/${segment(key)}`, { value, ttl: options.ttl, w: options.w });
   }
 
-  async get(key: string): Promise<Result<GetResult>> {
+  async get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
     const refused = unnameable(key);
     if (refused) return refused;
-    const result = await this.call<Omit<GetResult, 'value'> & { value: string; encoding: 'utf8' | 'base64' }>('GET', `/api/keys/${segment(key)}`);
+    const query = options.r ? `?r=${options.r}` : '';
+    const result = await this.call<Omit<GetResult, 'value'> & { value: string; encoding: 'utf8' | 'base64' }>('GET', `/api/keys/${segment(key)}${query}`);
     if (!result.ok) return result;
     const { encoding, value, ...rest } = result;
     return { ...rest, value: Buffer.from(value, encoding) };
   }
 
-  async delete(key: string) {
-    return unnameable(key) ?? this.call<DeleteResult>('DELETE', `/api/keys/${segment(key)}`);
+  async delete(key: string, options: { w?: Level } = {}) {
+    return unnameable(key) ?? this.call<DeleteResult>('DELETE', `/api/keys/${segment(key)}${options.w ? `?w=${options.w}` : ''}`);
+  }
+
+  async consistency(): Promise<ConsistencyLevels> {
+    return (await this.value<{ consistency: ConsistencyLevels }>('/api/consistency')).consistency;
+  }
+
+  async setConsistency(levels: { w?: Level; r?: Level }) {
+    return this.call<{ consistency: ConsistencyLevels }>('PUT', '/api/consistency', levels);
   }
 
   addNode(request: { id?: string; address?: string; vnodes?: number }) {

@@ -45,6 +45,9 @@ const cases: [string, (input: unknown) => Promise<{ ok: boolean }>, unknown, str
   ['put, a TTL as text', actions.putKey, { key: 'kept', value: 'x', ttl: '60' }, 'invalid_ttl', /TTL must be a number/],
   ['put, an unknown field', actions.putKey, { key: 'kept', value: 'x', flags: 7 }, 'invalid_input', /flags|unrecognized/i],
   ['get, a key with a newline', actions.getKey, { key: 'kept\nstats' }, 'invalid_key', /whitespace/],
+  ['put, a level that is not one of the three', actions.putKey, { key: 'kept', value: 'x', w: 'quorum' }, 'invalid_level', /one, majority or all/],
+  ['get, a level as a number', actions.getKey, { key: 'kept', r: 2 }, 'invalid_level', /one, majority or all/],
+  ['delete, a level that is not one of the three', actions.deleteKey, { key: 'kept', w: 'every' }, 'invalid_level', /one, majority or all/],
   ['delete, a key of 251 bytes', actions.deleteKey, { key: long }, 'invalid_key', /251 bytes/],
   ['delete, an unknown field', actions.deleteKey, { key: 'kept', all: true }, 'invalid_input', /all|unrecognized/i],
   ['generate, zero keys', actions.generateKeys, { count: 0 }, 'invalid_count', /from 1 to 10000/],
@@ -81,5 +84,13 @@ describe('server actions given bad input', () => {
   it('leaves the stored value as it was', async () => {
     const read = await actions.getKey({ key: 'kept' });
     expect(read).toMatchObject({ ok: true, value: 'original' });
+  });
+
+  it('reads and writes at the level asked for', async () => {
+    expect(await actions.putKey({ key: 'levelled', value: 'v', w: 'all' })).toMatchObject({ ok: true, w: 'all', acknowledged: 3 });
+    const read = await actions.getKey({ key: 'levelled', r: 'all' });
+    expect(read).toMatchObject({ ok: true, value: 'v', r: 'all' });
+    expect(read.ok && read.tried.map((t) => t.held)).toEqual(['value', 'value', 'value']);
+    expect(await actions.deleteKey({ key: 'levelled', w: 'majority' })).toMatchObject({ ok: true, w: 'majority', deleted: true });
   });
 });

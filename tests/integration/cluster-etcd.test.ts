@@ -172,4 +172,33 @@ describe('two processes on one etcd', () => {
     for (const key of keys) expect((await second.get(key)).ok).toBe(true);
     await first.stopLocalNodes();
   });
+
+  it("levels set through one process are the other's defaults, and its majority read finds the newer write past a stale replica", async () => {
+    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const first = await open('first-e', env, 3);
+    const second = await open('second-e', env);
+    expect((await first.setConsistency({ w: 'majority', r: 'majority' })).ok).toBe(true);
+    await vi.waitFor(() => expect(second.consistency()).toEqual({ w: 'majority', r: 'majority' }), { timeout: 1000, interval: 5 });
+
+    const old = await second.put('profile', 'old');
+    expect(old.ok && old.w).toBe('majority');
+    const [primary] = preferenceList(first.currentRing, 'profile');
+    const node = first.nodes().find((n) => n.id === primary)!;
+    const parsed = parseAddress(node.address);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const direct = new NodeClient(parsed.address, { deadlineMs: 2000 });
+    try {
+      const stale = await direct.getVersioned('profile');
+      expect((await first.put('profile', 'new')).ok).toBe(true);
+      // The primary is left holding the older write, as a replica that missed the newer one would be.
+      await direct.set('profile', stale!.value, 0, stale!.flags);
+      const one = await second.get('profile', { r: 'one' });
+      expect(one.ok && one.value.toString()).toBe('old');
+      const majority = await second.get('profile');
+      expect(majority.ok && { value: majority.value.toString(), r: majority.r }).toEqual({ value: 'new', r: 'majority' });
+    } finally {
+      direct.close();
+    }
+    await first.stopLocalNodes();
+  });
 });

@@ -146,7 +146,7 @@ describe('one-shot commands on local memcached nodes', () => {
     expect(unknown.stderr).toMatch(/no node "node-42"/);
     const usage = await ringside(['get']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/usage: get <key>/);
+    expect(usage.stderr).toMatch(/usage: get \[--r one\|majority\|all\] <key>/);
     const command = await ringside(['frobnicate']);
     expect(command.code).toBe(2);
     expect(command.stderr).toMatch(/unknown command/);

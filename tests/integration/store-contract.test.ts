@@ -117,6 +117,22 @@ describe.each(backends)('the $name', (backend) => {
     expect(after.ok && after.state.suspects).toEqual({ 'node-1': ['user:{1}'] });
   });
 
+  it('keeps the consistency levels: set by one client, delivered to the other by its watch and read back by load', async () => {
+    const { a, b } = await backend.open();
+    const watched = recorder(b);
+    await watched.until((change) => change.type === 'reloaded');
+    const set = await a.setConsistency({ w: 'majority', r: 'all' });
+    if (!set.ok) throw new Error(set.message);
+    expect(set.consistency).toMatchObject({ w: 'majority', r: 'all' });
+    await watched.until((change) => change.type === 'consistency' && change.consistency.w === 'majority' && change.consistency.r === 'all');
+    expect((await a.setConsistency({ w: 'one', r: 'majority' })).ok).toBe(true);
+    const loaded = await b.load();
+    expect(loaded.ok && loaded.state.consistency).toMatchObject({ w: 'one', r: 'majority' });
+    // Ordered like every record: the later setting carries the later stamp.
+    expect(loaded.ok && loaded.state.consistency!.stamp > set.consistency.stamp).toBe(true);
+    watched.stop();
+  });
+
   it('switches the ring by compare-and-set: of two racing writers exactly one wins, the other sees the current ring', async () => {
     const { a, b } = await backend.open();
     expect((await a.commitRing(0, ring(1, ['node-1']))).ok).toBe(true);

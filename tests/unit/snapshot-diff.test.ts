@@ -24,6 +24,7 @@ const snapshotWith = (keys: KeyPlacement[], checksum = 'ring-a'): ClusterSnapsho
   checksum,
   replicas: 3,
   controlPlane: { kind: 'file', reachable: true, leader: 'host:1', self: 'host:1' },
+  consistency: { w: 'one', r: 'one' },
   busy: false,
   valueLimit: 1000,
   nodes: [],

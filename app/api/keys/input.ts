@@ -1,6 +1,7 @@
 import 'server-only';
-// Shared by the key routes: the key path segment, and values in and out as exact bytes (UTF-8 text or base64).
+// Shared by the key routes: the key path segment, consistency levels, and values in and out as exact bytes (UTF-8 text or base64).
 import { z } from 'zod';
+import type { Level } from '@/lib/consistency';
 import { describeValue } from '@/lib/value-text';
 
 /** What Next passes a `[key]` route: the segment, already percent-decoded once (so `a%2Fb` arrives as `a/b`). */
@@ -17,7 +18,18 @@ export const putBody = z.strictObject({
   encoding: z.enum(['utf8', 'base64']).default('utf8'),
   // Range and whole-number checks are the cluster's, so the API and the shell give the same message.
   ttl: z.number().optional(),
+  /** Replicas that must acknowledge: one, majority or all (checked by the cluster, as `?w=` is). */
+  w: z.string().optional(),
 });
+
+/**
+ * `?w=` or `?r=`, left for the cluster to check (a bad one is refused there with `invalid_level`), so the API and the
+ * shell say the same; absent: the cluster's default level.
+ */
+export function levelQuery(request: Request, name: 'w' | 'r'): Level | undefined {
+  const value = new URL(request.url).searchParams.get(name);
+  return value === null ? undefined : (value as Level);
+}
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

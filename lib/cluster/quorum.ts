@@ -1,0 +1,115 @@
+import 'server-only';
+// Consistency levels on the data path: writes judged against W, and reads at R=majority or all, compared by version and repaired.
+import { describeItemVersion, describeNeed, meets, newestOf, olderThan, type Level, type ReplicaRead } from '../consistency';
+import type { ItemVersion } from '../envelope';
+import type { VersionedItem } from '../memcached/node-client';
+import { preferenceList } from '../ring';
+import type { ClusterContext } from './context';
+import { fail, type Failure, type GetResult, type ReplicaOutcome, type Result } from './types';
+
+/** A key's list, and during a move the list it moves to (N is that one's length then). */
+export interface KeyLists {
+  current: readonly string[];
+  next: readonly string[] | null;
+}
+
+export function listsOf(ctx: ClusterContext, key: string): KeyLists {
+  const { ring, transition } = ctx.state;
+  return { current: preferenceList(ring, key), next: transition ? preferenceList(transition.to, key) : null };
+}
+
+/** Whether the acknowledged targets meet W. */
+export function writeMeets(level: Level, lists: KeyLists, outcomes: readonly ReplicaOutcome[]): boolean {
+  return meets(level, new Set(outcomes.filter((o) => o.ok).map((o) => o.node)), lists);
+}
+
+/**
+ * A write some replicas acknowledged, fewer than W needs. It is not undone: it stays where it landed (reads may
+ * find it there, and a repair spreads the newest version), so the caller must treat its outcome as unknown.
+ */
+export function tooFewForWrite(what: 'write' | 'delete', key: string, level: Level, lists: KeyLists, outcomes: readonly ReplicaOutcome[]): Failure {
+  const landed = outcomes.filter((o) => o.ok).map((o) => o.node);
+  return {
+    ...fail(
+      'too_few_replicas',
+      `the ${what} of ${key} at W=${level} needs ${describeNeed(level, lists)}; ${landed.length} acknowledged: ${describeOutcomes(outcomes)}. ` +
+        `It may still have landed on ${listOf(landed)}, where reads can find it until a newer write replaces it; ` +
+        `the replicas that missed it are marked suspect and repaired once they answer.`,
+    ),
+    replicas: [...outcomes],
+  };
+}
+
+export interface QuorumDeps {
+  /** Moves this process's clock past a version read from a node. */
+  observe(version: ItemVersion): void;
+  /** Gives `nodes` what `source` holds, with a conditional write; resolves to the nodes that took it. */
+  repair(key: string, source: string, nodes: readonly string[]): Promise<string[]>;
+}
+
+/**
+ * A read at R=majority or R=all: every node the key's writes reach is asked at once, and the read settles as soon
+ * as enough have answered (absent counts as an answer). The newest answer wins, a tombstone included (the key is
+ * deleted); answers older than it, or absent, are given it with the conditional write. Suspect copies are asked
+ * and compared like any other: a stale one never wins over a newer answer.
+ */
+export async function quorumRead(ctx: ClusterContext, deps: QuorumDeps, key: string, level: Level): Promise<Result<GetResult>> {
+  const lists = listsOf(ctx, key);
+  const targets = [...new Set([...(lists.next ?? []), ...lists.current])];
+  const outcomes = new Map<string, ReplicaOutcome>();
+  const reads: (ReplicaRead & { item: VersionedItem | null })[] = [];
+  const answered = new Set<string>();
+  // A bug in a call (anything but a node's error, which is an outcome) rejects the read, as it would at R=one.
+  await new Promise<void>((resolve, reject) => {
+    let left = targets.length;
+    let settled = false;
+    const settle = () => {
+      left--;
+      if (settled || (left > 0 && !meets(level, answered, lists))) return;
+      settled = true;
+      resolve();
+    };
+    for (const node of targets) {
+      void ctx.pool
+        .call(node, (client) => client.getVersioned(key))
+        .then((outcome) => {
+          if (settled) return;
+          if (!outcome.ok) outcomes.set(node, { node, ok: false, error: outcome.error });
+          else {
+            const item = outcome.value;
+            const read = { node, held: item ? item.kind : ('absent' as const), version: item?.version ?? null, item };
+            reads.push(read);
+            answered.add(node);
+            outcomes.set(node, { node, ok: true, held: read.held, version: describeItemVersion(read.version) });
+          }
+          settle();
+        }, reject);
+    }
+    if (targets.length === 0) resolve();
+  });
+  const tried = targets.filter((node) => outcomes.has(node)).map((node) => outcomes.get(node)!);
+  if (!meets(level, answered, lists)) {
+    return { ...fail('too_few_replicas', `a read of ${key} at R=${level} needs ${describeNeed(level, lists)}; ${answered.size} answered: ${describeOutcomes(tried)}`), replicas: tried };
+  }
+  // In list order, so a tie goes to the replica a read at R=one would have asked first.
+  reads.sort((a, b) => targets.indexOf(a.node) - targets.indexOf(b.node));
+  for (const read of reads) if (read.version) deps.observe(read.version);
+  const newest = newestOf(reads);
+  if (!newest) return { ...fail('not_found', `no key ${key} is stored (${answered.size} replicas answered, none holds it)`), replicas: tried };
+  const stale = olderThan(reads, newest).map((read) => read.node);
+  const repaired = stale.length > 0 && !ctx.state.transition ? await deps.repair(key, newest.node, stale) : [];
+  for (const node of repaired) outcomes.set(node, { ...outcomes.get(node)!, repaired: true });
+  const final = targets.filter((node) => outcomes.has(node)).map((node) => outcomes.get(node)!);
+  const version = describeItemVersion(newest.version);
+  if (newest.held === 'tombstone') return { ...fail('not_found', `no key ${key} is stored (${newest.node} holds its delete, the newest of ${answered.size} answers)`), replicas: final };
+  return { ok: true, key, value: newest.item!.bytes, servedBy: newest.node, tried: final, repaired, r: level, version };
+}
+
+export function describeOutcomes(outcomes: readonly ReplicaOutcome[]): string {
+  const what = (o: ReplicaOutcome) => (!o.ok ? o.error : o.held ? `${o.held}${o.version ? ` ${o.version}` : ''}` : 'ok');
+  return outcomes.map((o) => `${o.node} ${what(o)}`).join(', ') || 'no replicas';
+}
+
+export function listOf(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
