@@ -38,7 +38,7 @@ export interface DrillReport extends HistoryReport {
   errorMessages: Record<string, string>;
   /** Latency of every operation, ms. */
   latency: { p50: number; p99: number; max: number };
-  /** Slowest operation that began while the fault lasted, ms. */
+  /** Slowest operation that ran while the fault lasted (an operation in flight when it began included), ms. */
   faultMaxMs: number;
   /**
    * From the fault's end to the end of the repair that followed it, ms: the time to full replication
@@ -144,11 +144,16 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
     await scenario.run(context);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, durationMs - load.now())));
     await load.stop();
-    unsubscribe();
     log(`${round(load.now())} ms: load stopped after ${load.ops.length} operations`);
 
     const replication = await waitForReplication(cluster, log);
-    const repair = events.find(({ at, event }) => at >= window.recovered && event.type === 'move-done' && event.reason === 'repair');
+    const repairAfterRecovery = () => events.find(({ at, event }) => at >= window.recovered && event.type === 'move-done' && event.reason === 'repair');
+    // A node back from the fault is repaired once a probe sees it, which may come after the load's own writes
+    // have already refreshed its copies: the drill waits for that repair rather than ending before it.
+    const returned = events.some(({ at, event }) => at >= window.fault && event.type === 'node-down' && cluster.nodes().some((n) => n.id === event.node));
+    if (returned && !repairAfterRecovery()) await context.until('the repair after the fault', () => repairAfterRecovery() !== undefined, 20_000).catch((error: Error) => log(error.message));
+    unsubscribe();
+    const repair = repairAfterRecovery();
 
     // What a client reads at the end, for every key written and every key any node holds.
     const final = new Map<string, string | null>();
@@ -163,7 +168,7 @@ export async function runDrill(name: string, options: DrillOptions = {}): Promis
     scenario.judge?.(load.ops, context, window);
 
     const latencies = load.ops.map((op) => op.end - op.start).sort((a, b) => a - b);
-    const faultMaxMs = load.ops.reduce((max, op) => (op.start >= window.fault && op.start <= window.recovered ? Math.max(max, op.end - op.start) : max), 0);
+    const faultMaxMs = load.ops.reduce((max, op) => (op.end >= window.fault && op.start <= window.recovered ? Math.max(max, op.end - op.start) : max), 0);
     return {
       scenario: name,
       description: scenario.description,

@@ -124,6 +124,8 @@ export const SCENARIOS: Record<string, Scenario> = {
       c.mark('fault');
       await c.freeze('node-2');
       await c.sleep(0.3);
+      // Frozen until the cluster has noticed: a freeze shorter than two deadlines can pass for a slow node.
+      await c.waitForStatus('node-2', 'down');
       c.thaw('node-2');
       c.mark('recovered');
     },

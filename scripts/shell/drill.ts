@@ -93,7 +93,7 @@ function summaryTable(reports: readonly DrillReport[]): string {
 function details(r: DrillReport): string {
   const lines = [
     `${r.scenario} (${r.nodes} nodes, ${r.keys} keys, ${r.durationMs} ms): ${r.description}`,
-    `  latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; slowest call begun during the fault ${r.faultMaxMs} ms`,
+    `  latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; slowest call during the fault ${r.faultMaxMs} ms`,
     `  reads failed ${r.failedReads} (${r.failedReadsOfLiveKeys} of keys that held a value); stale reads ${r.staleReads}`,
   ];
   for (const [code, count] of Object.entries(r.errors)) lines.push(`  ${count} x ${code}, e.g. "${r.errorMessages[code]}"`);
