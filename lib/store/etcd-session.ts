@@ -4,7 +4,7 @@ import type { Etcd3, Lease } from 'etcd3';
 import { within } from './etcd-client';
 import type { Heartbeat } from './etcd-decode';
 import { joinTag, prefixEnd, type KeyLayout } from './etcd-keys';
-import type { AckResult, AckTopic, Presence, StoreFailure, StoreResult } from './types';
+import { unavailable, type AckResult, type AckTopic, type Presence, type StoreFailure, type StoreResult } from './types';
 
 /** A heartbeat (written every half second) older than this is not a live process's, for a change's acknowledgements. */
 const LIVE_BEAT_MS = 3000;
@@ -65,14 +65,15 @@ export class EtcdSession {
   async awaitAcknowledged(tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
     const { layout, writer: self } = this.deps;
     const acksPrefix = topic === 'join' ? layout.joinAcksPrefix : layout.acksPrefix;
-    const deadline = Date.now() + timeoutMs;
+    // Elapsed time, not the wall clock: a join's wait must last its full bound whatever the clock does.
+    const deadline = performance.now() + timeoutMs;
     for (;;) {
       const read = await this.deps.call('read the acknowledgements', async () => {
         const [beats, acks] = await Promise.all([this.rangeOf(layout.heartbeatPrefix), this.rangeOf(acksPrefix)]);
         return { beats, acks };
       });
       // A member failing over (etcd's own leader changing) answers again within the time given.
-      if (!read.ok && Date.now() < deadline && !this.deps.closed()) {
+      if (!read.ok && performance.now() < deadline && !this.deps.closed()) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
@@ -86,7 +87,7 @@ export class EtcdSession {
         .filter((writer) => writer !== self);
       const waiting = live.filter((writer) => !holds(acked.get(writer), tag, topic));
       if (waiting.length === 0) return { ok: true, processes: live };
-      if (Date.now() >= deadline || this.deps.closed()) {
+      if (performance.now() >= deadline || this.deps.closed()) {
         return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the ${topic} within ${timeoutMs} ms` };
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
@@ -99,6 +100,7 @@ export class EtcdSession {
    * newcomer, so what it concludes from this read holds until then at most.
    */
   async presence(): Promise<Presence> {
+    if (this.deps.closed()) return unavailable('the state store is closed');
     const session = this.current();
     const read = await this.deps.call('read who is present', async () => ({ id: await session.grant(), beats: await this.rangeOf(this.deps.layout.heartbeatPrefix) }));
     if (!read.ok) return read;
