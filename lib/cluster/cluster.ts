@@ -30,6 +30,7 @@ import type { PlannedChange } from './queries';
 import type { ChangeInFlight } from './replication';
 import type { ClusterSnapshot } from './snapshot';
 import { SnapshotCache } from './snapshot-cache';
+import { SoleWriter } from './sole-writer';
 import { fail, type DeleteResult, type Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result } from './types';
 import type { KeyPlacement, NodeKeyCounts } from './views';
 
@@ -74,11 +75,12 @@ export class Cluster {
     state.markHeld = (node, key) => pool.isSuspect(node, key);
     const keyLocks = new KeyLocks();
     const transfer = { pool, keyLocks, events: { emit }, concurrency: options.moveConcurrency };
-    this.ctx = { options, state, pool, keyLocks, transfer, emit, changed: () => this.changed() };
+    const soleWriter = new SoleWriter(store, options.deadlineMs, () => this.data.settled());
+    this.ctx = { options, state, pool, keyLocks, transfer, soleWriter, emit, changed: () => this.changed() };
     this.data = new DataPath(this.ctx);
     this.local = new LocalProcesses(this.ctx);
     this.foreign = new ForeignChanges(this.ctx, this.data);
-    const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal) };
+    const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal), joined: (tag) => soleWriter.joined(tag) };
     this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
     this.health = new Health(this.ctx);
     this.leader = new LeaderDuty(
@@ -102,6 +104,7 @@ export class Cluster {
     // Other processes' changes (etcd); this process's own come back too and are skipped.
     this.unwatch = store.watch((change) => applyStoreChange(this.ctx, this.events, hooks, change));
     this.unwatchReachability = store.onReachability(() => this.changed());
+    soleWriter.start();
   }
 
   /** Reads the whole state from the store and applies it, as the watch does after a stall. */
@@ -123,8 +126,8 @@ export class Cluster {
     if (!opened.ok) throw new Error(opened.message);
     const { store } = opened;
     // Live before it reads: a change announced from now on waits for this process to follow it.
-    await store.join();
-    const loaded = await store.load();
+    const joined = await store.join();
+    const loaded = joined.ok ? await store.load() : joined;
     if (!loaded.ok) {
       await store.close();
       throw new Error(`could not read the cluster state: ${loaded.message}`);
@@ -139,6 +142,9 @@ export class Cluster {
       localMemoryMb,
     };
     const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
+    // No write before the processes already live write conditionally (they acknowledge this join, and ones joining
+    // now acknowledge each other's while they wait), or their permission to write alone has lapsed.
+    if (joined.ok) await cluster.ctx.soleWriter.admit(joined.tag);
     await cluster.start(loaded.state.ring === null ? (options.bootstrapLocalNodes ?? 0) : 0);
     return cluster;
   }
@@ -185,6 +191,9 @@ export class Cluster {
     if (this.closed) return;
     this.closed = true;
     this.health.stop();
+    // Its plain SETs land before its heartbeat goes: another process may write alone as soon as it has.
+    this.ctx.soleWriter.stop();
+    await this.data.settled();
     await this.leader.stop();
     this.unwatch();
     this.unwatchReachability();
@@ -227,7 +236,7 @@ export class Cluster {
   }
 
   controlPlane(): ControlPlaneStatus {
-    return controlPlaneOf(this.store);
+    return controlPlaneOf(this.store, this.ctx.soleWriter.status());
   }
 
   /** Every node, the ring's and any joining one. */

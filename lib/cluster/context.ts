@@ -4,6 +4,7 @@ import type { KeyLocks } from '../concurrency';
 import type { ClusterState } from './cluster-state';
 import type { ClusterEvent } from './events';
 import type { NodePool } from './node-pool';
+import type { SoleWriter } from './sole-writer';
 import type { TransferContext } from './transfer';
 
 export interface ClusterOptions {
@@ -35,6 +36,8 @@ export interface ClusterContext {
   readonly pool: NodePool;
   readonly keyLocks: KeyLocks;
   readonly transfer: TransferContext;
+  /** Whether a put may be a plain SET now: this process alone among the cluster's live writers. */
+  readonly soleWriter: SoleWriter;
   /** Reports an event to this process's listeners and appends it to the store's log. */
   emit(event: ClusterEvent): void;
   /** Something the dashboard shows changed (writes included, which are not events). */

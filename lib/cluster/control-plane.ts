@@ -1,6 +1,7 @@
 import 'server-only';
 // The control plane as the cluster shows it: which store, whether it answers, who leads; and the refusal of a change while it cannot be reached.
 import type { StateStore } from '../store/types';
+import type { WriteMode } from './sole-writer';
 import { fail, type Failure } from './types';
 
 export interface ControlPlaneStatus {
@@ -11,10 +12,12 @@ export interface ControlPlaneStatus {
   leader: string | null;
   /** This process's writer id. */
   self: string;
+  /** Whether its puts are plain SETs (alone) or conditional writes (beside other processes), and how many went each way. */
+  writes: WriteMode;
 }
 
-export function controlPlaneOf(store: StateStore): ControlPlaneStatus {
-  return { kind: store.kind, reachable: store.reachable, leader: store.leader, self: store.writer };
+export function controlPlaneOf(store: StateStore, writes: WriteMode): ControlPlaneStatus {
+  return { kind: store.kind, reachable: store.reachable, leader: store.leader, self: store.writer, writes };
 }
 
 /** A change could not go on because the store did not answer: refused as `control_plane_unavailable`. */

@@ -218,9 +218,9 @@ export class DataPath {
     });
   }
 
-  /** Other processes may write the same keys (the store is shared): writes must then be conditional. */
+  /** Other processes may write the same keys (another is live, or this one cannot prove it is not): writes must then be conditional. */
   private sharedWriters(): boolean {
-    return this.ctx.state.store.kind !== 'file';
+    return !this.ctx.soleWriter.plainPut();
   }
 
   /** Names the full nodes with their memory limit, and the ways to make room. */

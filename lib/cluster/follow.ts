@@ -10,6 +10,8 @@ export interface FollowHooks {
   leading(): boolean;
   /** Another process's change journal was read (null: cleared), or the ring switched under it. */
   journal(journal: ChangeJournal | null): void;
+  /** Another process joined the cluster (its join tag). */
+  joined(tag: string): void;
 }
 
 /**
@@ -57,6 +59,10 @@ export function applyStoreChange(ctx: ClusterContext, events: EventLog, hooks: F
       break;
     case 'leader':
       break;
+    case 'joined':
+      // Nothing the dashboard shows: the write mode changes, and the newcomer is told.
+      hooks.joined(change.tag);
+      return;
   }
   ctx.changed();
 }

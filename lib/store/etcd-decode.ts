@@ -1,5 +1,5 @@
 // From etcd's keys and values to the store's state and changes: pure, so the watch and the load agree.
-import { parseKey, type KeyLayout } from './etcd-keys';
+import { joinTag, parseKey, type KeyLayout } from './etcd-keys';
 import { parseConsistency, parseEvent, parseHealth, parseJournal, parseRing } from './records';
 import type { StoreChange, StoreState } from './types';
 
@@ -10,6 +10,14 @@ export interface Entry {
 
 export interface WatchEvent extends Entry {
   type: 'Put' | 'Delete';
+  /** The lease the key is held under ('0': none). */
+  lease?: string;
+}
+
+/** A heartbeat seen by the watch: its writer's join tag, or null when the key went (the process left or its session lapsed). */
+export interface Heartbeat {
+  writer: string;
+  tag: string | null;
 }
 
 /** The state held by a consistent read of every key under the prefix, in key order. */
@@ -42,13 +50,13 @@ export function assembleState(layout: KeyLayout, entries: readonly Entry[]): Sto
   return state;
 }
 
-/** What one watch response changed; `heartbeats` names the writers whose heartbeat key it carried. */
-export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { changes: StoreChange[]; heartbeats: string[] } {
+/** What one watch response changed; `heartbeats` are the heartbeat keys it carried, written or gone. */
+export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { changes: StoreChange[]; heartbeats: Heartbeat[] } {
   const changes: StoreChange[] = [];
-  const heartbeats: string[] = [];
+  const heartbeats: Heartbeat[] = [];
   // Marks added are grouped by node and writer (the value names it), cleared ones by node.
   const suspects = new Map<string, { node: string; writer?: string; added: string[]; cleared: string[] }>();
-  for (const { type, key, value } of events) {
+  for (const { type, key, value, lease } of events) {
     const of = parseKey(layout, key);
     const put = type === 'Put';
     switch (of.kind) {
@@ -79,7 +87,7 @@ export function changesOf(layout: KeyLayout, events: readonly WatchEvent[]): { c
         if (put) changes.push({ type: 'event', event: parseEvent(JSON.parse(value)) });
         break;
       case 'heartbeat':
-        if (put) heartbeats.push(of.writer);
+        heartbeats.push({ writer: of.writer, tag: put ? joinTag(of.writer, lease ?? '0') : null });
         break;
     }
   }

@@ -26,6 +26,9 @@ export function keyLayout(prefix: string) {
     /** A process's acknowledgement of the change announced last (`tag`), under its session lease. */
     ack: (writer: string) => `${prefix}acks/${writer}`,
     acksPrefix: `${prefix}acks/`,
+    /** The join tags a process acknowledged (a JSON list, newest last), under its session lease. */
+    joinAck: (writer: string) => `${prefix}join-acks/${writer}`,
+    joinAcksPrefix: `${prefix}join-acks/`,
     changeLock: `${prefix}lock/change`,
     leader: `${prefix}leader`,
   };
@@ -49,7 +52,7 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
   if (rest === 'lock/change') return { kind: 'lock' };
   if (rest === 'leader') return { kind: 'leader' };
   if (rest.startsWith('events/')) return { kind: 'event' };
-  if (rest.startsWith('acks/')) return { kind: 'ack' };
+  if (rest.startsWith('acks/') || rest.startsWith('join-acks/')) return { kind: 'ack' };
   if (rest.startsWith('heartbeat/')) return { kind: 'heartbeat', writer: rest.slice('heartbeat/'.length) };
   const node = (segment: string) => {
     try {
@@ -69,6 +72,11 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
     return id ? { kind: 'suspect', node: id, key: tail.slice(slash + 1) } : { kind: 'unknown' };
   }
   return { kind: 'unknown' };
+}
+
+/** A process's join as the others name it: its writer id and the session lease its heartbeat is held under. */
+export function joinTag(writer: string, lease: string): string {
+  return `${writer}#${lease}`;
 }
 
 /** The end of etcd's range covering every key that starts with `prefix`. */

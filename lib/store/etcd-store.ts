@@ -1,7 +1,7 @@
 import 'server-only';
 // The state store on etcd, shared by every process of a cluster: compare-and-set ring switches, leases, watches.
 import os from 'node:os';
-import type { Etcd3, IRequestOp, Lease } from 'etcd3';
+import type { Etcd3, IRequestOp } from 'etcd3';
 import type { ClusterEvent } from '../cluster/events';
 import type { ConsistencyLevels } from '../consistency';
 import { encodeVersion, HybridClock } from '../version';
@@ -10,12 +10,14 @@ import { connectEtcd, within } from './etcd-client';
 import { assembleState, leaderOf, stampsOf, type Entry } from './etcd-decode';
 import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
+import { EtcdSession } from './etcd-session';
 import { StoreWatch } from './etcd-watch';
 import { checkNextVersion, parseRing } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
   type AckResult,
+  type AckTopic,
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
@@ -24,6 +26,7 @@ import {
   type LockResult,
   type Membership,
   type NodeHealth,
+  type Presence,
   type StateStore,
   type StoreChange,
   type StoredEvent,
@@ -47,8 +50,6 @@ export interface EtcdStoreOptions {
 const BATCH_OPS = 100;
 const BATCH_BYTES = 512 * 1024;
 const PAGE = 2000;
-/** A heartbeat (written every half second) older than this is not a live process's. */
-const LIVE_BEAT_MS = 3000;
 
 const bytes = (text: string) => Buffer.from(text);
 
@@ -61,8 +62,8 @@ export class EtcdStore implements StateStore {
   private readonly listeners = new Set<(change: StoreChange) => void>();
   private readonly held = new Set<HeldLease>();
   private watching: StoreWatch | null = null;
-  /** Holds this process's heartbeat key, so a process that dies leaves none behind. */
-  private session: Lease | null = null;
+  /** Its heartbeat and acknowledgements, held under a session lease, so a process that dies leaves none behind. */
+  private readonly session: EtcdSession;
   private closed = false;
   private reachable_ = true;
   private leader_: string | null = null;
@@ -86,6 +87,15 @@ export class EtcdStore implements StateStore {
     const deadlineMs = options.deadlineMs ?? 2000;
     this.client = connectEtcd(config, deadlineMs);
     this.target = { client: this.client, endpoints: config.endpoints, deadlineMs, ttlSec: options.leaseTtlSec ?? 5 };
+    this.session = new EtcdSession({
+      client: this.client,
+      layout: this.layout,
+      writer: this.writer,
+      ttlSec: this.target.ttlSec,
+      target: this.target,
+      call: (what, op) => this.call(what, op),
+      closed: () => this.closed,
+    });
   }
 
   get writer(): string {
@@ -105,43 +115,20 @@ export class EtcdStore implements StateStore {
     return () => this.reachabilityListeners.delete(listener);
   }
 
-  async join(): Promise<StoreResult> {
-    const done = await this.beat();
-    return done.ok ? { ok: true } : done;
+  join(): Promise<StoreResult<{ tag: string }>> {
+    return this.session.join();
   }
 
-  async acknowledge(tag: string): Promise<StoreResult> {
-    const session = this.sessionLease();
-    const done = await this.call('acknowledge a change', () => session.put(this.layout.ack(this.writer)).value(tag).exec());
-    return done.ok ? { ok: true } : done;
+  acknowledge(tag: string, topic?: AckTopic): Promise<StoreResult> {
+    return this.session.acknowledge(tag, topic);
   }
 
-  async awaitAcknowledged(tag: string, timeoutMs: number): Promise<AckResult> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const read = await this.call('read the acknowledgements', async () => {
-        const [beats, acks] = await Promise.all([this.rangeOf(this.layout.heartbeatPrefix), this.rangeOf(this.layout.acksPrefix)]);
-        return { beats, acks };
-      });
-      // A member failing over (etcd's own leader changing) answers again within the time given.
-      if (!read.ok && Date.now() < deadline && !this.closed) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      if (!read.ok) return read;
-      const acked = new Map(read.value.acks.map(({ key, value }) => [key.slice(this.layout.acksPrefix.length), value]));
-      // A heartbeat older than this is a process that died (its session lease has yet to lapse) or lost etcd.
-      const live = read.value.beats
-        .filter(({ value }) => Math.abs(Date.now() - Number(value)) < LIVE_BEAT_MS)
-        .map(({ key }) => key.slice(this.layout.heartbeatPrefix.length))
-        .filter((writer) => writer !== this.writer);
-      const waiting = live.filter((writer) => acked.get(writer) !== tag);
-      if (waiting.length === 0) return { ok: true, processes: live };
-      if (Date.now() >= deadline || this.closed) {
-        return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the change within ${timeoutMs} ms` };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  awaitAcknowledged(tag: string, timeoutMs: number, topic?: AckTopic): Promise<AckResult> {
+    return this.session.awaitAcknowledged(tag, timeoutMs, topic);
+  }
+
+  presence(): Promise<Presence> {
+    return this.session.presence();
   }
 
   /** How many times the watch re-read everything after a stall or a broken watch. */
@@ -283,11 +270,10 @@ export class EtcdStore implements StateStore {
         writer: this.writer,
         connect: () => connectEtcd(this.config, this.target.deadlineMs),
         reload: () => this.reload(),
-        beat: () => this.beat(),
-        deliver: (change) => {
-          if (change.type === 'leader') this.leader_ = change.writer;
-          for (const stamp of stampsOf(change)) this.clock.receiveEncoded(stamp);
-          for (const each of this.listeners) each(change);
+        beat: () => this.session.beat(),
+        deliver: (change) => this.deliver(change),
+        heard: (heartbeats) => {
+          for (const tag of this.session.joinsHeard(heartbeats)) this.deliver({ type: 'joined', tag });
         },
         heartbeatMs: this.options.heartbeatMs ?? 500,
         stallMs: this.options.stallMs ?? 2000,
@@ -302,29 +288,15 @@ export class EtcdStore implements StateStore {
     this.closed = true;
     await this.watching?.stop();
     await Promise.all([...this.held].map((held) => held.revoke('the state store was closed')));
-    const session = this.session;
-    if (session) await within(this.target, 'end the session', () => session.revoke());
+    await this.session.revoke();
     this.listeners.clear();
     this.client.close();
   }
 
-  private beat() {
-    const session = this.sessionLease();
-    return this.call('heartbeat', () => session.put(this.layout.heartbeat(this.writer)).value(String(Date.now())).exec());
-  }
-
-  private sessionLease(): Lease {
-    if (!this.session || this.session.revoked()) {
-      this.session = this.client.lease(Math.max(10, this.target.ttlSec));
-      this.session.on('lost', () => undefined);
-    }
-    return this.session;
-  }
-
-  private async rangeOf(prefix: string): Promise<Entry[]> {
-    const start = bytes(prefix);
-    const page = await this.client.kv.range({ key: start, range_end: prefixEnd(start) });
-    return page.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() }));
+  private deliver(change: StoreChange): void {
+    if (change.type === 'leader') this.leader_ = change.writer;
+    for (const stamp of stampsOf(change)) this.clock.receiveEncoded(stamp);
+    for (const each of this.listeners) each(change);
   }
 
   private setReachable(reachable: boolean): void {

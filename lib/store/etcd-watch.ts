@@ -1,7 +1,7 @@
 import 'server-only';
 // The store's watch on etcd: every change under the prefix, with a heartbeat of its own that catches a stalled watch.
 import type { Etcd3, IWatchResponse, Watcher } from 'etcd3';
-import { changesOf, type WatchEvent } from './etcd-decode';
+import { changesOf, type Heartbeat, type WatchEvent } from './etcd-decode';
 import type { KeyLayout } from './etcd-keys';
 import type { StoreChange, StoreResult, StoreState } from './types';
 
@@ -15,6 +15,8 @@ export interface WatchDeps {
   /** Writes this writer's heartbeat key; failures are only logged by the absence of its echo. */
   beat(): Promise<unknown>;
   deliver(change: StoreChange): void;
+  /** The heartbeats the watch carried, written or gone (every process's, this one's included). */
+  heard?(heartbeats: Heartbeat[]): void;
   heartbeatMs: number;
   /** No echo of our own heartbeat for this long: the watch is stalled. */
   stallMs: number;
@@ -106,7 +108,7 @@ export class StoreWatch {
   }
 
   private onResponse(response: IWatchResponse): void {
-    const events: WatchEvent[] = response.events.map((e) => ({ type: e.type, key: e.kv.key.toString(), value: e.kv.value.toString() }));
+    const events: WatchEvent[] = response.events.map((e) => ({ type: e.type, key: e.kv.key.toString(), value: e.kv.value.toString(), lease: String(e.kv.lease ?? '0') }));
     let decoded;
     try {
       decoded = changesOf(this.deps.layout, events);
@@ -117,5 +119,6 @@ export class StoreWatch {
       return;
     }
     for (const change of decoded.changes) this.deps.deliver(change);
+    if (decoded.heartbeats.length > 0) this.deps.heard?.(decoded.heartbeats);
   }
 }

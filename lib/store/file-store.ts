@@ -22,6 +22,7 @@ import {
   type LockResult,
   type Membership,
   type NodeHealth,
+  type Presence,
   type RingRecord,
   type StateStore,
   type StoreChange,
@@ -84,8 +85,13 @@ export class FileStore implements StateStore {
     return () => undefined;
   }
 
-  async join(): Promise<StoreResult> {
-    return { ok: true };
+  async join(): Promise<StoreResult<{ tag: string }>> {
+    return { ok: true, tag: this.writer };
+  }
+
+  /** The data directory has one owner: nobody else is ever present. */
+  async presence(): Promise<Presence> {
+    return { ok: true, others: [], vouchedUntil: Infinity };
   }
 
   /** The only process on the data directory has no one to wait for. */

@@ -17,6 +17,8 @@
  *   operations); the event log keeps the newest `eventLimit` events.
  * - Every record carries `stamp`, its write version (lib/version): a hybrid logical clock with the
  *   writer's id, so writes from any process are ordered. Events are ordered by it.
+ * - Every process is present while its session holds (`join()`, then a heartbeat): `presence()` names the others
+ *   by their join tags, and each acknowledges every join it sees (topic `join`) once its puts are conditional.
  * - Expected failures are values: `unavailable` when the store did not answer within its deadline (an
  *   operation never hangs), `conflict`, `busy`. A write answered `unavailable` may still land (etcd may
  *   apply a request it could not confirm): re-read before retrying. The data path never touches the store.
@@ -103,6 +105,8 @@ export type StoreChange =
   | { type: 'journal'; journal: JournalRecord | null }
   | { type: 'event'; event: StoredEvent }
   | { type: 'consistency'; consistency: ConsistencyRecord }
+  /** Another process announced itself (`join()`), by its join tag: it waits for every present process to acknowledge it. */
+  | { type: 'joined'; tag: string }
   | { type: 'reloaded'; state: StoreState };
 
 export interface StoreFailure {
@@ -131,6 +135,12 @@ export interface Leadership {
   resign(): Promise<void>;
 }
 
+/** What an acknowledgement is about: a membership change (one at a time), or a process's join (several may be pending). */
+export type AckTopic = 'change' | 'join';
+
+/** Who else is present (their join tags), read at one point; and until when (performance.now()) this process stays visible as present. */
+export type Presence = StoreResult<{ others: string[]; vouchedUntil: number }>;
+
 /** A change's announcement acknowledged (`ok`), or the live processes that did not within the time given. */
 export type AckResult = StoreResult<{ processes: string[] }> | { ok: false; error: 'unacknowledged'; message: string; processes: string[] };
 
@@ -145,17 +155,25 @@ export interface StateStore {
   /** Called when `reachable` flips; returns the unsubscribe. */
   onReachability(listener: (reachable: boolean) => void): () => void;
   /**
-   * Says this process follows the change announced as `tag` (its in-flight writes settled): held under this
-   * process's session, so a process that dies leaves no acknowledgement behind.
+   * Says this process follows the change announced as `tag` (its in-flight writes settled), or (topic `join`) that its
+   * puts are conditional since it saw the process that joined as `tag`: held under this process's session, so a
+   * process that dies leaves no acknowledgement behind. A change's acknowledgement replaces the one before; joins
+   * acknowledged stay side by side.
    */
-  acknowledge(tag: string): Promise<StoreResult>;
+  acknowledge(tag: string, topic?: AckTopic): Promise<StoreResult>;
   /**
    * Announces this process as live (its heartbeat) before it reads the state: a change announced after the read is
-   * seen by it, and one announced before waits for its acknowledgement.
+   * seen by it, and one announced before waits for its acknowledgement. `tag` names this announcement (a new one
+   * if the session is ever renewed), as the others see it in `presence()` and `joined`.
    */
-  join(): Promise<StoreResult>;
-  /** Waits until every other live process (a fresh heartbeat) acknowledged `tag`. */
-  awaitAcknowledged(tag: string, timeoutMs: number): Promise<AckResult>;
+  join(): Promise<StoreResult<{ tag: string }>>;
+  /**
+   * Waits until every other live process acknowledged `tag`: for a change, those with a fresh heartbeat; for a join,
+   * every process present (its session holding, however old its heartbeat), since no clocks are compared there.
+   */
+  awaitAcknowledged(tag: string, timeoutMs: number, topic?: AckTopic): Promise<AckResult>;
+  /** Reads who is present now: the renewal of the permission to write alone (lib/cluster/sole-writer). */
+  presence(): Promise<Presence>;
   load(): Promise<StoreResult<{ state: StoreState }>>;
   commitRing(expectedVersion: number, next: Membership): Promise<CommitResult>;
   /** `null` forgets the node's health (a node that left the ring). */

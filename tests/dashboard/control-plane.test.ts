@@ -109,6 +109,8 @@ describe('two dashboards on one etcd', () => {
     const a = await dashboardOn(etcd, prefix);
     const b = await dashboardOn(etcd, prefix);
     expect(await ring(b)).toMatchObject({ version: (await ring(a)).version, checksum: (await ring(a)).checksum, controlPlane: { kind: 'etcd', reachable: true } });
+    // Each sees the other live: their puts are conditional writes, not plain SETs.
+    for (const dashboard of [a, b]) expect((await ring(dashboard)).controlPlane.writes.alone).toBe(false);
     expect((await api(a, 'POST', '/api/keys/fake', { count: 3000 })).status).toBe(201);
 
     // Through A, seen in B; then through B, seen in A: from the ring switch in one to the other's API.
@@ -153,6 +155,12 @@ describe('two dashboards on one etcd', () => {
     );
     console.log(`the survivor led ${Date.now() - killedAt} ms after the leader was SIGKILLed`);
     expect((await api(survivor, 'DELETE', '/api/nodes/node-5')).status).toBe(200);
+    // Alone once the killed process's session has lapsed (its lease, 10 s): its puts are plain SETs again.
+    await until('the survivor writes alone', async () => (await ring(survivor)).controlPlane.writes.alone, 30_000, 100);
+    console.log(`the survivor wrote alone ${Date.now() - killedAt} ms after the other was SIGKILLed`);
+    const plainBefore = (await ring(survivor)).controlPlane.writes.plainPuts;
+    expect((await api(survivor, 'PUT', '/api/keys/alone', { value: 'set' })).status).toBe(200);
+    expect((await ring(survivor)).controlPlane.writes.plainPuts).toBe(plainBefore + 1);
   });
 
   it(

@@ -23,7 +23,7 @@ const snapshotWith = (keys: KeyPlacement[], checksum = 'ring-a'): ClusterSnapsho
   version: 1,
   checksum,
   replicas: 3,
-  controlPlane: { kind: 'file', reachable: true, leader: 'host:1', self: 'host:1' },
+  controlPlane: { kind: 'file', reachable: true, leader: 'host:1', self: 'host:1', writes: { alone: true, plainPuts: 0, conditionalPuts: 0 } },
   consistency: { w: 'one', r: 'one' },
   busy: false,
   valueLimit: 1000,

@@ -53,14 +53,19 @@ describe('etcd keys', () => {
     expect(() => assembleState(layout, [{ key: layout.ring, value: '{"version":-1}' }])).toThrow(/invalid ring/);
 
     const { changes, heartbeats } = changesOf(layout, [
-      { type: 'Put', key: layout.heartbeat('w'), value: '1' },
+      { type: 'Put', key: layout.heartbeat('w'), value: '1', lease: '7' },
+      { type: 'Delete', key: layout.heartbeat('gone'), value: '' },
       { type: 'Delete', key: layout.health('n1'), value: '' },
       { type: 'Put', key: layout.suspect('n1', 'a'), value: '' },
       { type: 'Delete', key: layout.suspect('n1', 'b'), value: '' },
       { type: 'Delete', key: layout.event('old'), value: '' },
       { type: 'Delete', key: layout.journal, value: '' },
     ]);
-    expect(heartbeats).toEqual(['w']);
+    // A heartbeat names its process's join: the writer and the session lease it is held under.
+    expect(heartbeats).toEqual([
+      { writer: 'w', tag: 'w#7' },
+      { writer: 'gone', tag: null },
+    ]);
     expect(changes).toEqual([
       { type: 'health', node: 'n1', health: null },
       { type: 'journal', journal: null },
@@ -76,6 +81,7 @@ describe('etcd keys', () => {
       { type: 'Delete', key: layout.suspect('n1', 'd'), value: '' },
       { type: 'Put', key: layout.leader, value: JSON.stringify({ writer: 'host:1', since: 1 }) },
       { type: 'Put', key: layout.ack('host:2'), value: 'host:1@5|copying' },
+      { type: 'Put', key: layout.joinAck('host:2'), value: '["host:1#7"]' },
       { type: 'Delete', key: layout.leader, value: '' },
     ]);
     expect(changes).toEqual([
