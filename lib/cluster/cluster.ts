@@ -18,6 +18,8 @@ import { applyStoreChange, type FollowHooks } from './follow';
 import { ForeignChanges } from './foreign-change';
 import { LeaderDuty } from './leader';
 import { Health } from './health';
+import { DEFAULT_HOT_PUBLISH_MS, HotCounts } from './hot';
+import type { HotView } from '../hot-view';
 import { LocalProcesses } from './local-processes';
 import { returnedNodes } from './move';
 import { NodePool } from './node-pool';
@@ -40,6 +42,7 @@ export class Cluster {
   private readonly snapshots: SnapshotCache;
   private readonly foreign: ForeignChanges;
   private readonly leader: LeaderDuty;
+  private readonly hot: HotCounts;
   private readonly changeListeners = new Set<() => void>();
   private unwatch: () => void = () => undefined;
   private unwatchReachability: () => void = () => undefined;
@@ -78,6 +81,7 @@ export class Cluster {
     const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal) };
     this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
     this.health = new Health(this.ctx);
+    this.hot = new HotCounts(this.ctx, options.hotPublishMs);
     this.leader = new LeaderDuty(
       store,
       typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000,
@@ -128,6 +132,7 @@ export class Cluster {
       moveConcurrency: options.moveConcurrency ?? 32,
       allowedHosts: options.allowedHosts ?? allowedFromEnv(),
       localMemoryMb,
+      hotPublishMs: options.hotPublishMs ?? DEFAULT_HOT_PUBLISH_MS,
     };
     const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
     await cluster.start(loaded.state.ring === null ? (options.bootstrapLocalNodes ?? 0) : 0);
@@ -143,6 +148,7 @@ export class Cluster {
       if (!quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
     } else if (!recovered.recovery && repairNeeded) await this.repairQuietly();
     await this.bootstrap(bootstrap);
+    this.hot.start();
     // Long-running processes campaign; the leader probes, repairs and resolves changes whose process died.
     if (this.options.probeIntervalMs !== false) this.leader.start();
   }
@@ -176,6 +182,7 @@ export class Cluster {
     if (this.closed) return;
     this.closed = true;
     this.health.stop();
+    this.hot.stop();
     await this.leader.stop();
     this.unwatch();
     this.unwatchReachability();
@@ -271,16 +278,29 @@ export class Cluster {
 
   // ---- keys -----------------------------------------------------------------------------------
 
-  put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
-    return this.data.put(key, value, options);
+  // Each request is counted once served (see hot.ts): which replicas it reached is known only then.
+
+  async put(key: string, value: string | Uint8Array, options: { ttl?: number } = {}): Promise<Result<PutResult>> {
+    const result = await this.data.put(key, value, options);
+    this.hot.countPut(key, result);
+    return result;
   }
 
-  get(key: string): Promise<Result<GetResult>> {
-    return this.data.get(key);
+  async get(key: string): Promise<Result<GetResult>> {
+    const result = await this.data.get(key);
+    this.hot.countGet(key, result);
+    return result;
   }
 
-  delete(key: string): Promise<Result<DeleteResult>> {
-    return this.data.delete(key);
+  async delete(key: string): Promise<Result<DeleteResult>> {
+    const result = await this.data.delete(key);
+    this.hot.countDelete(key, result);
+    return result;
+  }
+
+  /** Hot keys (the `top` hottest) and each node's load over the recent window, merged across every live process. */
+  hotKeys(top?: number): Promise<HotView> {
+    return this.hot.view(top);
   }
 
   // ---- membership and health ------------------------------------------------------------------

@@ -25,6 +25,9 @@ export function keyLayout(prefix: string) {
     /** A process's acknowledgement of the change announced last (`tag`), under its session lease. */
     ack: (writer: string) => `${prefix}acks/${writer}`,
     acksPrefix: `${prefix}acks/`,
+    /** A process's request counts (lib/hot-window), under its session lease like its heartbeat. */
+    hot: (writer: string) => `${prefix}hot/${writer}`,
+    hotPrefix: `${prefix}hot/`,
     changeLock: `${prefix}lock/change`,
     leader: `${prefix}leader`,
   };
@@ -33,7 +36,7 @@ export function keyLayout(prefix: string) {
 export type KeyLayout = ReturnType<typeof keyLayout>;
 
 export type KeyOf =
-  | { kind: 'ring' | 'ring-version' | 'journal' | 'lock' | 'leader' | 'event' | 'ack' | 'unknown' }
+  | { kind: 'ring' | 'ring-version' | 'journal' | 'lock' | 'leader' | 'event' | 'ack' | 'hot' | 'unknown' }
   | { kind: 'health'; node: string }
   | { kind: 'suspect'; node: string; key: string }
   | { kind: 'heartbeat'; writer: string };
@@ -48,6 +51,7 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
   if (rest === 'leader') return { kind: 'leader' };
   if (rest.startsWith('events/')) return { kind: 'event' };
   if (rest.startsWith('acks/')) return { kind: 'ack' };
+  if (rest.startsWith('hot/')) return { kind: 'hot' };
   if (rest.startsWith('heartbeat/')) return { kind: 'heartbeat', writer: rest.slice('heartbeat/'.length) };
   const node = (segment: string) => {
     try {

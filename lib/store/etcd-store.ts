@@ -10,7 +10,8 @@ import { assembleState, leaderOf, stampsOf, type Entry } from './etcd-decode';
 import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { StoreWatch } from './etcd-watch';
-import { checkNextVersion, parseRing } from './records';
+import { checkNextVersion, parseHotReport, parseRing } from './records';
+import type { HotReport } from '../hot-window';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
@@ -262,6 +263,28 @@ export class EtcdStore implements StateStore {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return unavailable('the state store was closed before this process was elected');
+  }
+
+  async publishHot(report: HotReport): Promise<StoreResult> {
+    const session = this.sessionLease();
+    const done = await this.call('publish the request counts', () => session.put(this.layout.hot(this.writer)).value(JSON.stringify(report)).exec());
+    return done.ok ? { ok: true } : done;
+  }
+
+  async readHot(): Promise<StoreResult<{ reports: HotReport[] }>> {
+    const read = await this.call('read the request counts', () => this.rangeOf(this.layout.hotPrefix));
+    if (!read.ok) return read;
+    const reports: HotReport[] = [];
+    for (const { value } of read.value) {
+      let parsed: HotReport | null = null;
+      try {
+        parsed = parseHotReport(JSON.parse(value));
+      } catch {
+        // Not JSON: another version's record, or a torn one; the others still count.
+      }
+      if (parsed) reports.push(parsed);
+    }
+    return { ok: true, reports };
   }
 
   watch(listener: (change: StoreChange) => void): () => void {

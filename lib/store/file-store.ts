@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ClusterEvent } from '../cluster/events';
+import type { HotReport } from '../hot-window';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
 import { checkNextVersion, healthFields, membershipSchema, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
@@ -55,6 +56,8 @@ export class FileStore implements StateStore {
   private pending: Promise<StoreResult> | null = null;
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** This process's request counts: with one process on the data directory, nobody else's to merge. */
+  private hot: HotReport | null = null;
 
   private constructor(
     private readonly dataDir: string,
@@ -92,6 +95,16 @@ export class FileStore implements StateStore {
 
   async awaitAcknowledged(): Promise<AckResult> {
     return { ok: true, processes: [] };
+  }
+
+  async publishHot(report: HotReport): Promise<StoreResult> {
+    if (this.closed) return unavailable('the state store is closed');
+    this.hot = report;
+    return { ok: true };
+  }
+
+  async readHot(): Promise<StoreResult<{ reports: HotReport[] }>> {
+    return { ok: true, reports: this.hot ? [this.hot] : [] };
   }
 
   /** Claims the data directory (one process drives it) and reads what it holds. */

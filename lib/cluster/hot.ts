@@ -1,0 +1,122 @@
+import 'server-only';
+// Counts the requests this process serves (hot keys, load per node), publishes them to the state store, and merges every live process's.
+import { HotWindow, mergeReports, type HotReport } from '../hot-window';
+import { hotViewOf, type HotView } from '../hot-view';
+import type { HotOp } from '../hot-keys';
+import { preferenceList, primaryOf } from '../ring';
+import type { ClusterContext } from './context';
+import type { DeleteResult, GetResult, PutResult, ReplicaOutcome, Result } from './types';
+
+export const DEFAULT_HOT_PUBLISH_MS = 2000;
+/** Other processes' counts are read again at most this often, however many readers ask. */
+const READ_REUSE_MS = 1000;
+
+export class HotCounts {
+  private readonly window = new HotWindow();
+  private timer: NodeJS.Timeout | null = null;
+  private publishing = false;
+  /** The last report published held counts: the next, even empty, must replace it. */
+  private publishedCounts = false;
+  private others: { at: number; reports: HotReport[]; reading: Promise<void> | null } = { at: 0, reports: [], reading: null };
+
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly publishMs: number = DEFAULT_HOT_PUBLISH_MS,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.publish(), this.publishMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  // Called once per request: nothing here allocates (the sketch aside, when a key takes over a counter).
+
+  countPut(key: string, result: Result<PutResult>): void {
+    this.countWrite(key, 'set', result);
+  }
+
+  countDelete(key: string, result: Result<DeleteResult>): void {
+    this.countWrite(key, 'delete', result);
+  }
+
+  countGet(key: string, result: Result<GetResult>): void {
+    if (!result.ok && !served(result.error)) return;
+    const ring = this.ctx.state.ring;
+    const slot = this.window.current(Date.now());
+    slot.offer(key, 'get', primaryOf(ring, key));
+    if (result.ok) serveEach(slot, result.tried);
+    else if (result.error === 'not_found') {
+      // A miss is believed only once every replica of the list said so: each was asked.
+      const list = preferenceList(ring, key);
+      for (let i = 0; i < list.length; i++) slot.serve(list[i]);
+    }
+  }
+
+  private countWrite(key: string, op: HotOp, result: Result<PutResult | DeleteResult>): void {
+    if (!result.ok && !served(result.error)) return;
+    const slot = this.window.current(Date.now());
+    slot.offer(key, op, primaryOf(this.ctx.state.ring, key));
+    if (result.ok) serveEach(slot, result.replicas);
+  }
+
+  /** This process's counts over its window, as it publishes them. */
+  report(now = Date.now()): HotReport {
+    return this.window.report(this.ctx.state.store.writer, now);
+  }
+
+  /** Writes this process's counts to the store; skipped while it has counted nothing (and said so last time). */
+  async publish(): Promise<void> {
+    const now = Date.now();
+    const active = this.window.active(now);
+    if (this.publishing || (!active && !this.publishedCounts)) return;
+    this.publishing = true;
+    try {
+      const done = await this.ctx.state.store.publishHot(this.report(now));
+      if (done.ok) this.publishedCounts = active;
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  /**
+   * Every live process's counts merged: this one's as they are now, the others' as they last published them.
+   * A report older than three publishing rounds is a process gone (its session may not have lapsed yet).
+   */
+  async view(top?: number): Promise<HotView> {
+    await this.readOthers();
+    const now = Date.now();
+    const writer = this.ctx.state.store.writer;
+    const others = this.others.reports.filter((r) => r.writer !== writer && Math.abs(now - r.at) < 3 * this.publishMs);
+    const merged = mergeReports([this.report(now), ...others], this.window.capacity);
+    return hotViewOf(merged, this.ctx.state.ring, { top, slotMs: this.window.slotMs, spanMs: this.window.spanMs });
+  }
+
+  private async readOthers(): Promise<void> {
+    if (this.ctx.state.store.kind === 'file') return;
+    if (Date.now() - this.others.at < READ_REUSE_MS) return;
+    this.others.reading ??= (async () => {
+      const read = await this.ctx.state.store.readHot();
+      // Unreachable: the last reports read stand in (they age out like a silent process's).
+      this.others = { at: Date.now(), reports: read.ok ? read.reports : this.others.reports, reading: null };
+    })();
+    await this.others.reading;
+  }
+}
+
+/** A request that reached the nodes: bad input and an empty ring reach none. */
+function served(error: string): boolean {
+  return !error.startsWith('invalid_') && error !== 'no_nodes';
+}
+
+/** Each node an outcome says was asked: not those skipped as down, nor a suspect copy passed over. */
+function serveEach(slot: { serve(node: string): void }, outcomes: readonly ReplicaOutcome[]): void {
+  for (let i = 0; i < outcomes.length; i++) {
+    const error = outcomes[i].error;
+    if (error !== 'down' && error !== 'suspect') slot.serve(outcomes[i].node);
+  }
+}
