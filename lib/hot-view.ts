@@ -28,8 +28,8 @@ export interface HotView {
   ops: OpCounts;
   /** Counters each sketch keeps (k): every key requested more than total / k times is listed. */
   capacity: number;
-  /** Any key not listed was requested at most this many times. */
-  floor: number;
+  /** Any key not in `keys` was requested at most this many times. */
+  unlisted: number;
   /** Hottest first. */
   keys: HotKey[];
   /** Every node of the ring and any other that served a request, by id. */
@@ -43,7 +43,8 @@ export const DEFAULT_TOP = 20;
 /** The view of merged reports: the `top` hottest keys placed on `ring`, and the load of each node. */
 export function hotViewOf(merged: Omit<HotReport, 'writer'> & { writers: string[] }, ring: Ring, options: { top?: number; slotMs: number; spanMs: number }): HotView {
   const { sketch } = merged;
-  const keys = sketch.entries.slice(0, options.top ?? DEFAULT_TOP).map((entry): HotKey => ({
+  const top = options.top ?? DEFAULT_TOP;
+  const keys = sketch.entries.slice(0, top).map((entry): HotKey => ({
     ...entry,
     share: sketch.total ? entry.count / sketch.total : 0,
     position: keyPosition(entry.key),
@@ -56,7 +57,7 @@ export function hotViewOf(merged: Omit<HotReport, 'writer'> & { writers: string[
     total: sketch.total,
     ops: merged.ops,
     capacity: sketch.capacity,
-    floor: sketch.floor,
+    unlisted: Math.max(sketch.floor, sketch.entries[top]?.count ?? 0),
     keys,
     nodes,
     processes: merged.writers,

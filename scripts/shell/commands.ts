@@ -6,6 +6,7 @@ import type { GetResult, MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { describeValue } from '@/lib/value-text';
 import { bytes, duration, memoryOf, percent, table } from './format';
+import { hotCommand } from './hot-command';
 import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {
@@ -17,7 +18,7 @@ export interface Output {
 /** A command's words, checked: what is left is the call into the cluster. */
 export type Prepared = (cluster: ClusterPort) => Promise<Output>;
 
-interface Command {
+export interface Command {
   usage: string;
   help: string;
   /**
@@ -291,6 +292,7 @@ export const commands: Record<string, Command> = {
       };
     },
   },
+  hot: hotCommand,
   events: {
     usage: 'events',
     help: 'what happened in this session: membership, node down/up, moves, repairs, errors',

@@ -3,6 +3,7 @@ import type { Cluster } from '@/lib/cluster/cluster';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeView, PutResult, Result } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
+import type { HotView } from '@/lib/hot-view';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
 
 export type RingSummary = ReturnType<Cluster['ringSummary']>;
@@ -35,6 +36,8 @@ export interface ClusterPort {
   keyCounts(): Promise<Record<string, NodeKeyCounts | null>>;
   ringSummary(): Awaitable<RingSummary>;
   stats(): Promise<Record<string, Record<string, string> | null>>;
+  /** Hot keys and load per node over the recent window, merged across the processes that share the cluster. */
+  hotKeys(top?: number): Promise<HotView>;
   readonly events: {
     recent(): Awaitable<StampedEvent[]>;
     subscribe(listener: (event: StampedEvent) => void): () => void;
