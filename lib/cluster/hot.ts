@@ -83,16 +83,11 @@ export class HotCounts {
     }
   }
 
-  /**
-   * Every live process's counts merged: this one's as they are now, the others' as they last published them.
-   * A report older than three publishing rounds is a process gone (its session may not have lapsed yet).
-   */
+  /** Every live process's counts merged: this one's as they are now, the others' as they last published them. */
   async view(top?: number): Promise<HotView> {
     await this.readOthers();
     const now = Date.now();
-    const writer = this.ctx.state.store.writer;
-    const others = this.others.reports.filter((r) => r.writer !== writer && Math.abs(now - r.at) < 3 * this.publishMs);
-    const merged = mergeReports([this.report(now), ...others], this.window.capacity);
+    const merged = mergeReports([this.report(now), ...this.others.reports], this.window.capacity);
     return hotViewOf(merged, this.ctx.state.ring, { top, slotMs: this.window.slotMs, spanMs: this.window.spanMs });
   }
 
@@ -101,8 +96,12 @@ export class HotCounts {
     if (Date.now() - this.others.at < READ_REUSE_MS) return;
     this.others.reading ??= (async () => {
       const read = await this.ctx.state.store.readHot();
-      // Unreachable: the last reports read stand in (they age out like a silent process's).
-      this.others = { at: Date.now(), reports: read.ok ? read.reports : this.others.reports, reading: null };
+      const now = Date.now();
+      const { writer } = this.ctx.state.store;
+      // A report older than three publishing rounds is a process gone (its session may not have lapsed yet). With
+      // the store unreachable, the last reports read stand in until they age out the same way.
+      const reports = (read.ok ? read.reports : this.others.reports).filter((r) => r.writer !== writer && Math.abs(now - r.at) < 3 * this.publishMs);
+      this.others = { at: now, reports, reading: null };
     })();
     await this.others.reading;
   }
