@@ -23,19 +23,21 @@ test('a burst of gets shows its hottest keys on the ring and the legend, and eac
     expect(answers.every((a) => a.ok())).toBe(true);
   }
 
-  const hot = ring(page).locator('[data-hot-key]');
-  await expect(ring(page).locator(`[data-hot-key="${burst[0].key}"]`)).toHaveAttribute('data-heat', '1.000', { timeout: 10_000 });
-  await expect(ring(page).locator(`[data-hot-key="${burst[1].key}"]`)).toHaveCount(1);
-  // A halo's area follows the key's share: 151 requests against 61 is about 1.6 times the radius.
+  // What the server counted; the page shows it within a poll or two (it asks every 2 s).
+  const view = (await (await request.get('/api/hot')).json()) as HotView;
+  expect(view.keys.slice(0, 3).map((k) => [k.key, k.count, k.gets, k.sets])).toEqual(burst.map(({ key, gets }) => [key, gets + 1, gets, 1]));
+  await expect(page.locator('[data-hot-legend]')).toContainText(`${view.total.toLocaleString('en-US')} requests`, { timeout: 10_000 });
+  await expect(page.locator('[data-hot-legend]')).toContainText(burst[0].key);
+
+  const halos = ring(page).locator('[data-hot-key]');
+  expect(await halos.count()).toBe(Math.min(20, view.keys.length));
+  await expect(ring(page).locator(`[data-hot-key="${burst[0].key}"]`)).toHaveAttribute('data-heat', '1.000');
+  // A halo's area follows the key's share: 151 requests against 61 against 21.
   const radius = async (key: string) => Number(await ring(page).locator(`[data-hot-key="${key}"]`).getAttribute('r'));
   expect(await radius(burst[0].key)).toBeGreaterThan(await radius(burst[1].key));
   expect(await radius(burst[1].key)).toBeGreaterThan(await radius(burst[2].key));
-  expect(await hot.count()).toBeLessThanOrEqual(20);
-  await expect(page.locator('[data-hot-legend]')).toContainText(burst[0].key);
 
-  // Every card shows what the API says of its node, once no more requests arrive.
-  const view = (await (await request.get('/api/hot')).json()) as HotView;
-  expect(view.keys[0]).toMatchObject({ key: burst[0].key, count: 151, gets: 150, sets: 1 });
+  // Every card shows what the API says of its node.
   for (const node of view.nodes) {
     const load = nodeCard(page, node.id).locator(`[data-load="${node.id}"]`);
     await expect(load).toHaveAttribute('data-served', String(node.served));

@@ -32,7 +32,7 @@ export function NodeLoad({ id }: { id: string }) {
         aria-valuetext={`${text}, ${formatPercent(share)} of the node visits`}
         className="h-1.5 overflow-hidden rounded bg-zinc-200 dark:bg-zinc-800"
       >
-        <div className="h-full bg-orange-500" style={{ width: `${(share * 100).toFixed(1)}%` }} />
+        <div className="h-full bg-zinc-500 dark:bg-zinc-400" style={{ width: `${(share * 100).toFixed(1)}%` }} />
       </div>
     </div>
   );
