@@ -19,7 +19,7 @@ const argument = (name: string, fallback: string) => {
   return at > 0 ? process.argv[at + 1] : fallback;
 };
 const KEYS = Number(argument('--keys', '20000'));
-const ROUNDS = Number(argument('--rounds', '5'));
+const ROUNDS = Number(argument('--rounds', '11'));
 const IN_FLIGHT = 64;
 const NODES = 5;
 const VALUE = Buffer.alloc(100, 'v');
@@ -45,25 +45,31 @@ function zipfKeys(n: number, keys: number): string[] {
   });
 }
 
-/** Nanoseconds per call of `run` over `stream`, and the young-generation collections it caused. */
-function perCall(n: number, run: (i: number) => void): { ns: number; scavenges: number } {
+/** Nanoseconds per call of `run` (the median of three passes over `n`), and the young-generation collections they caused. */
+async function perCall(n: number, run: (i: number) => void): Promise<{ ns: number; scavenges: number }> {
   for (let i = 0; i < n; i++) run(i); // warm-up: counters taken, code optimised
   let scavenges = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 1) scavenges++;
   });
   observer.observe({ entryTypes: ['gc'] });
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) run(i);
-  const ns = Number(process.hrtime.bigint() - start) / n;
+  const passes: number[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) run(i);
+    passes.push(Number(process.hrtime.bigint() - start) / n);
+  }
+  // GC entries reach the observer on a later turn of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 50));
   observer.disconnect();
-  return { ns, scavenges };
+  return { ns: passes.sort((a, b) => a - b)[1], scavenges };
 }
 
-function isolated() {
+async function isolated() {
   const ring = buildRing(Array.from({ length: NODES }, (_, i) => ({ id: `node-${i + 1}`, vnodes: 160 })));
-  const ctx = { state: { ring, store: { writer: 'bench', kind: 'file' } } } as unknown as ClusterContext;
-  const counts = new HotCounts(ctx);
+  const store = { writer: 'bench', kind: 'file', publishHot: async () => ({ ok: true }) };
+  const counts = new HotCounts({ state: { ring, store } } as unknown as ClusterContext);
+  counts.start();
   const zipf = zipfKeys(1_000_000, 100_000);
   // Results as the data path gives them, made once: what counting reads, not what it costs to make.
   const gets = new Map<string, Result<GetResult>>();
@@ -77,12 +83,17 @@ function isolated() {
   const putResults = zipf.map((key) => puts.get(key)!);
   const sketch = new SpaceSaving();
   const few = zipf.filter((key) => Number(key.split(':')[1]) < 200);
-  return [
-    { what: 'sketch offer, 200 keys (all hold counters)', ...perCall(few.length, (i) => sketch.offer(few[i], 'get')) },
-    { what: 'sketch offer, Zipf over 100k keys', ...perCall(zipf.length, (i) => sketch.offer(zipf[i], 'get')) },
-    { what: 'count a get (clock, sketch, primary, 1 node)', ...perCall(zipf.length, (i) => counts.countGet(zipf[i], getResults[i])) },
-    { what: 'count a put (clock, sketch, primary, 3 nodes)', ...perCall(zipf.length, (i) => counts.countPut(zipf[i], putResults[i])) },
+  let allocated: unknown = null;
+  const rows = [
+    // A loop that allocates an object per request, to show the GC count can see one.
+    { what: 'for scale: an object per request', ...(await perCall(zipf.length, (i) => (allocated = { key: zipf[i], i }))) },
+    { what: 'sketch offer, 200 keys (all hold counters)', ...(await perCall(few.length, (i) => sketch.offer(few[i], 'get'))) },
+    { what: 'sketch offer, Zipf over 100k keys', ...(await perCall(zipf.length, (i) => sketch.offer(zipf[i], 'get'))) },
+    { what: 'count a get (sketch, primary, 1 node)', ...(await perCall(zipf.length, (i) => counts.countGet(zipf[i], getResults[i]))) },
+    { what: 'count a put (sketch, primary, 3 nodes)', ...(await perCall(zipf.length, (i) => counts.countPut(zipf[i], putResults[i]))) },
   ];
+  counts.stop();
+  return allocated === null ? [] : rows;
 }
 
 async function endToEnd(servers: readonly LocalProcess[], dataDir: string) {
@@ -96,26 +107,44 @@ async function endToEnd(servers: readonly LocalProcess[], dataDir: string) {
     const data = (cluster as unknown as { data: Pick<Cluster, 'put' | 'get'> }).data;
     const keys = zipfKeys(KEYS, KEYS / 4);
     const systems = { counted: cluster as Pick<Cluster, 'put' | 'get'>, uncounted: data };
-    const times: Record<string, { put: number[]; get: number[] }> = { counted: { put: [], get: [] }, uncounted: { put: [], get: [] } };
+    const runs: Record<string, Record<'put' | 'get', { opsPerSec: number[]; cpuUs: number[] }>> = {
+      counted: { put: { opsPerSec: [], cpuUs: [] }, get: { opsPerSec: [], cpuUs: [] } },
+      uncounted: { put: { opsPerSec: [], cpuUs: [] }, get: { opsPerSec: [], cpuUs: [] } },
+    };
     for (let round = 0; round <= ROUNDS; round++) {
       // Alternated, so drift in a noisy machine's load falls on both alike; round 0 warms up.
       for (const name of round % 2 ? (['counted', 'uncounted'] as const) : (['uncounted', 'counted'] as const)) {
         const target = systems[name];
         for (const op of ['put', 'get'] as const) {
+          const cpu = process.cpuUsage();
           const start = process.hrtime.bigint();
           await mapLimit(keys, IN_FLIGHT, async (key) => {
             const done = op === 'put' ? await target.put(key, VALUE) : await target.get(key);
             if (!done.ok) throw new Error(`${op} ${key}: ${done.message}`);
           });
-          if (round > 0) times[name][op].push((KEYS * 1e9) / Number(process.hrtime.bigint() - start));
+          const wallNs = Number(process.hrtime.bigint() - start);
+          const used = process.cpuUsage(cpu);
+          if (round === 0) continue;
+          runs[name][op].opsPerSec.push((KEYS * 1e9) / wallNs);
+          runs[name][op].cpuUs.push((used.user + used.system) / KEYS);
         }
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const change = (a: number, b: number) => `${(((a - b) / b) * 100).toFixed(1)}%`;
     return (['put', 'get'] as const).map((op) => {
-      const counted = median(times.counted[op]);
-      const uncounted = median(times.uncounted[op]);
-      return { op, 'uncounted ops/s': Math.round(uncounted), 'counted ops/s': Math.round(counted), change: `${(((counted - uncounted) / uncounted) * 100).toFixed(1)}%` };
+      const [counted, uncounted] = [runs.counted[op], runs.uncounted[op]];
+      const ops = [median(counted.opsPerSec), median(uncounted.opsPerSec)];
+      const cpu = [median(counted.cpuUs), median(uncounted.cpuUs)];
+      return {
+        op,
+        'uncounted ops/s': Math.round(ops[1]),
+        'counted ops/s': Math.round(ops[0]),
+        'ops/s change': change(ops[0], ops[1]),
+        'uncounted CPU us/op': cpu[1].toFixed(2),
+        'counted CPU us/op': cpu[0].toFixed(2),
+        'CPU change': change(cpu[0], cpu[1]),
+      };
     });
   } finally {
     await cluster.close();
@@ -123,7 +152,7 @@ async function endToEnd(servers: readonly LocalProcess[], dataDir: string) {
 }
 
 async function main() {
-  const micro = isolated();
+  const micro = await isolated();
   const servers: LocalProcess[] = [];
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-bench-hot-'));
   try {
@@ -131,9 +160,9 @@ async function main() {
     const e2e = await endToEnd(servers, dataDir);
     if (wantsJson()) console.log(JSON.stringify({ keys: KEYS, rounds: ROUNDS, inFlight: IN_FLIGHT, nodes: NODES, micro, e2e }));
     else {
-      console.log('Counting alone, 1,000,000 requests after a warm-up pass:\n');
+      console.log('Counting alone, per request: median of three passes over 1,000,000 requests after a warm-up pass; young GCs over the three:\n');
       console.log(formatTable(micro.map((m) => ({ what: m.what, 'ns/request': m.ns.toFixed(0), 'young GCs': m.scavenges }))));
-      console.log(`\nPuts and gets, RF=3, ${NODES} local memcached nodes, ${IN_FLIGHT} in flight, ${KEYS.toLocaleString('en-US')} requests (Zipf), median of ${ROUNDS} alternated rounds:\n`);
+      console.log(`\nPuts and gets, RF=3, ${NODES} local memcached nodes, ${IN_FLIGHT} in flight, ${KEYS.toLocaleString('en-US')} requests (Zipf), medians of ${ROUNDS} alternated rounds:\n`);
       console.log(formatTable(e2e));
     }
   } finally {

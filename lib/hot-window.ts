@@ -76,6 +76,10 @@ export class HotWindow {
   readonly slotMs: number;
   readonly capacity: number;
   private readonly slots: HotSlot[];
+  /** The slot of the last request and the wall time its slot ends: most requests need no arithmetic beyond one compare. */
+  private last: HotSlot | null = null;
+  private lastStart = 0;
+  private lastEnd = 0;
 
   constructor(options: WindowOptions = {}) {
     this.slotMs = options.slotMs ?? DEFAULT_SLOT_MS;
@@ -89,9 +93,13 @@ export class HotWindow {
 
   /** The slot requests at `now` count in, cleared first when it last held an older window's. */
   current(now: number): HotSlot {
+    if (this.last !== null && now >= this.lastStart && now < this.lastEnd) return this.last;
     const epoch = Math.floor(now / this.slotMs);
     const slot = this.slots[epoch % this.slots.length];
     if (slot.epoch !== epoch) slot.reset(epoch);
+    this.last = slot;
+    this.lastStart = epoch * this.slotMs;
+    this.lastEnd = this.lastStart + this.slotMs;
     return slot;
   }
 

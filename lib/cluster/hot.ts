@@ -1,6 +1,6 @@
 import 'server-only';
 // Counts the requests this process serves (hot keys, load per node), publishes them to the state store, and merges every live process's.
-import { HotWindow, mergeReports, type HotReport } from '../hot-window';
+import { HotWindow, mergeReports, type HotReport, type HotSlot } from '../hot-window';
 import { hotViewOf, type HotView } from '../hot-view';
 import type { HotOp } from '../hot-keys';
 import { preferenceList, primaryOf } from '../ring';
@@ -13,6 +13,12 @@ const READ_REUSE_MS = 1000;
 
 export class HotCounts {
   private readonly window = new HotWindow();
+  /**
+   * The slot requests count in, moved on by a timer at each slot's end rather than found from the clock per request:
+   * a wall time passed between functions is a heap number, one allocation per request.
+   */
+  private slot: HotSlot;
+  private rotation: NodeJS.Timeout | null = null;
   private timer: NodeJS.Timeout | null = null;
   private publishing = false;
   /** The last report published held counts: the next, even empty, must replace it. */
@@ -22,16 +28,28 @@ export class HotCounts {
   constructor(
     private readonly ctx: ClusterContext,
     private readonly publishMs: number = DEFAULT_HOT_PUBLISH_MS,
-  ) {}
+  ) {
+    this.slot = this.window.current(Date.now());
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.publish(), this.publishMs);
     this.timer.unref();
+    if (!this.rotation) this.rotate();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.rotation) clearTimeout(this.rotation);
+    this.timer = this.rotation = null;
+  }
+
+  private rotate(): void {
+    const now = Date.now();
+    this.slot = this.window.current(now);
+    const slotMs = this.window.slotMs;
+    this.rotation = setTimeout(() => this.rotate(), slotMs - (now % slotMs) + 1);
+    this.rotation.unref();
   }
 
   // Called once per request: nothing here allocates (the sketch aside, when a key takes over a counter).
@@ -46,22 +64,31 @@ export class HotCounts {
 
   countGet(key: string, result: Result<GetResult>): void {
     if (!result.ok && !served(result.error)) return;
-    const ring = this.ctx.state.ring;
-    const slot = this.window.current(Date.now());
-    slot.offer(key, 'get', primaryOf(ring, key));
-    if (result.ok) serveEach(slot, result.tried);
-    else if (result.error === 'not_found') {
+    const slot = this.slot;
+    if (result.ok) {
+      slot.offer(key, 'get', this.primary(key, result.tried));
+      serveEach(slot, result.tried);
+    } else {
+      const list = preferenceList(this.ctx.state.ring, key);
+      slot.offer(key, 'get', list[0]);
       // A miss is believed only once every replica of the list said so: each was asked.
-      const list = preferenceList(ring, key);
-      for (let i = 0; i < list.length; i++) slot.serve(list[i]);
+      if (result.error === 'not_found') for (let i = 0; i < list.length; i++) slot.serve(list[i]);
     }
   }
 
   private countWrite(key: string, op: HotOp, result: Result<PutResult | DeleteResult>): void {
     if (!result.ok && !served(result.error)) return;
-    const slot = this.window.current(Date.now());
-    slot.offer(key, op, primaryOf(this.ctx.state.ring, key));
+    const slot = this.slot;
+    slot.offer(key, op, result.ok ? this.primary(key, result.replicas) : primaryOf(this.ctx.state.ring, key));
     if (result.ok) serveEach(slot, result.replicas);
+  }
+
+  /**
+   * The key's primary. Outside a membership change the data path asks the preference list in order, so the first
+   * node it names is the primary, and the key need not be hashed again; during one it asks the next ring's first.
+   */
+  private primary(key: string, outcomes: readonly ReplicaOutcome[]): string | undefined {
+    return this.ctx.state.transition || outcomes.length === 0 ? primaryOf(this.ctx.state.ring, key) : outcomes[0].node;
   }
 
   /** This process's counts over its window, as it publishes them. */
