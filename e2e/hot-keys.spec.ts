@@ -1,4 +1,8 @@
 // A journey through the hot keys: a burst of gets glows on the ring, is named in the legend, and shows as load on the node cards.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { HotView } from '@/lib/hot-view';
 import { nodeCard, openDashboard, pageErrors, ring, shoot } from './support';
@@ -7,7 +11,23 @@ test.afterEach(({ page }) => {
   expect(pageErrors(page), 'errors logged by the page').toEqual([]);
 });
 
-test('a burst of gets shows its hottest keys on the ring and the legend, and each node card its requests', async ({ page, request }) => {
+/** `ringside hot` in its own process, attached to the dashboard with --url, as a user would type it beside the browser. */
+function ringsideHot(baseURL: string): Promise<{ code: number; stdout: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ringside-e2e-hot-'));
+  return new Promise((resolve) => {
+    execFile(
+      path.resolve('node_modules/.bin/tsx'),
+      ['--conditions=react-server', path.resolve('scripts/ringside.ts'), 'hot', '--top', '3', '--url', baseURL],
+      { env: { ...process.env, RINGSIDE_DATA_DIR: dataDir, RINGSIDE_BOOTSTRAP_NODES: '0' }, timeout: 60_000 },
+      (error, stdout) => {
+        rmSync(dataDir, { recursive: true, force: true });
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout });
+      },
+    ).stdin?.end();
+  });
+}
+
+test('a burst of gets shows its hottest keys on the ring and the legend, and each node card its requests', async ({ page, request, baseURL }) => {
   await openDashboard(page);
   const stamp = Date.now();
   // Read 150, 60 and 20 times: far above anything else the other journeys ask for.
@@ -47,4 +67,11 @@ test('a burst of gets shows its hottest keys on the ring and the legend, and eac
   expect(view.nodes.find((n) => n.id === primary)!.primary).toBeGreaterThanOrEqual(151);
   await expect(nodeCard(page, primary).locator(`[data-load="${primary}"]`)).toContainText('as primary');
   await shoot(page, 'hot-keys-after-a-burst-of-gets');
+
+  // The shell attached to the dashboard says the same.
+  const shell = await ringsideHot(baseURL!);
+  expect(shell.code).toBe(0);
+  expect(shell.stdout).toMatch(new RegExp(`^${burst[0].key.replace(/[{}]/g, '\\$&')} +151 +0 `, 'm'));
+  const load = view.nodes.find((n) => n.id === primary)!;
+  expect(shell.stdout).toMatch(new RegExp(`^${primary} +${load.served} +${load.primary}$`, 'm'));
 });

@@ -3,7 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mergeAll, mergeSketches, requestWeights, SpaceSaving, type HotOp, type SketchData } from '@/lib/hot-keys';
 import { HotWindow, mergeReports } from '@/lib/hot-window';
-import { hotViewOf } from '@/lib/hot-view';
+import { hotViewOf, type HotKey } from '@/lib/hot-view';
+import { hotHalos } from '@/lib/hot-geometry';
+import { keyMark } from '@/lib/geometry';
 import { buildRing, preferenceList } from '@/lib/ring';
 import { keyPosition } from '@/lib/hash';
 
@@ -223,5 +225,21 @@ describe('the window', () => {
     expect(view.nodes.reduce((s, n) => s + n.served, 0)).toBe(90);
     expect(view.nodes.reduce((s, n) => s + n.primary, 0)).toBe(32);
     expect(view.window).toMatchObject({ since: at, until: at + 15_000, ms: 15_000 });
+  });
+});
+
+describe('halos on the ring', () => {
+  it("sits on each key's mark, hottest drawn last, with an area in proportion to its share", () => {
+    const key = (name: string, share: number): HotKey => ({ key: name, count: share * 100, error: 0, gets: 0, sets: 0, deletes: 0, share, position: keyPosition(name), primary: null });
+    const halos = hotHalos([key('a', 0.64), key('b', 0.16), key('c', 0.04)], { inner: 100, outer: 200 }, 0, 50);
+    expect(halos.map((h) => h.key)).toEqual(['c', 'b', 'a']);
+    const a = halos[2];
+    expect({ x: a.x, y: a.y }).toEqual((({ x, y }) => ({ x, y }))(keyMark(keyPosition('a'), 100, 200)));
+    expect(a.heat).toBe(1);
+    expect(halos[1].heat).toBeCloseTo(0.25, 12);
+    // Area: a quarter of the share, a quarter of the area, half the radius.
+    expect(halos[1].radius / a.radius).toBeCloseTo(0.5, 12);
+    expect(a.radius).toBeCloseTo(50 * 0.8, 12);
+    expect(hotHalos([], { inner: 1, outer: 2 }, 1, 2)).toEqual([]);
   });
 });
