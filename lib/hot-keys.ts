@@ -199,8 +199,10 @@ export interface RequestWeight {
 }
 
 /**
- * Per-key request weights of the `top` hottest keys, and `rest`, the share left to every other key (at least 0:
- * the weights are upper bounds, so they may add up to a little more than the requests they describe).
+ * Per-key request weights of the `top` hottest keys, and `rest`, the share left to every other key: the request mix
+ * a lab replays. Takes a sketch, or the cluster's merged view as it is: `requestWeights({ total: view.total, entries:
+ * view.keys })` of `cluster.hotKeys(n)` or GET /api/hot. Weights are upper bounds (count / total), so they may add up
+ * to a little more than the requests they describe; `rest` is never below 0.
  */
 export function requestWeights(sketch: Pick<SketchData, 'total' | 'entries'>, top = 20): { keys: RequestWeight[]; rest: number } {
   if (sketch.total === 0) return { keys: [], rest: 1 };

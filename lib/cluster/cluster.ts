@@ -1,5 +1,5 @@
 import 'server-only';
-// The cluster's facade: opens the state store and wires the data path, changes, health, local processes and snapshots together.
+// The cluster's facade: opens the state store and wires the data path, changes, health, local processes, request counts and snapshots together.
 import { KeyLocks } from '../concurrency';
 import { localMemoryFromEnv } from '../memcached/local-nodes';
 import type { Inventory } from '../plan';
