@@ -45,14 +45,20 @@ test('a burst of gets shows its hottest keys on the ring and the legend, and eac
 
   // What the server counted; the page shows it within a poll or two (it asks every 2 s).
   const view = (await (await request.get('/api/hot')).json()) as HotView;
-  expect(view.keys.slice(0, 3).map((k) => [k.key, k.count, k.gets, k.sets])).toEqual(burst.map(({ key, gets }) => [key, gets + 1, gets, 1]));
+  // After the other journeys' thousands of keys the sketch is full: each count is within its error of the truth.
+  expect(view.keys.slice(0, 3).map((k) => k.key)).toEqual(burst.map(({ key }) => key));
+  burst.forEach(({ gets }, i) => {
+    const { count, error } = view.keys[i];
+    expect(count - error).toBeLessThanOrEqual(gets + 1);
+    expect(count).toBeGreaterThanOrEqual(gets + 1);
+  });
   await expect(page.locator('[data-hot-legend]')).toContainText(`${view.total.toLocaleString('en-US')} requests`, { timeout: 10_000 });
   await expect(page.locator('[data-hot-legend]')).toContainText(burst[0].key);
 
   const halos = ring(page).locator('[data-hot-key]');
   expect(await halos.count()).toBe(Math.min(20, view.keys.length));
   await expect(ring(page).locator(`[data-hot-key="${burst[0].key}"]`)).toHaveAttribute('data-heat', '1.000');
-  // A halo's area follows the key's share: 151 requests against 61 against 21.
+  // A halo's area follows the key's share: about 151 requests against 61 against 21.
   const radius = async (key: string) => Number(await ring(page).locator(`[data-hot-key="${key}"]`).getAttribute('r'));
   expect(await radius(burst[0].key)).toBeGreaterThan(await radius(burst[1].key));
   expect(await radius(burst[1].key)).toBeGreaterThan(await radius(burst[2].key));
@@ -71,7 +77,7 @@ test('a burst of gets shows its hottest keys on the ring and the legend, and eac
   // The shell attached to the dashboard says the same.
   const shell = await ringsideHot(baseURL!);
   expect(shell.code).toBe(0);
-  expect(shell.stdout).toMatch(new RegExp(`^${burst[0].key.replace(/[{}]/g, '\\$&')} +151 +0 `, 'm'));
+  expect(shell.stdout).toMatch(new RegExp(`^${burst[0].key.replace(/[{}]/g, '\\$&')} +${view.keys[0].count} +${view.keys[0].error} `, 'm'));
   const load = view.nodes.find((n) => n.id === primary)!;
   expect(shell.stdout).toMatch(new RegExp(`^${primary} +${load.served} +${load.primary}$`, 'm'));
 });
