@@ -1,4 +1,5 @@
 // The dashboard: the live ring of the process's cluster, with its nodes, keys, balance and events.
+import Link from 'next/link';
 import { BalanceChart } from '@/components/balance-chart';
 import { ClusterStatus } from '@/components/cluster-status';
 import { EventLog } from '@/components/event-log';
@@ -54,6 +55,9 @@ export default async function DashboardPage() {
           <div className="flex items-baseline gap-3">
             <h1 className="text-xl font-bold tracking-tight">Ringside</h1>
             <p className="hidden text-sm text-zinc-600 sm:block dark:text-zinc-400">a consistent hash ring over real memcached</p>
+            <Link href="/lab" className="text-sm font-medium text-sky-800 underline underline-offset-2 dark:text-sky-300">
+              Algorithm lab
+            </Link>
           </div>
           <ClusterStatus />
         </header>

@@ -10,7 +10,8 @@ import Memcached from 'memcached';
 import memjs from 'memjs';
 import { Cluster } from '../lib/cluster/cluster';
 import { mapLimit } from '../lib/concurrency';
-import { freePort, startLocalNode, stopLocalNode, type LocalProcess } from '../lib/memcached/local-nodes';
+import { freePort } from '../lib/free-port';
+import { startLocalNode, stopLocalNode, type LocalProcess } from '../lib/memcached/local-nodes';
 import { TextClient } from './text-client';
 import { formatTable, wantsJson } from './timing';
 

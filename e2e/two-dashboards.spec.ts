@@ -1,26 +1,17 @@
 // Two dashboards on one etcd, each its own `next start` of the build under test: a node added through one is drawn within a second by a browser open on the other.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { startEtcdMember, type EtcdMember } from '../lib/drill/etcd-member';
+import { freePort } from '../lib/free-port';
 import { shoot, vnodeCounts } from './support';
 
-const ETCD = process.env.RINGSIDE_ETCD_BINARY || '/usr/bin/etcd';
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 const memcached = new Set<number>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+const members: EtcdMember[] = [];
 
 function tempDir(name: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `ringside-e2e-${name}-`));
@@ -34,35 +25,6 @@ async function until(what: string, ready: () => Promise<boolean>, timeoutMs: num
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** One etcd member of the test's own, on free loopback ports. */
-async function startEtcd(): Promise<string> {
-  const [client, peer] = [await freePort(), await freePort()];
-  const endpoint = `http://127.0.0.1:${client}`;
-  const peerUrl = `http://127.0.0.1:${peer}`;
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ETCD_'))) as NodeJS.ProcessEnv;
-  const args = [
-    '--name',
-    'e2e',
-    '--data-dir',
-    tempDir('etcd'),
-    '--listen-client-urls',
-    endpoint,
-    '--advertise-client-urls',
-    endpoint,
-    '--listen-peer-urls',
-    peerUrl,
-    '--initial-advertise-peer-urls',
-    peerUrl,
-    '--initial-cluster',
-    `e2e=${peerUrl}`,
-    '--log-level',
-    'error',
-  ];
-  children.push(spawn(ETCD, args, { env, stdio: 'ignore' }));
-  await until('etcd answers', async () => ((await (await fetch(`${endpoint}/health`)).json()) as { health: string }).health === 'true', 20_000);
-  return endpoint;
 }
 
 /** `next start` on the build the Playwright server serves, with its cluster state in etcd. */
@@ -96,12 +58,15 @@ test.afterAll(async () => {
     const command = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
     if (command.includes('memcached')) process.kill(pid, 'SIGTERM');
   }
+  for (const member of members.splice(0)) await member.cleanup();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 test('a node added through one dashboard is drawn by a browser open on the other within a second', async ({ page }) => {
   test.setTimeout(180_000);
-  const etcd = await startEtcd();
+  const member = await startEtcdMember();
+  members.push(member);
+  const etcd = member.endpoint;
   const a = await startDashboard(etcd);
   const b = await startDashboard(etcd);
   const errors: string[] = [];

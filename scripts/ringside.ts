@@ -61,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
   if (step === null && !shell) return 0;
   if (step === 'exit') return 0;
   if (step && !('run' in step)) return printOutput(step, json);
+  // An offline command (compare --nodes) never touches its cluster: none is opened or created.
+  if (step && step.run.offline) return printOutput(await step.run(undefined as never), json);
   if (step && !step.startsCluster && !url) {
     const { found, where } = await findCluster(dataDir);
     if (!found) {
@@ -88,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
 function printOutput(result: Output, json: boolean): number {
   const text = json ? JSON.stringify(result.json) : result.text;
   (result.ok || json ? process.stdout : process.stderr).write(`${text}\n`);
+  if (result.status !== undefined) return result.status;
   if (result.ok) return 0;
   return (result.json as { error?: string }).error === 'usage' ? 2 : 1;
 }

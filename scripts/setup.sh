@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs what Ringside needs on a fresh machine, and nothing twice: memcached, etcd (the shared state
-# store, and what its tests start) and Chromium for the dashboard tests from the system's packages, then
-# the npm dependencies when the lockfile changed.
+# Installs what Ringside needs on a fresh machine, and nothing twice, then the npm dependencies when the
+# lockfile changed. `setup.sh start` (before `npm start`): memcached, for the local nodes. `setup.sh test`
+# (before `npm test`): also etcd, which the control-plane tests start, and Chromium for the dashboard tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+purpose="${1:-test}"
 
 missing=()
 command -v memcached >/dev/null 2>&1 || missing+=(memcached)
-# Debian splits etcd into the server (/usr/bin/etcd) and etcdctl.
-command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
-command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
-if [ "${RINGSIDE_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+if [ "$purpose" = test ]; then
+  # Debian splits etcd into the server (/usr/bin/etcd) and etcdctl.
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  command -v etcdctl >/dev/null 2>&1 || missing+=(etcd-client)
+  if [ "${RINGSIDE_SKIP_BROWSER:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then missing+=(chromium); fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""

@@ -10,6 +10,8 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_id: 400,
   invalid_vnodes: 400,
   invalid_address: 400,
+  // A lab comparison asked for with inconsistent or out-of-range figures (weights, counts, algorithm names).
+  invalid_lab: 400,
   address_not_allowed: 403,
   unknown_node: 404,
   not_found: 404,

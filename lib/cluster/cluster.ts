@@ -16,6 +16,8 @@ import { EventLog, type ClusterEvent } from './events';
 import { controlPlaneOf, type ControlPlaneStatus } from './control-plane';
 import { applyStoreChange, type FollowHooks } from './follow';
 import { ForeignChanges } from './foreign-change';
+import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
+import { itemSizesOf } from './item-sizes';
 import { LeaderDuty } from './leader';
 import { Health } from './health';
 import { DEFAULT_HOT_PUBLISH_MS, HotCounts } from './hot';
@@ -262,6 +264,16 @@ export class Cluster {
       () => nextNodeId(this.ctx.state.ring.nodes),
       () => returnedNodes(this.ctx),
     );
+  }
+
+  /** The algorithm lab on this cluster's nodes and keys, or on those the query gives (docs/lab.md); nothing changes. */
+  compare(query: LabQuery): Promise<LiveLabResult> {
+    return compareOnCluster(this, query);
+  }
+
+  /** Each listed key's item size as its node stores it (the lab's balance by bytes on live keys). */
+  itemSizes(): Promise<{ sizes: Map<string, number>; unreachable: string[] }> {
+    return itemSizesOf(this.ctx);
   }
 
   locate(key: string): Promise<Result<LocateResult>> {

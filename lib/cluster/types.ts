@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'invalid_id'
   | 'invalid_vnodes'
   | 'invalid_address'
+  | 'invalid_lab'
   | 'address_not_allowed'
   | 'unknown_node'
   | 'node_exists'

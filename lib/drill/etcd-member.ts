@@ -1,10 +1,9 @@
-import 'server-only';
 // One etcd member of a drill's own, on free loopback ports and a temporary data directory: started, stopped and started again by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../memcached/local-nodes';
+import { freePort } from '../free-port';
 
 const binary = () => process.env.RINGSIDE_ETCD_BINARY || ['/usr/bin/etcd', '/usr/local/bin/etcd'].find(existsSync) || null;
 

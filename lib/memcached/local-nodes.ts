@@ -2,8 +2,8 @@ import 'server-only';
 // Local memcached processes, the embedded default: started detached on free loopback ports, stopped by pid.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../free-port';
 import { asciiCommand } from './ascii';
 
 export interface LocalProcess {
@@ -52,17 +52,6 @@ export function memcachedBinary(env: NodeJS.ProcessEnv = process.env): string {
     }
   }
   throw new Error('memcached is not installed: run `apt-get install memcached` (Debian, Ubuntu) or `brew install memcached` (macOS), or set RINGSIDE_MEMCACHED to its path');
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

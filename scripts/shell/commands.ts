@@ -6,6 +6,7 @@ import type { GetResult, MoveSummary, Result } from '@/lib/cluster/types';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { describeValue } from '@/lib/value-text';
 import { bytes, duration, memoryOf, percent, table } from './format';
+import { compareUsage, prepareCompare } from './compare';
 import { hotCommand } from './hot-command';
 import type { ClusterPort, FakeResult } from './port';
 
@@ -13,10 +14,15 @@ export interface Output {
   ok: boolean;
   json: unknown;
   text: string;
+  /** Exit status of a one-shot command, when not 0 for success and 1 for failure (2: the input was wrong). */
+  status?: number;
 }
 
-/** A command's words, checked: what is left is the call into the cluster. */
-export type Prepared = (cluster: ClusterPort) => Promise<Output>;
+/**
+ * A command's words, checked: what is left is the call into the cluster. `offline`: it never uses the cluster
+ * (`compare --nodes`), so a one-shot run opens none.
+ */
+export type Prepared = ((cluster: ClusterPort) => Promise<Output>) & { offline?: true };
 
 export interface Command {
   usage: string;
@@ -291,6 +297,11 @@ export const commands: Record<string, Command> = {
         return { ok: json.ok, json, text: `stored ${json.stored} of ${count} fake keys${failures.length ? `\n${failures.join('\n')}` : ''}` };
       };
     },
+  },
+  compare: {
+    usage: compareUsage,
+    help: "compare hashing algorithms (Ringside, ketama, jump, rendezvous, Maglev, multi-probe, bounded loads) on these nodes and keys, or the cluster's: balance, keys moved by a change against the minimum, lookup time, memory",
+    prepare: prepareCompare,
   },
   hot: hotCommand,
   events: {

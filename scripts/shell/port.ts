@@ -5,6 +5,7 @@ import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, 
 import type { MovePreview } from '@/lib/cluster/preview';
 import type { HotView } from '@/lib/hot-view';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
+import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 
 export type RingSummary = ReturnType<Cluster['ringSummary']>;
 
@@ -32,6 +33,8 @@ export interface ClusterPort {
   preview(change: { type: 'repair' }): Promise<Result<{ preview: MovePreview }>>;
   keys(nodeId?: string, limit?: number): Promise<Result<{ keys: KeyPlacement[]; total: number; unreachable: string[] }>>;
   locate(key: string): Promise<Result<LocateResult>>;
+  /** The algorithm lab on the cluster's nodes and keys (or the query's); nothing changes. */
+  compare(query: LabQuery): Promise<LiveLabResult>;
   nodes(): Awaitable<NodeView[]>;
   keyCounts(): Promise<Record<string, NodeKeyCounts | null>>;
   ringSummary(): Awaitable<RingSummary>;

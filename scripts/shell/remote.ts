@@ -16,6 +16,7 @@ import {
 import type { MovePreview } from '@/lib/cluster/preview';
 import type { HotView } from '@/lib/hot-view';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
+import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 import type { ClusterPort, FakeResult, RingSummary } from './port';
 import { PortFailure } from './port';
 
@@ -180,6 +181,10 @@ export class RemoteCluster implements ClusterPort {
 
   async locate(key: string) {
     return unnameable(key) ?? this.call<LocateResult>('GET', `/api/keys/${segment(key)}/locate`);
+  }
+
+  async compare(query: LabQuery): Promise<LiveLabResult> {
+    return (await this.call<Extract<LiveLabResult, { ok: true }>>('POST', '/api/lab', query, this.changeTimeoutMs)) as LiveLabResult;
   }
 
   async nodes() {

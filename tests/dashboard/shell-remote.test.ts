@@ -8,7 +8,7 @@ import { runRingside, type Run } from '../support/run-ringside';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { MembershipResult } from '@/lib/cluster/types';
 import { RemoteCluster } from '@/scripts/shell/remote';
-import { freePort } from '@/lib/memcached/local-nodes';
+import { freePort } from '@/lib/free-port';
 import type { Body, FakeAnswer, KeysAnswer, NodesAnswer, RingAnswer, StatsAnswer } from '../support/answers';
 import { startDashboard, type Dashboard } from '../support/next-server';
 

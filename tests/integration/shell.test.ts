@@ -38,18 +38,18 @@ describe('offline calculator', () => {
 
 describe('mistakes and looks before there is a cluster', () => {
   it('answers an unknown command or a usage mistake with exit status 2, starting nothing', async () => {
-    for (const args of [['compare'], ['get'], ['put', 'only-a-key'], ['keys', '--limit', 'many'], ['remove', 'a', 'b']]) {
+    for (const args of [['frobnicate'], ['get'], ['put', 'only-a-key'], ['keys', '--limit', 'many'], ['remove', 'a', 'b']]) {
       const run = await ringside(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toMatch(/unknown command|usage|--limit/);
     }
-    const json = await ringside(['compare', '--json']);
+    const json = await ringside(['frobnicate', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: 'usage' });
     await expect(stat(dataDir).then(() => readdir(dataDir))).resolves.toEqual([]);
   });
 
   it('says how to start a cluster when a command only looks, and creates none', async () => {
-    for (const args of [['nodes'], ['ring'], ['keys'], ['locate', 'k'], ['stats'], ['repair'], ['down']]) {
+    for (const args of [['nodes'], ['ring'], ['keys'], ['locate', 'k'], ['stats'], ['repair'], ['down'], ['compare']]) {
       const run = await ringside(args);
       expect(run.code, args.join(' ')).toBe(1);
       expect(run.stderr).toContain(`no cluster in ${dataDir} yet`);

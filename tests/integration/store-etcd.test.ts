@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@/lib/memcached/local-nodes';
+import { freePort } from '@/lib/free-port';
 import { assembleState } from '@/lib/store/etcd-decode';
 import { keyLayout, prefixEnd } from '@/lib/store/etcd-keys';
 import { EtcdStore, type EtcdStoreOptions } from '@/lib/store/etcd-store';

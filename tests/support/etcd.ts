@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '@/lib/memcached/local-nodes';
+import { freePort } from '@/lib/free-port';
 
 const ETCD = process.env.RINGSIDE_ETCD_BINARY || '/usr/bin/etcd';
 const HOST = '127.0.0.1';

@@ -2,7 +2,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '@/lib/memcached/local-nodes';
+import { freePort } from '@/lib/free-port';
 
 const root = path.resolve(__dirname, '../..');
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');

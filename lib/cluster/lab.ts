@@ -1,0 +1,76 @@
+// The algorithm lab on a running cluster: its nodes (weights from their vnodes) and the keys its nodes list, unless the caller gives others.
+import { compareAlgorithms, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport } from '../lab';
+import type { Inventory } from '../plan';
+import { DEFAULT_VNODES, type Ring } from '../ring';
+import { fail, type Failure } from './types';
+
+/** A lab request where nodes and keys may be left to the cluster; `keys` may be a count of synthetic keys. */
+export interface LabQuery {
+  nodes?: LabNode[];
+  keys?: number | LabKey[];
+  /** Zipf exponent of synthetic keys' requests. */
+  zipf?: number;
+  change?: LabChange;
+  vnodes?: number;
+  tryVnodes?: number[];
+  replicas?: number;
+  algorithms?: string[];
+  capacityFactor?: number;
+  timingRounds?: number;
+}
+
+export interface LabSource {
+  readonly currentRing: Ring;
+  inventory(): Promise<{ inventory: Inventory; unreachable: string[] }>;
+}
+
+/** Where a live comparison took its nodes and keys from, and the nodes whose keys could not be listed. */
+export interface LabOrigin {
+  nodesFrom: 'cluster' | 'request';
+  keysFrom: 'cluster' | 'request' | 'synthetic';
+  unreachable: string[];
+}
+
+export type LiveLabResult = (LabReport & { origin: LabOrigin }) | Failure;
+
+/**
+ * Ringside's nodes come in with weight vnodes / 160 at 160 vnodes per unit, so `ringside` is the ring as
+ * configured; the cluster's keys are every key a node lists, sorted (sizes and request counts are not known).
+ */
+export async function compareOnCluster(cluster: LabSource, query: LabQuery): Promise<LiveLabResult> {
+  const ring = cluster.currentRing;
+  const nodes = query.nodes ?? ring.nodes.map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES }));
+  let keys: LabKey[];
+  let unreachable: string[] = [];
+  if (typeof query.keys === 'number' && !(Number.isInteger(query.keys) && query.keys >= 1 && query.keys <= MAX_LAB_KEYS)) {
+    return fail('invalid_lab', `the key count must be a whole number from 1 to ${MAX_LAB_KEYS}`);
+  }
+  if (typeof query.keys === 'number') keys = syntheticKeys(query.keys, { zipf: query.zipf });
+  else if (query.keys) keys = query.keys;
+  else {
+    const listed = await cluster.inventory();
+    unreachable = listed.unreachable;
+    const names = new Set<string>();
+    for (const entries of Object.values(listed.inventory)) for (const { key } of entries) names.add(key);
+    if (names.size === 0) return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
+    keys = [...names].sort().map((key) => ({ key }));
+  }
+  const result = compareAlgorithms({
+    nodes,
+    keys,
+    change: query.change,
+    vnodes: query.vnodes ?? (query.nodes ? undefined : DEFAULT_VNODES),
+    tryVnodes: query.tryVnodes,
+    replicas: query.replicas ?? ring.replicas,
+    algorithms: query.algorithms,
+    capacityFactor: query.capacityFactor,
+    timingRounds: query.timingRounds,
+  });
+  if (!result.ok) return result;
+  const origin: LabOrigin = {
+    nodesFrom: query.nodes ? 'request' : 'cluster',
+    keysFrom: typeof query.keys === 'number' ? 'synthetic' : query.keys ? 'request' : 'cluster',
+    unreachable,
+  };
+  return { ...result, origin };
+}

@@ -1,0 +1,121 @@
+// Jump consistent hash (Lamping & Veach 2014): no structure beyond a bucket count, and a bucket-to-node table for weights and removals.
+import { hashPart } from '../hash';
+import { type Algorithm, type Placement, type Settings } from './algorithm';
+import { keyBytes, murmur32 } from './key-bytes';
+import type { LabNode } from './types';
+
+// The paper's 64-bit LCG multiplier, 2862933555777941757, as two 32-bit halves and the low half's 16-bit halves.
+const MUL_HI = 0x27bb2ee6;
+const MUL_LO = 0x87b0b0fd;
+const MUL_LO_HI = MUL_LO >>> 16;
+const MUL_LO_LO = MUL_LO & 0xffff;
+
+/**
+ * JumpConsistentHash(key, buckets) of the paper, the key given as its high and low 32 bits. The 64-bit
+ * state is kept in two 32-bit halves (multiplied in 16-bit pieces, exact in doubles), so no BigInt is needed.
+ */
+export function jumpHash(keyHi: number, keyLo: number, buckets: number): number {
+  let hi = keyHi >>> 0;
+  let lo = keyLo >>> 0;
+  let b = -1;
+  let j = 0;
+  while (j < buckets) {
+    b = j;
+    // key = key * MUL + 1 (mod 2^64): lo * MUL_LO in full, plus the cross terms' low 32 bits in the high half.
+    const p00 = (lo & 0xffff) * MUL_LO_LO;
+    const mid = (lo & 0xffff) * MUL_LO_HI + (lo >>> 16) * MUL_LO_LO;
+    const p11 = (lo >>> 16) * MUL_LO_HI;
+    const low = p00 + (mid % 0x10000) * 0x10000 + 1;
+    const carry = Math.floor(low / 0x100000000);
+    hi = (p11 + Math.floor(mid / 0x10000) + carry + Math.imul(hi, MUL_LO) + Math.imul(lo, MUL_HI)) >>> 0;
+    lo = low >>> 0;
+    // (key >> 33) + 1 is the high half shifted once, plus one.
+    j = Math.floor((b + 1) * (2147483648 / ((hi >>> 1) + 1)));
+  }
+  return b;
+}
+
+/** The same with BigInt, line for line as published: the reference the fast version is tested against. */
+export function jumpHashBigInt(key: bigint, buckets: number): number {
+  let k = BigInt.asUintN(64, key);
+  let b = -1;
+  let j = 0;
+  while (j < buckets) {
+    b = j;
+    k = BigInt.asUintN(64, k * 2862933555777941757n + 1n);
+    j = Math.floor((b + 1) * (2147483648 / Number((k >> 33n) + 1n)));
+  }
+  return b;
+}
+
+/**
+ * Buckets per node (node index per bucket). A fresh table lists each node's buckets in the nodes' order. From an
+ * earlier membership, buckets are only appended (a node added or weighted up) or removed by moving the last
+ * bucket into the hole (a node removed or weighted down): jump can only grow or shrink at the end, so this
+ * indirection is the usual way to remove a node other than the last.
+ */
+export function bucketTable(nodes: readonly LabNode[], count: (weight: number) => number, from?: readonly LabNode[]): Uint16Array {
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  if (!from) return Uint16Array.from(nodes.flatMap((n, i) => Array<number>(count(n.weight)).fill(i)));
+  // The earlier table, by id, changed in place.
+  const table: string[] = from.flatMap((n) => Array<string>(count(n.weight)).fill(n.id));
+  const want = new Map(nodes.map((n) => [n.id, count(n.weight)]));
+  const held = new Map<string, number>();
+  for (const id of table) held.set(id, (held.get(id) ?? 0) + 1);
+  for (let b = table.length - 1; b >= 0; b--) {
+    const id = table[b];
+    if ((held.get(id) ?? 0) <= (want.get(id) ?? 0)) continue;
+    held.set(id, held.get(id)! - 1);
+    table[b] = table[table.length - 1];
+    table.pop();
+  }
+  for (const node of nodes) for (let k = held.get(node.id) ?? 0; k < want.get(node.id)!; k++) table.push(node.id);
+  return Uint16Array.from(table, (id) => index.get(id)!);
+}
+
+class JumpPlacement implements Placement {
+  readonly length: number;
+  readonly memoryBytes: number;
+
+  constructor(
+    private readonly table: Uint16Array,
+    replicas: number,
+    nodes: number,
+  ) {
+    this.length = Math.min(replicas, nodes);
+    this.memoryBytes = table.byteLength;
+  }
+
+  private bucket(key: string): number {
+    const bytes = keyBytes(hashPart(key));
+    return jumpHash(murmur32(bytes, 1), murmur32(bytes, 0), this.table.length);
+  }
+
+  place(key: string, _load: number, out: Uint16Array, at: number): void {
+    const table = this.table;
+    let b = this.bucket(key);
+    let filled = 0;
+    // Replicas: the next distinct nodes in bucket order, wrapping.
+    for (let step = 0; step < table.length && filled < this.length; step++, b = b + 1 === table.length ? 0 : b + 1) {
+      const node = table[b];
+      let seen = false;
+      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
+      if (!seen) out[at + filled++] = node;
+    }
+  }
+
+  primary(key: string): number {
+    return this.table[this.bucket(key)];
+  }
+}
+
+export const jump: Algorithm = {
+  id: 'jump',
+  name: 'jump consistent hash',
+  notes:
+    "The 64-bit key is MurmurHash3 of the hashed part with seed 1 (high half) and seed 0 (low half). Weights by whole buckets per node. Buckets can only be added or removed at the end: a removed node's buckets are filled by the last ones (indirection table); `rebuilt` is the cost of renumbering instead. Replicas: the next distinct nodes in bucket order.",
+  historyDependent: true,
+  build(nodes: readonly LabNode[], settings: Settings, from?: readonly LabNode[]): Placement {
+    return new JumpPlacement(bucketTable(nodes, settings.repeat, from), settings.replicas, nodes.length);
+  },
+};

@@ -1,0 +1,69 @@
+// Ringside's own ring (lib/ring.ts): MurmurHash3 vnodes, the hash-tag rule, the next distinct nodes clockwise as replicas.
+import { keyPosition } from '../hash';
+import { buildRing, ownerVnode, type Ring } from '../ring';
+import type { Algorithm, Placement, Settings } from './algorithm';
+import type { LabNode } from './types';
+
+/** A node's vnodes at `vnodes` per unit of weight: the live cluster's nodes come in as vnodes / 160 and go back exactly. */
+export function vnodesOf(weight: number, vnodes: number): number {
+  return Math.max(1, Math.round(weight * vnodes));
+}
+
+/** Ringside's ring over lab nodes, and each ring node's index in the lab's order. */
+export function labRing(nodes: readonly LabNode[], settings: Settings, vnodes = settings.vnodes): { ring: Ring; toLab: Uint16Array } {
+  const ring = buildRing(
+    nodes.map((n) => ({ id: n.id, vnodes: vnodesOf(n.weight, vnodes) })),
+    Math.max(1, Math.min(settings.replicas, nodes.length)),
+  );
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  return { ring, toLab: Uint16Array.from(ring.nodes, (n) => index.get(n.id)!) };
+}
+
+/** Bytes of a ring's arrays, its radix index, and its shared preference lists (a pointer per vnode plus each distinct list). */
+export function ringBytes(ring: Ring): number {
+  const arrays = ring.positions.byteLength + ring.owners.byteLength + ring.vnodeIndexes.byteLength + ring.buckets.byteLength;
+  const lists = new Set(ring.preferences);
+  let listBytes = ring.preferences.length * 8;
+  for (const list of lists) listBytes += 16 + list.length * 8;
+  return arrays + listBytes;
+}
+
+class RingPlacement implements Placement {
+  readonly length: number;
+  readonly memoryBytes: number;
+  /** Each vnode's preference list as lab node indexes, `length` per vnode. */
+  private readonly lists: Uint16Array;
+
+  constructor(
+    private readonly ring: Ring,
+    ids: Map<string, number>,
+  ) {
+    this.length = ring.preferences[0]?.length ?? 0;
+    this.lists = new Uint16Array(ring.preferences.length * this.length);
+    ring.preferences.forEach((list, v) => list.forEach((id, r) => (this.lists[v * this.length + r] = ids.get(id)!)));
+    this.memoryBytes = ringBytes(ring);
+  }
+
+  place(key: string, _load: number, out: Uint16Array, at: number): void {
+    const from = ownerVnode(this.ring, keyPosition(key)) * this.length;
+    for (let r = 0; r < this.length; r++) out[at + r] = this.lists[from + r];
+  }
+
+  primary(key: string): number {
+    // What preferenceList(ring, key) does, less the string array.
+    return this.lists[ownerVnode(this.ring, keyPosition(key)) * this.length];
+  }
+}
+
+/** Ringside's ring at `vnodes` per unit of weight; without it, at the configured count. */
+export function ringsideAlgorithm(vnodes?: number): Algorithm {
+  return {
+    id: vnodes === undefined ? 'ringside' : `ringside@${vnodes}`,
+    name: vnodes === undefined ? "Ringside's ring" : `Ringside's ring, ${vnodes} vnodes`,
+    notes: 'MurmurHash3 x86 32-bit of the hashed part (hash tags), vnode i of node N at hash(N#i), vnodes = weight x vnodes per unit; replicas: the next distinct nodes clockwise (lib/ring.ts).',
+    build(nodes: readonly LabNode[], settings: Settings): Placement {
+      const { ring } = labRing(nodes, settings, vnodes ?? settings.vnodes);
+      return new RingPlacement(ring, new Map(nodes.map((n, i) => [n.id, i])));
+    },
+  };
+}
