@@ -212,3 +212,8 @@ export function requestWeights(sketch: Pick<SketchData, 'total' | 'entries'>, to
   });
   return { keys, rest: Math.max(0, 1 - keys.reduce((sum, k) => sum + k.weight, 0)) };
 }
+
+/** The `top` hottest keys with their requests (upper bounds), in the shape the algorithm lab takes keys (LabKey). */
+export function keyRequests(sketch: Pick<SketchData, 'entries'>, top = 20): { key: string; requests: number }[] {
+  return sketch.entries.slice(0, top).map((e) => ({ key: e.key, requests: e.count }));
+}

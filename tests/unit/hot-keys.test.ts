@@ -1,7 +1,7 @@
 // The hot-key sketch against streams whose true counts are known: the space-saving bounds, alone and merged, and its window.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeAll, mergeSketches, requestWeights, SpaceSaving, type HotOp, type SketchData } from '@/lib/hot-keys';
+import { keyRequests, mergeAll, mergeSketches, requestWeights, SpaceSaving, type HotOp, type SketchData } from '@/lib/hot-keys';
 import { HotWindow, mergeReports } from '@/lib/hot-window';
 import { hotViewOf, type HotKey } from '@/lib/hot-view';
 import { hotHalos } from '@/lib/hot-geometry';
@@ -165,6 +165,7 @@ describe('merging sketches', () => {
     }
     expect(mix.rest).toBeCloseTo(1 - mix.keys.reduce((s, k) => s + k.weight, 0), 12);
     expect(requestWeights({ total: 0, entries: [] })).toEqual({ keys: [], rest: 1 });
+    expect(keyRequests(sketchOf(stream, 64), 2)).toEqual(mix.keys.slice(0, 2).map((k) => ({ key: k.key, requests: Math.round(k.weight * stream.length) })));
   });
 });
 
