@@ -1,8 +1,9 @@
-// One node: identity, status, vnodes, key counts, memory against its limit and memcached's own statistics, with its failure-drill and membership buttons.
+// One node: identity, status, vnodes, key counts, memory against its limit, request load and memcached's own statistics, with its failure-drill and membership buttons.
 import { useState } from 'react';
 import type { NodeStats, SnapshotNode } from '@/lib/cluster/snapshot';
 import { MAX_VNODES } from '@/lib/validate';
 import { formatBytes, formatCount, formatPercent, formatUptime, hitRatio } from '../format';
+import { NodeLoad } from './node-load';
 import { StatusBadge } from './status-badge';
 
 interface Props {
@@ -107,6 +108,7 @@ export function NodeCard({ node, color, disabled, lastNode, onHover, onRemove, o
         {keys && keys.misplaced > 0 && <Figure label="Misplaced" value={formatCount(keys.misplaced)} />}
       </dl>
       {stats && stats.limitBytes > 0 && <Memory id={node.id} stats={stats} />}
+      <NodeLoad id={node.id} />
       <div className="flex flex-wrap items-center gap-2">
         <button type="button" className="btn" {...when(!disabled && !lastNode, onRemove)}>
           Remove<span className="sr-only"> {node.id}</span>

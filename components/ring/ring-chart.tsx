@@ -8,6 +8,7 @@ import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 import { formatCount } from '../format';
 import { DensityLayer } from './density-layer';
+import { HotLayer } from './hot-layer';
 import { RADIUS, VIEW } from './dimensions';
 import { KeyLayer } from './key-layer';
 import { SelectionLayer } from './selection-layer';
@@ -82,6 +83,7 @@ export function RingChart() {
         <circle r={RADIUS.keyInner - 6} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} strokeDasharray="2 4" />
         <VnodeLayer vnodes={snapshot.vnodes} color={color} down={down} />
         {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={marks} color={color} holders={hoveredNode !== null} />}
+        <HotLayer />
         {selected && <SelectionLayer placement={selected} layout={layout} color={color} servedBy={lastRead?.key === selected.key ? lastRead.servedBy : null} />}
         <g pointerEvents="none" textAnchor="middle" className="fill-zinc-700 dark:fill-zinc-200">
           <text y={-26} className="text-[30px] font-semibold">

@@ -4,6 +4,7 @@ import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 import { StatusBadge } from '../nodes/status-badge';
+import { HotLegendEntry } from './hot-layer';
 
 export function RingLegend() {
   const { snapshot } = useLive();
@@ -28,6 +29,7 @@ export function RingLegend() {
           </button>
         </li>
       ))}
+      <HotLegendEntry />
     </ul>
   );
 }

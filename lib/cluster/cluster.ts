@@ -1,5 +1,5 @@
 import 'server-only';
-// The cluster's facade: opens the state store and wires the data path, changes, health, local processes and snapshots together.
+// The cluster's facade: opens the state store and wires the data path, changes, health, local processes, request counts and snapshots together.
 import { KeyLocks } from '../concurrency';
 import { badLevel, isLevel, type ConsistencyLevels, type Level } from '../consistency';
 import { localMemoryFromEnv } from '../memcached/local-nodes';
@@ -21,6 +21,8 @@ import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
 import { itemSizesOf } from './item-sizes';
 import { LeaderDuty } from './leader';
 import { Health } from './health';
+import { DEFAULT_HOT_PUBLISH_MS, HotCounts } from './hot';
+import type { HotView } from '../hot-view';
 import { LocalProcesses } from './local-processes';
 import { returnedNodes } from './move';
 import { NodePool } from './node-pool';
@@ -44,6 +46,7 @@ export class Cluster {
   private readonly snapshots: SnapshotCache;
   private readonly foreign: ForeignChanges;
   private readonly leader: LeaderDuty;
+  private readonly hot: HotCounts;
   private readonly changeListeners = new Set<() => void>();
   private unwatch: () => void = () => undefined;
   private unwatchReachability: () => void = () => undefined;
@@ -83,6 +86,7 @@ export class Cluster {
     const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal), joined: (tag) => soleWriter.joined(tag) };
     this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
     this.health = new Health(this.ctx);
+    this.hot = new HotCounts(this.ctx, options.hotPublishMs);
     this.leader = new LeaderDuty(
       store,
       typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000,
@@ -140,6 +144,7 @@ export class Cluster {
       moveConcurrency: options.moveConcurrency ?? 32,
       allowedHosts: options.allowedHosts ?? allowedFromEnv(),
       localMemoryMb,
+      hotPublishMs: options.hotPublishMs ?? DEFAULT_HOT_PUBLISH_MS,
     };
     const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
     // No write before the processes already live write conditionally (they acknowledge this join, and ones joining
@@ -158,6 +163,7 @@ export class Cluster {
       if (!quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
     } else if (!recovered.recovery && repairNeeded) await this.repairQuietly();
     await this.bootstrap(bootstrap);
+    this.hot.start();
     // Long-running processes campaign; the leader probes, repairs and resolves changes whose process died.
     if (this.options.probeIntervalMs !== false) this.leader.start();
   }
@@ -191,6 +197,7 @@ export class Cluster {
     if (this.closed) return;
     this.closed = true;
     this.health.stop();
+    this.hot.stop();
     // Its plain SETs land before its heartbeat goes: another process may write alone as soon as it has.
     this.ctx.soleWriter.stop();
     await this.data.settled();
@@ -299,18 +306,31 @@ export class Cluster {
 
   // ---- keys -----------------------------------------------------------------------------------
 
+  // Each request is counted once served (see hot.ts): which replicas it reached is known only then.
+
   /** `w`: how many replicas must acknowledge (lib/consistency); the cluster's default level when absent. */
-  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
-    return this.data.put(key, value, options);
+  async put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
+    const result = await this.data.put(key, value, options);
+    this.hot.countPut(key, result);
+    return result;
   }
 
   /** `r`: how many replicas must answer; the cluster's default level when absent. */
-  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
-    return this.data.get(key, options);
+  async get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+    const result = await this.data.get(key, options);
+    this.hot.countGet(key, result);
+    return result;
   }
 
-  delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
-    return this.data.delete(key, options);
+  async delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
+    const result = await this.data.delete(key, options);
+    this.hot.countDelete(key, result);
+    return result;
+  }
+
+  /** Hot keys (the `top` hottest) and each node's load over the recent window, merged across every live process. */
+  hotKeys(top?: number): Promise<HotView> {
+    return this.hot.view(top);
   }
 
   /** The write and read levels calls use when they name none, shared by every process of the cluster. */

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   bootstrapLocalNodes?: number;
   /** The environment the state store is chosen from (RINGSIDE_ETCD...); the process's by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** How often this process publishes its request counts (hot keys, load per node) for the others to merge. */
+  hotPublishMs?: number;
   /** This process's name in the state store (its writes' tie-breaker, the change lock's owner); `host:pid` by default. */
   writer?: string;
 }

@@ -29,6 +29,9 @@ export function keyLayout(prefix: string) {
     /** The join tags a process acknowledged (a JSON list, newest last), under its session lease. */
     joinAck: (writer: string) => `${prefix}join-acks/${writer}`,
     joinAcksPrefix: `${prefix}join-acks/`,
+    /** A process's request counts (lib/hot-window), under its session lease like its heartbeat. */
+    hot: (writer: string) => `${prefix}hot/${writer}`,
+    hotPrefix: `${prefix}hot/`,
     changeLock: `${prefix}lock/change`,
     leader: `${prefix}leader`,
   };
@@ -37,7 +40,7 @@ export function keyLayout(prefix: string) {
 export type KeyLayout = ReturnType<typeof keyLayout>;
 
 export type KeyOf =
-  | { kind: 'ring' | 'ring-version' | 'journal' | 'consistency' | 'lock' | 'leader' | 'event' | 'ack' | 'unknown' }
+  | { kind: 'ring' | 'ring-version' | 'journal' | 'consistency' | 'lock' | 'leader' | 'event' | 'ack' | 'hot' | 'unknown' }
   | { kind: 'health'; node: string }
   | { kind: 'suspect'; node: string; key: string }
   | { kind: 'heartbeat'; writer: string };
@@ -53,6 +56,7 @@ export function parseKey(layout: KeyLayout, full: string): KeyOf {
   if (rest === 'leader') return { kind: 'leader' };
   if (rest.startsWith('events/')) return { kind: 'event' };
   if (rest.startsWith('acks/') || rest.startsWith('join-acks/')) return { kind: 'ack' };
+  if (rest.startsWith('hot/')) return { kind: 'hot' };
   if (rest.startsWith('heartbeat/')) return { kind: 'heartbeat', writer: rest.slice('heartbeat/'.length) };
   const node = (segment: string) => {
     try {

@@ -52,6 +52,13 @@ export class EtcdSession {
     return this.deps.call('heartbeat', () => session.put(this.deps.layout.heartbeat(this.deps.writer)).value(String(Date.now())).exec());
   }
 
+  /** Writes `key` under the session lease: it goes with this process (request counts, say). */
+  async putUnderSession(what: string, key: string, value: string): Promise<StoreResult> {
+    const session = this.current();
+    const done = await this.deps.call(what, () => session.put(key).value(value).exec());
+    return done.ok ? { ok: true } : done;
+  }
+
   async acknowledge(tag: string, topic: AckTopic = 'change'): Promise<StoreResult> {
     const session = this.current();
     const { layout, writer } = this.deps;
@@ -148,7 +155,8 @@ export class EtcdSession {
     return lease;
   }
 
-  private async rangeOf(prefix: string): Promise<Held[]> {
+  /** Every key under `prefix`, with the lease each is held under. */
+  async rangeOf(prefix: string): Promise<Held[]> {
     const start = Buffer.from(prefix);
     const page = await this.deps.client.kv.range({ key: start, range_end: prefixEnd(start) });
     return page.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), lease: String(kv.lease ?? '0') }));

@@ -12,7 +12,8 @@ import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { EtcdSession } from './etcd-session';
 import { StoreWatch } from './etcd-watch';
-import { checkNextVersion, parseRing } from './records';
+import { checkNextVersion, parseHotReport, parseRing } from './records';
+import type { HotReport } from '../hot-window';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
@@ -257,6 +258,26 @@ export class EtcdStore implements StateStore {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     return unavailable('the state store was closed before this process was elected');
+  }
+
+  async publishHot(report: HotReport): Promise<StoreResult> {
+    return this.session.putUnderSession('publish the request counts', this.layout.hot(this.writer), JSON.stringify(report));
+  }
+
+  async readHot(): Promise<StoreResult<{ reports: HotReport[] }>> {
+    const read = await this.call('read the request counts', () => this.session.rangeOf(this.layout.hotPrefix));
+    if (!read.ok) return read;
+    const reports: HotReport[] = [];
+    for (const { value } of read.value) {
+      let parsed: HotReport | null = null;
+      try {
+        parsed = parseHotReport(JSON.parse(value));
+      } catch {
+        // Not JSON: another version's record, or a torn one; the others still count.
+      }
+      if (parsed) reports.push(parsed);
+    }
+    return { ok: true, reports };
   }
 
   watch(listener: (change: StoreChange) => void): () => void {

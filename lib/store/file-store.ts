@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ClusterEvent } from '../cluster/events';
 import type { ConsistencyLevels } from '../consistency';
+import type { HotReport } from '../hot-window';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
 import { checkNextVersion, healthFields, membershipSchema, parseConsistency, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
@@ -59,6 +60,8 @@ export class FileStore implements StateStore {
   private pending: Promise<StoreResult> | null = null;
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** This process's request counts: with one process on the data directory, nobody else's to merge. */
+  private hot: HotReport | null = null;
 
   private constructor(
     private readonly dataDir: string,
@@ -101,6 +104,16 @@ export class FileStore implements StateStore {
 
   async awaitAcknowledged(): Promise<AckResult> {
     return { ok: true, processes: [] };
+  }
+
+  async publishHot(report: HotReport): Promise<StoreResult> {
+    if (this.closed) return unavailable('the state store is closed');
+    this.hot = report;
+    return { ok: true };
+  }
+
+  async readHot(): Promise<StoreResult<{ reports: HotReport[] }>> {
+    return { ok: true, reports: this.hot ? [this.hot] : [] };
   }
 
   /** Claims the data directory (one process drives it) and reads what it holds. */

@@ -1,6 +1,7 @@
 // Shapes of the records a store reads back, checked: a store shared by many processes may hold anything.
 import { z } from 'zod';
 import { LEVELS } from '../consistency';
+import type { HotReport } from '../hot-window';
 import type { ConsistencyRecord, HealthRecord, JournalRecord, Membership, RingRecord, StoredEvent } from './types';
 
 const member = z.object({
@@ -58,6 +59,29 @@ export const parseHealth = parser<HealthRecord>(healthSchema, 'node health');
 export const parseJournal = parser<JournalRecord>(journalSchema, 'change journal');
 export const parseEvent = parser<StoredEvent>(eventSchema, 'event');
 export const parseConsistency = parser<ConsistencyRecord>(consistencySchema, 'consistency levels');
+
+const count = z.number().min(0);
+const perNode = z.record(z.string(), count);
+const hotReportSchema = z.object({
+  writer: z.string().min(1),
+  at: z.number(),
+  since: z.number(),
+  sketch: z.object({
+    capacity: z.number().int().min(1),
+    total: count,
+    floor: count,
+    entries: z.array(z.object({ key: z.string(), count, error: count, gets: count, sets: count, deletes: count })),
+  }),
+  served: perNode,
+  primary: perNode,
+  ops: z.object({ get: count, set: count, delete: count }),
+});
+
+/** A process's published request counts, or null: a report no one can read is left out rather than failing the reader. */
+export function parseHotReport(value: unknown): HotReport | null {
+  const parsed = hotReportSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
 
 /** The fields of a health record, without its stamp: what `NodeHealth` carries. */
 export function withoutStamp<T extends { stamp: string }>(record: T): Omit<T, 'stamp'> {

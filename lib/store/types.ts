@@ -13,6 +13,8 @@
  *   whoever finds it after a crash can finish the change.
  * - Background work runs in one elected leader: `campaign()` resolves once this process leads and calls
  *   `onLost` as soon as it can no longer be sure it still does (lease lapsed, store unreachable, closed).
+ * - Request counts (hot keys, load per node) are one record per process, rewritten every few seconds while it
+ *   serves requests and held under its session (etcd), so a process that dies takes its counts with it.
  * - Suspect keys are one small key each (etcd caps a request at 1.5 MiB and a transaction at 128
  *   operations); the event log keeps the newest `eventLimit` events.
  * - Every record carries `stamp`, its write version (lib/version): a hybrid logical clock with the
@@ -25,6 +27,7 @@
  */
 import type { ClusterEvent } from '../cluster/events';
 import type { ConsistencyLevels } from '../consistency';
+import type { HotReport } from '../hot-window';
 
 export interface MemberRecord {
   id: string;
@@ -188,6 +191,10 @@ export interface StateStore {
   lockChange(owner: string): Promise<LockResult>;
   /** Resolves once this process leads (or `unavailable` if the store closes first). */
   campaign(onLost: (reason: string) => void): Promise<StoreResult<{ leadership: Leadership }>>;
+  /** Replaces this process's request counts (lib/hot-window); they live as long as its session. */
+  publishHot(report: HotReport): Promise<StoreResult>;
+  /** The request counts every live process published last, this one's included (the file store holds only its own). */
+  readHot(): Promise<StoreResult<{ reports: HotReport[] }>>;
   /** Delivers `reloaded` with the whole state first, then each change. Returns the unsubscribe. */
   watch(listener: (change: StoreChange) => void): () => void;
   close(): Promise<void>;

@@ -8,6 +8,7 @@ import { describeValue } from '@/lib/value-text';
 import { bytes, duration, memoryOf, percent, table } from './format';
 import { compareUsage, prepareCompare } from './compare';
 import { describeReads, levelOption } from './levels';
+import { hotCommand } from './hot-command';
 import type { ClusterPort, FakeResult } from './port';
 
 export interface Output {
@@ -24,7 +25,7 @@ export interface Output {
  */
 export type Prepared = ((cluster: ClusterPort) => Promise<Output>) & { offline?: true };
 
-interface Command {
+export interface Command {
   usage: string;
   help: string;
   /**
@@ -328,6 +329,7 @@ export const commands: Record<string, Command> = {
     help: "compare hashing algorithms (Ringside, ketama, jump, rendezvous, Maglev, multi-probe, bounded loads) on these nodes and keys, or the cluster's: balance, keys moved by a change against the minimum, lookup time, memory",
     prepare: prepareCompare,
   },
+  hot: hotCommand,
   events: {
     usage: 'events',
     help: 'what happened in this session: membership, node down/up, moves, repairs, errors',

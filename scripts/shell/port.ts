@@ -4,6 +4,7 @@ import type { ConsistencyLevels, Level } from '@/lib/consistency';
 import type { StampedEvent } from '@/lib/cluster/events';
 import type { DeleteResult, Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeView, PutResult, Result } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
+import type { HotView } from '@/lib/hot-view';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
 import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 
@@ -42,6 +43,8 @@ export interface ClusterPort {
   keyCounts(): Promise<Record<string, NodeKeyCounts | null>>;
   ringSummary(): Awaitable<RingSummary>;
   stats(): Promise<Record<string, Record<string, string> | null>>;
+  /** Hot keys and load per node over the recent window, merged across the processes that share the cluster. */
+  hotKeys(top?: number): Promise<HotView>;
   readonly events: {
     recent(): Awaitable<StampedEvent[]>;
     subscribe(listener: (event: StampedEvent) => void): () => void;

@@ -15,6 +15,7 @@ import {
   type Result,
 } from '@/lib/cluster/types';
 import type { MovePreview } from '@/lib/cluster/preview';
+import type { HotView } from '@/lib/hot-view';
 import type { KeyPlacement, NodeKeyCounts } from '@/lib/cluster/views';
 import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
 import type { ClusterPort, FakeResult, RingSummary } from './port';
@@ -209,6 +210,11 @@ export class RemoteCluster implements ClusterPort {
   async ringSummary(): Promise<RingSummary> {
     const { ok: _ok, ...summary } = await this.value<RingSummary & { ok: true }>('/api/ring');
     return summary;
+  }
+
+  async hotKeys(top?: number): Promise<HotView> {
+    const { ok: _ok, ...view } = await this.value<HotView & { ok: true }>(`/api/hot${top === undefined ? '' : `?top=${top}`}`);
+    return view;
   }
 
   async stats() {

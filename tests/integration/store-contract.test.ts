@@ -192,6 +192,39 @@ describe.each(backends)('the $name', (backend) => {
     seen.stop();
   });
 
+  it("holds each process's request counts, replaced by its next, and reads back every live process's", async () => {
+    const { a, b } = await backend.open();
+    const report = (writer: string, total: number) => ({
+      writer,
+      at: Date.now(),
+      since: Date.now() - 10_000,
+      sketch: { capacity: 256, total, floor: 0, entries: [{ key: 'hot', count: total, error: 0, gets: total, sets: 0, deletes: 0 }] },
+      served: { 'node-1': total },
+      primary: { 'node-1': total },
+      ops: { get: total, set: 0, delete: 0 },
+    });
+    expect(await a.readHot()).toEqual({ ok: true, reports: [] });
+    expect((await a.publishHot(report(a.writer, 5))).ok).toBe(true);
+    expect((await a.publishHot(report(a.writer, 7))).ok).toBe(true);
+    if (b !== a) expect((await b.publishHot(report(b.writer, 3))).ok).toBe(true);
+    for (const reader of [a, b]) {
+      const read = await reader.readHot();
+      expect(read.ok && read.reports.map((r) => [r.writer, r.sketch.total]).sort()).toEqual(
+        b === a
+          ? [[a.writer, 7]]
+          : [
+              [a.writer, 7],
+              [b.writer, 3],
+            ].sort(),
+      );
+    }
+    if (b === a) return;
+    // Closing ends the session the counts live under (etcd): the other process no longer reads them.
+    await b.close();
+    const after = await a.readHot();
+    expect(after.ok && after.reports.map((r) => r.writer)).toEqual([a.writer]);
+  });
+
   it('keeps a bounded event log: the newest events, oldest first', async () => {
     const { a, b } = await backend.open({ eventLimit: 20 });
     for (let n = 0; n < 45; n++) expect((await (n % 2 ? a : b).appendEvent({ type: 'move-progress', reason: 'add', done: n, total: 45 })).ok).toBe(true);

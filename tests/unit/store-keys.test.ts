@@ -45,6 +45,7 @@ describe('etcd keys', () => {
       { key: layout.event('a'), value: JSON.stringify(event) },
       { key: layout.health('n1'), value: JSON.stringify({ down: true, stamp: 's2' }) },
       { key: layout.heartbeat('w'), value: '1' },
+      { key: layout.hot('w'), value: '{"writer":"w"}' },
       { key: layout.ring, value: JSON.stringify(ring) },
       { key: layout.ringVersion, value: '2' },
       { key: layout.suspect('n1', 'k/1'), value: '' },
@@ -55,6 +56,8 @@ describe('etcd keys', () => {
     const { changes, heartbeats } = changesOf(layout, [
       { type: 'Put', key: layout.heartbeat('w'), value: '1', lease: '7' },
       { type: 'Delete', key: layout.heartbeat('gone'), value: '' },
+      // A process's request counts, rewritten every few seconds: no change to the cluster's state.
+      { type: 'Put', key: layout.hot('w'), value: '{"writer":"w"}' },
       { type: 'Delete', key: layout.health('n1'), value: '' },
       { type: 'Put', key: layout.suspect('n1', 'a'), value: '' },
       { type: 'Delete', key: layout.suspect('n1', 'b'), value: '' },
@@ -92,5 +95,6 @@ describe('etcd keys', () => {
       { type: 'suspects', node: 'n1', added: [], cleared: ['d'] },
     ]);
     expect(parseKey(layout, layout.ack('host:2'))).toEqual({ kind: 'ack' });
+    expect(parseKey(layout, layout.hot('host:2'))).toEqual({ kind: 'hot' });
   });
 });
