@@ -1,5 +1,5 @@
 // The algorithm lab on a running cluster: its nodes (weights from their vnodes) and the keys its nodes list, unless the caller gives others.
-import { compareAlgorithms, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport } from '../lab';
+import { compareAlgorithms, labNodesOf, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport, type LabRequest } from '../lab';
 import type { Inventory } from '../plan';
 import { DEFAULT_VNODES, type Ring } from '../ring';
 import { fail, type Failure } from './types';
@@ -34,12 +34,25 @@ export interface LabOrigin {
 export type LiveLabResult = (LabReport & { origin: LabOrigin }) | Failure;
 
 /**
- * Ringside's nodes come in with weight vnodes / 160 at 160 vnodes per unit, so `ringside` is the ring as
- * configured; the cluster's keys are every key a node lists, sorted (sizes and request counts are not known).
+ * The lab request for `keys` on the cluster: unless the query gives nodes, the cluster's (weight vnodes / 160,
+ * lib/lab's labNodesOf) at 160 vnodes per unit, so `ringside` is the ring as configured; its replica count.
  */
+export function clusterLabRequest(ring: Pick<Ring, 'nodes' | 'replicas'>, query: Omit<LabQuery, 'keys' | 'zipf'>, keys: readonly LabKey[]): LabRequest {
+  return {
+    nodes: query.nodes ?? labNodesOf(ring.nodes),
+    keys,
+    change: query.change,
+    vnodes: query.vnodes ?? (query.nodes ? undefined : DEFAULT_VNODES),
+    tryVnodes: query.tryVnodes,
+    replicas: query.replicas ?? ring.replicas,
+    algorithms: query.algorithms,
+    capacityFactor: query.capacityFactor,
+    timingRounds: query.timingRounds,
+  };
+}
+
+/** The lab on the cluster (clusterLabRequest); the cluster's keys are every key a node lists, sorted (sizes and request counts are not known). */
 export async function compareOnCluster(cluster: LabSource, query: LabQuery): Promise<LiveLabResult> {
-  const ring = cluster.currentRing;
-  const nodes = query.nodes ?? ring.nodes.map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES }));
   let keys: LabKey[];
   let unreachable: string[] = [];
   if (typeof query.keys === 'number' && !(Number.isInteger(query.keys) && query.keys >= 1 && query.keys <= MAX_LAB_KEYS)) {
@@ -55,17 +68,7 @@ export async function compareOnCluster(cluster: LabSource, query: LabQuery): Pro
     if (names.size === 0) return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
     keys = [...names].sort().map((key) => ({ key }));
   }
-  const result = compareAlgorithms({
-    nodes,
-    keys,
-    change: query.change,
-    vnodes: query.vnodes ?? (query.nodes ? undefined : DEFAULT_VNODES),
-    tryVnodes: query.tryVnodes,
-    replicas: query.replicas ?? ring.replicas,
-    algorithms: query.algorithms,
-    capacityFactor: query.capacityFactor,
-    timingRounds: query.timingRounds,
-  });
+  const result = compareAlgorithms(clusterLabRequest(cluster.currentRing, query, keys));
   if (!result.ok) return result;
   const origin: LabOrigin = {
     nodesFrom: query.nodes ? 'request' : 'cluster',

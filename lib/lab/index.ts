@@ -2,5 +2,6 @@
 export { compareAlgorithms } from './compare';
 export { syntheticKeys, DEFAULT_ZIPF } from './synthetic-keys';
 export { ALGORITHM_IDS } from './algorithms';
+export { labNodesOf } from './ringside';
 export { applyChange, MAX_LAB_KEYS, MAX_LAB_NODES, MAX_LAB_REPLICAS } from './request';
 export type { AlgorithmId, AlgorithmReport, Balance, LabChange, LabKey, LabNode, LabReport, LabRequest, LabResult, Movement } from './types';

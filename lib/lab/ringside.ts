@@ -1,12 +1,20 @@
 // Ringside's own ring (lib/ring.ts): MurmurHash3 vnodes, the hash-tag rule, the next distinct nodes clockwise as replicas.
 import { keyPosition } from '../hash';
-import { buildRing, ownerVnode, type Ring } from '../ring';
+import { buildRing, DEFAULT_VNODES, ownerVnode, type Ring } from '../ring';
 import type { Algorithm, Placement, Settings } from './algorithm';
 import type { LabNode } from './types';
 
 /** A node's vnodes at `vnodes` per unit of weight: the live cluster's nodes come in as vnodes / 160 and go back exactly. */
 export function vnodesOf(weight: number, vnodes: number): number {
   return Math.max(1, Math.round(weight * vnodes));
+}
+
+/**
+ * A cluster's nodes as the lab takes them: weight = vnodes / 160 (the default vnodes per unit), so `ringside` at
+ * 160 vnodes per unit is the ring as configured and every other algorithm gets the same shares.
+ */
+export function labNodesOf(nodes: readonly { id: string; vnodes: number }[]): LabNode[] {
+  return nodes.map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES }));
 }
 
 /** Ringside's ring over lab nodes, and each ring node's index in the lab's order. */
