@@ -1,6 +1,6 @@
 // Jump consistent hash (Lamping & Veach 2014): no structure beyond a bucket count, and a bucket-to-node table for weights and removals.
 import { hashPart } from '../hash';
-import { type Algorithm, type Placement, type Settings } from './algorithm';
+import { distinctFrom, type Algorithm, type Placement, type Settings } from './algorithm';
 import { keyBytes, murmur32 } from './key-bytes';
 import type { LabNode } from './types';
 
@@ -91,17 +91,10 @@ class JumpPlacement implements Placement {
     return jumpHash(murmur32(bytes, 1), murmur32(bytes, 0), this.table.length);
   }
 
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const table = this.table;
-    let b = this.bucket(key);
-    let filled = 0;
+  place(key: string, _load: number, out: Uint16Array, at: number): number {
     // Replicas: the next distinct nodes in bucket order, wrapping.
-    for (let step = 0; step < table.length && filled < this.length; step++, b = b + 1 === table.length ? 0 : b + 1) {
-      const node = table[b];
-      let seen = false;
-      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
-      if (!seen) out[at + filled++] = node;
-    }
+    distinctFrom(this.table, this.bucket(key), this.length, out, at);
+    return -1;
   }
 
   primary(key: string): number {

@@ -1,6 +1,6 @@
 // Maglev hashing (Eisenbud et al., NSDI 2016): a lookup table of M = 65,537 slots filled from each node's offset/skip permutation.
 import { keyPosition } from '../hash';
-import type { Algorithm, Placement, Settings } from './algorithm';
+import { distinctFrom, type Algorithm, type Placement, type Settings } from './algorithm';
 import { keyBytes, murmur32 } from './key-bytes';
 import type { LabNode } from './types';
 
@@ -48,18 +48,11 @@ class MaglevPlacement implements Placement {
     this.memoryBytes = table.byteLength;
   }
 
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const table = this.table;
-    let slot = keyPosition(key) % table.length;
-    let filled = 0;
+  place(key: string, _load: number, out: Uint16Array, at: number): number {
     // Replicas: the next distinct nodes in table order. Neighbouring slots belong to unrelated nodes, and a change
     // rewrites few slots, so the lists stay put as the primaries do.
-    for (let step = 0; step < table.length && filled < this.length; step++, slot = slot + 1 === table.length ? 0 : slot + 1) {
-      const node = table[slot];
-      let seen = false;
-      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
-      if (!seen) out[at + filled++] = node;
-    }
+    distinctFrom(this.table, keyPosition(key) % this.table.length, this.length, out, at);
+    return -1;
   }
 
   primary(key: string): number {
