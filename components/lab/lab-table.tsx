@@ -21,6 +21,7 @@ export function LabTable({ report }: { report: LabReport }) {
       <table className="w-full min-w-[44rem] border-collapse text-sm" data-lab-table>
         <caption className="mb-1 text-left text-sm text-zinc-600 dark:text-zinc-400">
           Every figure of the plots. Balance is the most loaded node over its fair share (1.00 is even){changed ? ', before → after the change' : ''}.
+          {changed && ' Moves are set against the fair-share minimum: an algorithm under it held or leaves a node off its fair share.'}
         </caption>
         <thead className="border-b border-zinc-300 dark:border-zinc-700">
           <tr>
@@ -62,7 +63,7 @@ export function LabTable({ report }: { report: LabReport }) {
           {changed && (
             <tr className="border-b border-zinc-200 text-zinc-600 dark:border-zinc-800 dark:text-zinc-400" data-algorithm="minimum">
               <th scope="row" className={th}>
-                least any algorithm must move
+                fair-share minimum
               </th>
               <td className={td} data-figure="moved">
                 {formatFigure(report.minimum!.primaries, 'count')}

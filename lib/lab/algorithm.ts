@@ -1,5 +1,5 @@
 // The one interface every hashing algorithm of the lab implements, and the shared pieces of ring-like ones.
-import type { LabNode } from './types';
+import type { LabNode, Workaround } from './types';
 
 export interface Settings {
   /** Copies of each key, primary included; a placement lists `min(replicas, nodes)`. */
@@ -62,6 +62,11 @@ export interface Algorithm {
   notes: string;
   /** Whether `from` shapes the result (jump's bucket numbering); the report then also gives the cost of rebuilding. */
   historyDependent?: boolean;
+  /**
+   * Why the change from `before` to `after` cannot be made directly, and what is done instead, in words; null when
+   * it can. Only algorithms whose structure remembers its history have such changes.
+   */
+  workaround?(before: readonly LabNode[], after: readonly LabNode[], settings: Settings): Pick<Workaround, 'reason' | 'description'> | null;
   /** The structure for `nodes`; `from` is the membership it was reached from, for algorithms that remember. */
   build(nodes: readonly LabNode[], settings: Settings, from?: readonly LabNode[]): Placement;
 }

@@ -108,6 +108,26 @@ export const jump: Algorithm = {
   notes:
     "The 64-bit key is MurmurHash3 of the hashed part with seed 1 (high half) and seed 0 (low half). Weights by whole buckets per node. Buckets can only be added or removed at the end: a removed node's buckets are filled by the last ones (indirection table); `rebuilt` is the cost of renumbering instead. Replicas: the next distinct nodes in bucket order.",
   historyDependent: true,
+  workaround(before, after, settings) {
+    // Appending buckets or dropping the last ones is jump's own change; a kept bucket whose node changed is a hole filled from the end.
+    const was = bucketTable(before, settings.repeat);
+    const now = bucketTable(after, settings.repeat, before);
+    let holes = false;
+    for (let b = 0; b < Math.min(was.length, now.length) && !holes; b++) holes = before[was[b]].id !== after[now[b]].id;
+    if (!holes) return null;
+    const removed = before.find((n) => !after.some((m) => m.id === n.id));
+    if (removed) {
+      return {
+        reason: 'remove_not_last',
+        description: `Jump can only remove its last bucket, and ${removed.id} is not last: its buckets are filled by the last ones (an indirection table from bucket to node).`,
+      };
+    }
+    const lowered = before.find((n) => after.some((m) => m.id === n.id && m.weight < n.weight));
+    return {
+      reason: 'weight_down',
+      description: `Jump can only remove buckets at the end: ${lowered?.id ?? 'a node'}'s weight goes down by giving up buckets, filled by the last ones (an indirection table).`,
+    };
+  },
   build(nodes: readonly LabNode[], settings: Settings, from?: readonly LabNode[]): Placement {
     return new JumpPlacement(bucketTable(nodes, settings.repeat, from), settings.replicas, nodes.length);
   },

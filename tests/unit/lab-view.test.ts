@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { restingRadius, TRACK, travelAngle } from '@/components/lab/ring-paint';
 import { keyPosition } from '@/lib/hash';
-import { compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
+import { compareAlgorithms, describeChange, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
 import { ketamaPosition } from '@/lib/lab/ketama';
-import { describeChange, parseVnodeList, plotsOf, workaroundOf } from '@/lib/lab-view/figures';
+import { parseVnodeList, plotsOf } from '@/lib/lab-view/figures';
 import { readLabFields, type LabFields } from '@/lib/lab-view/form';
 import { fmix32 } from '@/lib/lab/key-bytes';
 import { PROBES } from '@/lib/lab/multi-probe';
@@ -137,33 +137,28 @@ describe('multi-probe motion', () => {
   });
 });
 
-describe('plotsOf and workaroundOf', () => {
-  it('plots moves against the minimum, balance before and after, and memory; timing only when measured', () => {
+describe('plotsOf', () => {
+  it('plots moves against the fair-share minimum, balance before and after, and memory; timing only when measured', () => {
     const compared = report({ nodes: nodes(4), keys, change: { remove: 'node-2' } });
     const plots = plotsOf(compared);
     expect(plots.map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'balance-bytes', 'balance-requests', 'memory']);
-    const moved = plots[0];
-    expect(moved.reference).toEqual({ label: 'minimum', value: compared.minimum!.primaries });
+    const [moved, copies] = plots;
+    expect(moved.reference).toEqual({ label: 'fair-share minimum', value: compared.minimum!.primaries });
+    expect(copies.reference).toEqual({ label: 'fair-share minimum', value: compared.minimum!.copies });
     expect(moved.series).toEqual(['moved', 'if renumbered']);
     expect(moved.rows.find((r) => r.id === 'ringside')!.values).toEqual([compared.algorithms.ringside.moved, null]);
-    expect(moved.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.moved, compared.algorithms.jump.rebuilt!.moved]);
+    expect(moved.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.moved, compared.algorithms.jump.workaround!.rebuilt.moved]);
+    expect(copies.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.copiesMoved, compared.algorithms.jump.workaround!.rebuilt.copiesMoved]);
     expect(plots[2].rows.find((r) => r.id === 'maglev')!.values).toEqual([compared.algorithms.maglev.current.keys, compared.algorithms.maglev.after!.keys]);
   });
 
-  it("leaves out balance by bytes and requests for keys without them, and shows jump's workaround only when it needs one", () => {
+  it('leaves out balance by bytes and requests for keys without them, and the renumbering bars when no algorithm needs a workaround', () => {
     const plain = Array.from({ length: 2000 }, (_, i) => ({ key: `k:${i}` }));
     const added = report({ nodes: nodes(4), keys: plain, change: { add: 'node-5' }, timingRounds: 1 });
-    expect(plotsOf(added).map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'lookup', 'memory']);
-    expect(workaroundOf(added, added.algorithms.jump)).toBeNull();
-    const removedLast = report({ nodes: nodes(4), keys: plain, change: { remove: 'node-4' } });
-    expect(workaroundOf(removedLast, removedLast.algorithms.jump)).toBeNull();
-    const removed = report({ nodes: nodes(4), keys: plain, change: { remove: 'node-2' } });
-    const workaround = workaroundOf(removed, removed.algorithms.jump)!;
-    expect(workaround.text).toMatch(/node-2 is not last/);
-    expect(workaround.rebuilt.moved).toBeGreaterThan(workaround.moved);
-    expect(workaroundOf(removed, removed.algorithms.ringside)).toBeNull();
-    const lighter = report({ nodes: nodes(4), keys: plain, change: { weight: 'node-1', to: 0.5 } });
-    expect(workaroundOf(lighter, lighter.algorithms.jump)?.text).toMatch(/node-1's weight goes down/);
+    const plots = plotsOf(added);
+    expect(plots.map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'lookup', 'memory']);
+    expect(plots[0].series).toEqual(['moved']);
+    expect(plots[0].rows.find((r) => r.id === 'jump')!.values).toEqual([added.algorithms.jump.moved]);
   });
 
   it('words the change', () => {
