@@ -2,6 +2,7 @@
 import { compareAlgorithms, labNodesOf, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport, type LabRequest } from '../lab';
 import type { Inventory } from '../plan';
 import { DEFAULT_VNODES, type Ring } from '../ring';
+import { listedKeys } from './lab-keys';
 import { fail, type Failure } from './types';
 
 /** A lab request where nodes and keys may be left to the cluster; `keys` may be a count of synthetic keys. */
@@ -63,10 +64,10 @@ export async function compareOnCluster(cluster: LabSource, query: LabQuery): Pro
   else {
     const listed = await cluster.inventory();
     unreachable = listed.unreachable;
-    const names = new Set<string>();
-    for (const entries of Object.values(listed.inventory)) for (const { key } of entries) names.add(key);
-    if (names.size === 0) return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
-    keys = [...names].sort().map((key) => ({ key }));
+    const names = listedKeys(listed.inventory);
+    if (names.length === 0)
+      return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
+    keys = names.map((key) => ({ key }));
   }
   const result = compareAlgorithms(clusterLabRequest(cluster.currentRing, query, keys));
   if (!result.ok) return result;

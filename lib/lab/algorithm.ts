@@ -156,14 +156,39 @@ export abstract class PointPlacement implements Placement, RingView {
   }
 }
 
-/** The first `length` distinct nodes of `table` from slot `start` on, wrapping, into `out[at ..]`: replicas in bucket or table order. */
-export function distinctFrom(table: Uint16Array, start: number, length: number, out: Uint16Array, at: number): void {
-  let filled = 0;
-  for (let step = 0, slot = start; step < table.length && filled < length; step++, slot = slot + 1 === table.length ? 0 : slot + 1) {
-    const node = table[slot];
-    let seen = false;
-    for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
-    if (!seen) out[at + filled++] = node;
+/**
+ * A placement by a table of nodes (jump's buckets, Maglev's slots): the key's slot holds its primary, and its
+ * replicas are the next distinct nodes in table order, wrapping. Subclasses say which slot a key takes.
+ */
+export abstract class TablePlacement implements Placement {
+  readonly length: number;
+  readonly memoryBytes: number;
+
+  constructor(
+    protected readonly table: Uint16Array,
+    replicas: number,
+    nodes: number,
+  ) {
+    this.length = Math.min(replicas, nodes);
+    this.memoryBytes = table.byteLength;
+  }
+
+  protected abstract slot(key: string): number;
+
+  place(key: string, _load: number, out: Uint16Array, at: number): number {
+    const table = this.table;
+    let filled = 0;
+    for (let step = 0, slot = this.slot(key); step < table.length && filled < this.length; step++, slot = slot + 1 === table.length ? 0 : slot + 1) {
+      const node = table[slot];
+      let seen = false;
+      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
+      if (!seen) out[at + filled++] = node;
+    }
+    return -1;
+  }
+
+  primary(key: string): number {
+    return this.table[this.slot(key)];
   }
 }
 

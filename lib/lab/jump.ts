@@ -1,6 +1,6 @@
 // Jump consistent hash (Lamping & Veach 2014): no structure beyond a bucket count, and a bucket-to-node table for weights and removals.
 import { hashPart } from '../hash';
-import { distinctFrom, type Algorithm, type Placement, type Settings } from './algorithm';
+import { TablePlacement, type Algorithm, type Placement, type Settings } from './algorithm';
 import { keyBytes, murmur32 } from './key-bytes';
 import type { LabNode } from './types';
 
@@ -73,32 +73,11 @@ export function bucketTable(nodes: readonly LabNode[], count: (weight: number) =
   return Uint16Array.from(table, (id) => index.get(id)!);
 }
 
-class JumpPlacement implements Placement {
-  readonly length: number;
-  readonly memoryBytes: number;
-
-  constructor(
-    private readonly table: Uint16Array,
-    replicas: number,
-    nodes: number,
-  ) {
-    this.length = Math.min(replicas, nodes);
-    this.memoryBytes = table.byteLength;
-  }
-
-  private bucket(key: string): number {
+/** Replicas: the next distinct nodes in bucket order, wrapping. */
+class JumpPlacement extends TablePlacement {
+  protected slot(key: string): number {
     const bytes = keyBytes(hashPart(key));
     return jumpHash(murmur32(bytes, 1), murmur32(bytes, 0), this.table.length);
-  }
-
-  place(key: string, _load: number, out: Uint16Array, at: number): number {
-    // Replicas: the next distinct nodes in bucket order, wrapping.
-    distinctFrom(this.table, this.bucket(key), this.length, out, at);
-    return -1;
-  }
-
-  primary(key: string): number {
-    return this.table[this.bucket(key)];
   }
 }
 
