@@ -1,6 +1,6 @@
 // The lab's answer: what was compared, who moved less than the fair-share minimum, workarounds, each figure as a plot with algorithms side by side, and the table.
 import type { LiveLabResult } from '@/lib/cluster/lab';
-import { belowMinimum, describeChange } from '@/lib/lab';
+import { belowMinimum, describeChange } from '@/lib/lab/describe';
 import { plotsOf } from '@/lib/lab-view/figures';
 import { formatCount } from '../format';
 import { formatFigure } from './format-figure';

@@ -1,4 +1,4 @@
-// The one interface every hashing algorithm of the lab implements, and the shared pieces of ring-like ones.
+// The one interface every hashing algorithm of the lab implements, and the shared placements: by points on a ring, or by a table of nodes.
 import type { LabNode, Workaround } from './types';
 
 export interface Settings {
