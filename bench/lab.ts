@@ -61,7 +61,7 @@ if (wantsJson()) {
       return `| ${id} | ${x(a.current.keys)} | ${x(a.current.bytes)} | ${x(a.current.requests)} | ${x(a.current.copies)} | ${Math.round(median(times))} (${Math.round(Math.min(...times))}-${Math.round(Math.max(...times))}) | ${kib(a.memoryBytes)} |`;
     }),
     '',
-    `Moves (the same on every run: placement is deterministic). Minimum: the new node's even share (add) or the removed node's (remove), ${reports[0].minimum!.primaries.toLocaleString('en-US')} / ${reports[1].minimum!.primaries.toLocaleString('en-US')} primaries and ${reports[0].minimum!.copies.toLocaleString('en-US')} / ${reports[1].minimum!.copies.toLocaleString('en-US')} copies.`,
+    `Moves (the same on every run: placement is deterministic). Fair-share minimum: the new node's even share (add) or the removed node's (remove), ${reports[0].minimum!.primaries.toLocaleString('en-US')} / ${reports[1].minimum!.primaries.toLocaleString('en-US')} primaries and ${reports[0].minimum!.copies.toLocaleString('en-US')} / ${reports[1].minimum!.copies.toLocaleString('en-US')} copies; under 1 x min, the node gaining or losing keys is off its fair share (docs/lab.md).`,
     '',
     `| algorithm | ${changes.map((c) => `${c.label}: moved (x min) | copies (x min) | balance after`).join(' | ')} |`,
     `| --- | ${changes.map(() => '---: | ---: | ---:').join(' | ')} |`,
@@ -83,7 +83,10 @@ if (wantsJson()) {
       return `| ${c} | ${x(a.current.requests)} | ${x(a.current.keys)} | ${a.moved!.toLocaleString('en-US')} (${(a.moved! / a.minimum!).toFixed(2)}) | ${r.moved!.toLocaleString('en-US')} (${(r.moved! / r.minimum!).toFixed(2)}) |`;
     }),
     '',
-    `jump removes node-4 by moving the last bucket into its place (indirection); renumbering the buckets instead would move ${reports[1].algorithms.jump.rebuilt!.moved.toLocaleString('en-US')} primaries.`,
+    ...reports.flatMap((r) => {
+      const w = r.algorithms.jump.workaround;
+      return w ? [`${w.description} Renumbering the buckets instead would move ${w.rebuilt.moved.toLocaleString('en-US')} primaries.`] : [];
+    }),
   ];
   console.log(lines.join('\n'));
 }

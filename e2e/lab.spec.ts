@@ -66,6 +66,10 @@ test('the lab compares every algorithm on the live keys for a proposed node, and
   expect(await figure(page, 'ringside', 'moved')).toBe(report.algorithms.ringside.moved);
   expect(await figure(page, 'ringside@1000', 'moved')).toBe(report.algorithms['ringside@1000'].moved);
   expect(await figure(page, 'minimum', 'moved')).toBe(report.minimum.primaries);
+  // The fair-share minimum is no floor: those under it are named, with their balance before and after.
+  const fewer = Object.values(report.algorithms as Record<string, { id: string; name: string; moved: number; minimum: number }>).filter((a) => a.moved < a.minimum);
+  if (fewer.length === 0) await expect(page.locator('[data-below-minimum]')).toHaveCount(0);
+  for (const a of fewer) await expect(page.locator('[data-below-minimum]')).toContainText(`${a.name} moved ${a.moved.toLocaleString('en-US')}`);
   await shoot(page, 'lab-compared');
 
   // Watch ketama add the node: every drawn key that changes node travels, and only onto the new node.
@@ -84,6 +88,14 @@ test('the lab compares every algorithm on the live keys for a proposed node, and
   await expect(page.locator('[data-node-shares] tr[data-node]')).toHaveCount(report.nodes.length + 1);
   await expect(page.locator(`[data-node-shares] tr[data-node="${added}"]`)).toContainText('(added)');
   await shoot(page, 'lab-watched-ketama');
+
+  // Multi-probe draws its keys at the probe that won them, each travelling to the point its probes reach first.
+  await page.getByLabel('Algorithm to watch').selectOption('multi-probe');
+  await page.getByRole('button', { name: 'Watch' }).click();
+  await expect(page.locator('[data-lab-ring="multi-probe"]')).toContainText('at the probe that won them', { timeout: 30_000 });
+  await expect(page.locator('[data-lab-motion="multi-probe"]')).toContainText(`${report.algorithms['multi-probe'].moved.toLocaleString('en-US')} of`);
+  await expect(page.locator('[data-lab-ring="multi-probe"]')).not.toHaveAttribute('data-animating', 'true', { timeout: 10_000 });
+  await shoot(page, 'lab-watched-multi-probe');
 
   // Jump has no ring: its shares per node, before and after, as bars.
   await page.getByLabel('Algorithm to watch').selectOption('jump');

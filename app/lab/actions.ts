@@ -3,12 +3,11 @@
 import { z } from 'zod';
 import { actionRefusal } from '@/app/guard';
 import { getCluster } from '@/lib/cluster/instance';
-import type { LiveLabResult } from '@/lib/cluster/lab';
+import { clusterLabRequest, type LiveLabResult } from '@/lib/cluster/lab';
 import { liveLabKeys } from '@/lib/cluster/lab-keys';
-import { syntheticKeys, type LabKey, type LabNode } from '@/lib/lab';
+import { syntheticKeys, type LabKey } from '@/lib/lab';
 import { MAX_GENERATED_KEYS } from '@/lib/lab-view/form';
 import { labMotion, type LabMotion } from '@/lib/lab-view/motion';
-import { DEFAULT_VNODES } from '@/lib/ring';
 
 const generated = `the number of generated keys must be a whole number from 1 to ${MAX_GENERATED_KEYS.toLocaleString('en-US')}`;
 const nodeId = z.string({ error: 'the node id must be text' }).min(1, 'give a node id').max(200, 'the node id is too long');
@@ -67,9 +66,7 @@ export async function watchLab(input: unknown, algorithm: unknown): Promise<LabM
   if (!picked.success) return { ok: false, error: 'invalid_lab', message: 'pick an algorithm to watch' };
   const keys = await keysFor(accepted.value);
   if (!keys.ok) return keys;
-  const ring = (await getCluster()).currentRing;
-  // The cluster's nodes as its lab sees them (lib/cluster/lab.ts): weight vnodes / 160 at 160 vnodes per unit.
-  const nodes: LabNode[] = ring.nodes.map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES }));
   const { change, tryVnodes, capacityFactor } = accepted.value;
-  return labMotion({ nodes, keys: keys.keys, change, tryVnodes, capacityFactor, vnodes: DEFAULT_VNODES, replicas: ring.replicas }, picked.data);
+  // The same request as runLab's comparison, so the animation moves what the report counts.
+  return labMotion(clusterLabRequest((await getCluster()).currentRing, { change, tryVnodes, capacityFactor }, keys.keys), picked.data);
 }

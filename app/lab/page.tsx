@@ -4,7 +4,7 @@ import { pageRefusal } from '@/app/guard';
 import { LabView } from '@/components/lab/lab-view';
 import { SignIn } from '@/components/sign-in';
 import { getCluster } from '@/lib/cluster/instance';
-import { DEFAULT_VNODES } from '@/lib/ring';
+import { labNodesOf } from '@/lib/lab';
 
 export const dynamic = 'force-dynamic';
 
@@ -18,10 +18,10 @@ export default async function LabPage() {
   if (refused) return <SignIn refusal={refused} />;
   let loaded: { nodes: { id: string; weight: number }[]; keys: number } | { message: string };
   try {
-    const snapshot = await (await getCluster()).snapshot();
-    const onRing = new Set(snapshot.vnodes.map((v) => v.node));
-    // Weights as the lab takes the cluster's nodes: vnodes over the default 160.
-    loaded = { nodes: snapshot.nodes.filter((n) => onRing.has(n.id)).map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES })), keys: snapshot.keyCount };
+    const cluster = await getCluster();
+    const snapshot = await cluster.snapshot();
+    // The nodes as the lab's actions take them: the ring's, in its order (jump's last bucket is the last node's).
+    loaded = { nodes: labNodesOf(cluster.currentRing.nodes), keys: snapshot.keyCount };
   } catch (error) {
     console.error('lab: could not open the cluster', error);
     loaded = { message: (error as Error).message };

@@ -1,6 +1,6 @@
 'use client';
 // The lab's proposal: which keys, which change (add, remove, re-weight), Ringside's vnode counts to try, bounded loads' capacity.
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { readLabFields, type LabFields, type LabFormInput } from '@/lib/lab-view/form';
 import type { LabNode } from '@/lib/lab/types';
 import { formatCount } from '../format';
@@ -64,62 +64,61 @@ export function LabForm({ nodes, liveKeys, suggestedId, pending, onCompare, onIn
         </label>
         {fields.change === 'add' && (
           <div className="flex flex-wrap gap-3">
-            <label className="text-sm">
-              <span className="field-label">New node</span>
-              <input className="input w-32" value={fields.addId} onChange={(e) => set({ addId: e.target.value })} />
-            </label>
-            <label className="text-sm">
-              <span className="field-label">Its weight</span>
-              <input className="input w-20" inputMode="decimal" value={fields.addWeight} onChange={(e) => set({ addWeight: e.target.value })} />
-            </label>
+            <TextField label="New node" width="w-32" value={fields.addId} onChange={(addId) => set({ addId })} />
+            <TextField label="Its weight" width="w-20" decimal value={fields.addWeight} onChange={(addWeight) => set({ addWeight })} />
           </div>
         )}
-        {fields.change === 'remove' && (
-          <label className="block text-sm">
-            <span className="field-label">Node to remove</span>
-            <select className="input" value={fields.removeId} onChange={(e) => set({ removeId: e.target.value })}>
-              {ids.map((id) => (
-                <option key={id}>{id}</option>
-              ))}
-            </select>
-          </label>
-        )}
+        {fields.change === 'remove' && <NodePicker label="Node to remove" ids={ids} value={fields.removeId} onChange={(removeId) => set({ removeId })} />}
         {fields.change === 'weight' && (
           <div className="flex flex-wrap gap-3">
-            <label className="text-sm">
-              <span className="field-label">Node to re-weight</span>
-              <select className="input" value={fields.weightId} onChange={(e) => set({ weightId: e.target.value })}>
-                {ids.map((id) => (
-                  <option key={id}>{id}</option>
-                ))}
-              </select>
-            </label>
-            <label className="text-sm">
-              <span className="field-label">New weight</span>
-              <input className="input w-20" inputMode="decimal" value={fields.weightTo} onChange={(e) => set({ weightTo: e.target.value })} />
-            </label>
+            <NodePicker label="Node to re-weight" ids={ids} value={fields.weightId} onChange={(weightId) => set({ weightId })} />
+            <TextField label="New weight" width="w-20" decimal value={fields.weightTo} onChange={(weightTo) => set({ weightTo })} />
           </div>
         )}
       </fieldset>
       <div className="flex flex-wrap gap-3">
-        <label className="text-sm">
-          <span className="field-label">Ringside vnodes to try</span>
-          <input className="input w-36" value={fields.tryVnodes} onChange={(e) => set({ tryVnodes: e.target.value })} aria-describedby="try-vnodes-hint" />
-          <span id="try-vnodes-hint" className="block text-xs text-zinc-600 dark:text-zinc-400">
-            per unit of weight, besides 160; commas between
-          </span>
-        </label>
-        <label className="text-sm">
-          <span className="field-label">Bounded loads&apos; capacity</span>
-          <input className="input w-20" inputMode="decimal" value={fields.capacity} onChange={(e) => set({ capacity: e.target.value })} aria-describedby="capacity-hint" />
-          <span id="capacity-hint" className="block text-xs text-zinc-600 dark:text-zinc-400">
-            times the fair load, above 1
-          </span>
-        </label>
+        <TextField label="Ringside vnodes to try" width="w-36" value={fields.tryVnodes} onChange={(tryVnodes) => set({ tryVnodes })} hint="per unit of weight, besides 160; commas between" />
+        <TextField label="Bounded loads' capacity" width="w-20" decimal value={fields.capacity} onChange={(capacity) => set({ capacity })} hint="times the fair load, above 1" />
       </div>
       <button type="submit" className="btn btn-primary" disabled={pending}>
         {pending ? 'Comparing…' : 'Compare'}
       </button>
     </form>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}
+
+/** A labelled text field, `decimal` for a number's keyboard, with a hint under it when given. */
+function TextField({ label, value, onChange, width, decimal, hint }: FieldProps & { width: string; decimal?: boolean; hint?: string }) {
+  const hintId = useId();
+  return (
+    <label className="text-sm">
+      <span className="field-label">{label}</span>
+      <input className={`input ${width}`} inputMode={decimal ? 'decimal' : undefined} value={value} onChange={(e) => onChange(e.target.value)} aria-describedby={hint ? hintId : undefined} />
+      {hint && (
+        <span id={hintId} className="block text-xs text-zinc-600 dark:text-zinc-400">
+          {hint}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** A labelled choice of one of the cluster's nodes. */
+function NodePicker({ label, value, onChange, ids }: FieldProps & { ids: readonly string[] }) {
+  return (
+    <label className="block text-sm">
+      <span className="field-label">{label}</span>
+      <select className="input" value={value} onChange={(e) => onChange(e.target.value)}>
+        {ids.map((id) => (
+          <option key={id}>{id}</option>
+        ))}
+      </select>
+    </label>
   );
 }

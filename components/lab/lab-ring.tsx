@@ -93,8 +93,9 @@ export function LabRing({ motion, name, color, run }: { motion: LabMotion; name:
         aria-label={`${name}: ${formatCount(motion.before?.positions.length ?? 0)} points before (outer band), ${formatCount(motion.after?.positions.length ?? 0)} after (inner band); ${formatCount(moving)} of the ${formatCount(motion.keys.length)} keys drawn change node`}
       />
       <figcaption className="text-center text-sm text-zinc-600 dark:text-zinc-400">
-        Outer band: the points before the change; inner band: after. Keys sit at their hash; {formatCount(moving)} of the {formatCount(motion.keys.length)} drawn travel from the point that held them
-        to the one that takes them.
+        Outer band: the points before the change; inner band: after. Keys sit{' '}
+        {motion.algorithm === 'multi-probe' ? 'at the probe that won them (of their 21 hashes, the nearest before a point)' : 'at their hash'}; {formatCount(moving)} of the{' '}
+        {formatCount(motion.keys.length)} drawn travel from the point that held them to the one that takes them.
       </figcaption>
       <div ref={travelRef} hidden data-lab-travellers />
     </figure>

@@ -1,6 +1,7 @@
 // The lab's figures as one table: the plots' text alternative, and the algorithms' notes.
 import type { AlgorithmReport, Balance, LabReport } from '@/lib/lab/types';
 import { formatFigure } from './format-figure';
+import { HeaderRow } from './header-row';
 
 const pair = (before: number | null | undefined, after: number | null | undefined, changed: boolean) =>
   changed ? `${formatFigure(before, 'ratio')} → ${formatFigure(after, 'ratio')}` : formatFigure(before, 'ratio');
@@ -21,48 +22,16 @@ export function LabTable({ report }: { report: LabReport }) {
       <table className="w-full min-w-[44rem] border-collapse text-sm" data-lab-table>
         <caption className="mb-1 text-left text-sm text-zinc-600 dark:text-zinc-400">
           Every figure of the plots. Balance is the most loaded node over its fair share (1.00 is even){changed ? ', before → after the change' : ''}.
+          {changed && ' Moves are set against the fair-share minimum: an algorithm under it held or leaves a node off its fair share.'}
         </caption>
-        <thead className="border-b border-zinc-300 dark:border-zinc-700">
-          <tr>
-            <th scope="col" className={th}>
-              Algorithm
-            </th>
-            {changed && (
-              <>
-                <th scope="col" className={th}>
-                  Primaries moved
-                </th>
-                <th scope="col" className={th}>
-                  Copies moved
-                </th>
-              </>
-            )}
-            <th scope="col" className={th}>
-              Balance, keys
-            </th>
-            {hasBytes && (
-              <th scope="col" className={th}>
-                Balance, bytes
-              </th>
-            )}
-            {hasRequests && (
-              <th scope="col" className={th}>
-                Balance, requests
-              </th>
-            )}
-            <th scope="col" className={th}>
-              Lookup
-            </th>
-            <th scope="col" className={th}>
-              Memory
-            </th>
-          </tr>
-        </thead>
+        <HeaderRow
+          labels={['Algorithm', changed && 'Primaries moved', changed && 'Copies moved', 'Balance, keys', hasBytes && 'Balance, bytes', hasRequests && 'Balance, requests', 'Lookup', 'Memory']}
+        />
         <tbody>
           {changed && (
             <tr className="border-b border-zinc-200 text-zinc-600 dark:border-zinc-800 dark:text-zinc-400" data-algorithm="minimum">
               <th scope="row" className={th}>
-                least any algorithm must move
+                fair-share minimum
               </th>
               <td className={td} data-figure="moved">
                 {formatFigure(report.minimum!.primaries, 'count')}

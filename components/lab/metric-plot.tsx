@@ -1,4 +1,4 @@
-// One figure of the lab as horizontal bars, an algorithm a row, with the minimum (or perfect balance) as a rule.
+// One figure of the lab as horizontal bars, an algorithm a row, with the fair-share minimum (or perfect balance) as a rule.
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { Plot } from '@/lib/lab-view/figures';
 import { formatFigure } from './format-figure';
@@ -9,6 +9,9 @@ const ROW = 26;
 const TOP = 14;
 /** Series colours: the measured figure dark, the alternative (after, or renumbered) lighter. */
 const SERIES_CLASSES = ['fill-sky-700 dark:fill-sky-400', 'fill-amber-500 dark:fill-amber-300'];
+
+/** The rule's label stays inside the plot: centred on the rule, or ending (starting) at it near the right (left) edge. */
+const ruleAnchor = (at: number) => (at > WIDTH - 80 ? 'end' : at < LABEL + 70 ? 'start' : 'middle');
 
 export function MetricPlot({ plot, picked }: { plot: Plot; picked?: string }) {
   const values = plot.rows.flatMap((r) => r.values.filter((v): v is number => v !== null));
@@ -73,7 +76,7 @@ export function MetricPlot({ plot, picked }: { plot: Plot; picked?: string }) {
         {plot.reference && (
           <g>
             <line x1={x(plot.reference.value)} x2={x(plot.reference.value)} y1={TOP - 4} y2={height - 4} className="stroke-zinc-900 dark:stroke-zinc-100" strokeDasharray="4 3" />
-            <text x={x(plot.reference.value)} y={TOP - 5} textAnchor="middle" className="fill-zinc-800 text-[10px] dark:fill-zinc-200">
+            <text x={x(plot.reference.value)} y={TOP - 5} textAnchor={ruleAnchor(x(plot.reference.value))} className="fill-zinc-800 text-[10px] dark:fill-zinc-200">
               {plot.reference.label} {formatFigure(plot.reference.value, plot.unit)}
             </text>
           </g>

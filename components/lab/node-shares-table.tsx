@@ -1,6 +1,7 @@
 // The watched change per node as a table: the text alternative of the ring and of the bars.
 import type { LabMotion } from '@/lib/lab-view/motion';
 import { formatCount } from '../format';
+import { HeaderRow } from './header-row';
 
 export function NodeSharesTable({ motion, color }: { motion: LabMotion; color: (id: string) => string }) {
   const th = 'px-2 py-1 text-left font-medium';
@@ -10,22 +11,7 @@ export function NodeSharesTable({ motion, color }: { motion: LabMotion; color: (
       <caption className="mb-1 text-left text-sm text-zinc-600 dark:text-zinc-400">
         Primary keys per node, of all {formatCount(motion.total)} keys: {formatCount(motion.moved)} change node.
       </caption>
-      <thead className="border-b border-zinc-300 dark:border-zinc-700">
-        <tr>
-          <th scope="col" className={th}>
-            Node
-          </th>
-          <th scope="col" className={th}>
-            Before
-          </th>
-          <th scope="col" className={th}>
-            After
-          </th>
-          <th scope="col" className={th}>
-            Difference
-          </th>
-        </tr>
-      </thead>
+      <HeaderRow labels={['Node', 'Before', 'After', 'Difference']} />
       <tbody>
         {motion.perNode.map((n) => (
           <tr key={n.id} className="border-b border-zinc-200 dark:border-zinc-800" data-node={n.id}>

@@ -1,4 +1,4 @@
-// Painting the lab's ring on a canvas: two bands of points (before outside, after inside), keys at their hash, movers on a track between.
+// Painting the lab's ring on a canvas: two bands of points (before outside, after inside), keys where they enter the ring, movers on a track between.
 import { angleOf, pointAt, TAU } from '@/lib/geometry';
 import type { MotionKey, RingPoints } from '@/lib/lab-view/motion';
 
@@ -37,14 +37,17 @@ function dot(context: CanvasRenderingContext2D, angle: number, radius: number, s
   context.arc(x, y, size, 0, TAU);
 }
 
-/** Dots of keys, one path per colour. */
+/** Dots of keys where they stand before (`from`) or after (`to`) the change, in their node's colour, one path per colour. */
 export function paintKeys(context: CanvasRenderingContext2D, keys: readonly MotionKey[], nodes: readonly string[], color: (id: string) => string, side: 'from' | 'to'): void {
   const byNode = new Map<number, MotionKey[]>();
   for (const key of keys) byNode.set(key[side], [...(byNode.get(key[side]) ?? []), key]);
   for (const [node, group] of byNode) {
     context.fillStyle = color(nodes[node]);
     context.beginPath();
-    for (const key of group) dot(context, angleOf(key.position), restingRadius(key.position), 2);
+    for (const key of group) {
+      const at = side === 'from' ? key.position : key.positionAfter;
+      dot(context, angleOf(at), restingRadius(at), 2);
+    }
     context.fill();
   }
 }

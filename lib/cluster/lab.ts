@@ -1,7 +1,8 @@
 // The algorithm lab on a running cluster: its nodes (weights from their vnodes) and the keys its nodes list, unless the caller gives others.
-import { compareAlgorithms, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport } from '../lab';
+import { compareAlgorithms, labNodesOf, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport, type LabRequest } from '../lab';
 import type { Inventory } from '../plan';
 import { DEFAULT_VNODES, type Ring } from '../ring';
+import { listedKeys } from './lab-keys';
 import { fail, type Failure } from './types';
 
 /** A lab request where nodes and keys may be left to the cluster; `keys` may be a count of synthetic keys. */
@@ -34,12 +35,25 @@ export interface LabOrigin {
 export type LiveLabResult = (LabReport & { origin: LabOrigin }) | Failure;
 
 /**
- * Ringside's nodes come in with weight vnodes / 160 at 160 vnodes per unit, so `ringside` is the ring as
- * configured; the cluster's keys are every key a node lists, sorted (sizes and request counts are not known).
+ * The lab request for `keys` on the cluster: unless the query gives nodes, the cluster's (weight vnodes / 160,
+ * lib/lab's labNodesOf) at 160 vnodes per unit, so `ringside` is the ring as configured; its replica count.
  */
+export function clusterLabRequest(ring: Pick<Ring, 'nodes' | 'replicas'>, query: Omit<LabQuery, 'keys' | 'zipf'>, keys: readonly LabKey[]): LabRequest {
+  return {
+    nodes: query.nodes ?? labNodesOf(ring.nodes),
+    keys,
+    change: query.change,
+    vnodes: query.vnodes ?? (query.nodes ? undefined : DEFAULT_VNODES),
+    tryVnodes: query.tryVnodes,
+    replicas: query.replicas ?? ring.replicas,
+    algorithms: query.algorithms,
+    capacityFactor: query.capacityFactor,
+    timingRounds: query.timingRounds,
+  };
+}
+
+/** The lab on the cluster (clusterLabRequest); the cluster's keys are every key a node lists, sorted (sizes and request counts are not known). */
 export async function compareOnCluster(cluster: LabSource, query: LabQuery): Promise<LiveLabResult> {
-  const ring = cluster.currentRing;
-  const nodes = query.nodes ?? ring.nodes.map((n) => ({ id: n.id, weight: n.vnodes / DEFAULT_VNODES }));
   let keys: LabKey[];
   let unreachable: string[] = [];
   if (typeof query.keys === 'number' && !(Number.isInteger(query.keys) && query.keys >= 1 && query.keys <= MAX_LAB_KEYS)) {
@@ -50,22 +64,12 @@ export async function compareOnCluster(cluster: LabSource, query: LabQuery): Pro
   else {
     const listed = await cluster.inventory();
     unreachable = listed.unreachable;
-    const names = new Set<string>();
-    for (const entries of Object.values(listed.inventory)) for (const { key } of entries) names.add(key);
-    if (names.size === 0) return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
-    keys = [...names].sort().map((key) => ({ key }));
+    const names = listedKeys(listed.inventory);
+    if (names.length === 0)
+      return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
+    keys = names.map((key) => ({ key }));
   }
-  const result = compareAlgorithms({
-    nodes,
-    keys,
-    change: query.change,
-    vnodes: query.vnodes ?? (query.nodes ? undefined : DEFAULT_VNODES),
-    tryVnodes: query.tryVnodes,
-    replicas: query.replicas ?? ring.replicas,
-    algorithms: query.algorithms,
-    capacityFactor: query.capacityFactor,
-    timingRounds: query.timingRounds,
-  });
+  const result = compareAlgorithms(clusterLabRequest(cluster.currentRing, query, keys));
   if (!result.ok) return result;
   const origin: LabOrigin = {
     nodesFrom: query.nodes ? 'request' : 'cluster',

@@ -2,5 +2,8 @@
 export { compareAlgorithms } from './compare';
 export { syntheticKeys, DEFAULT_ZIPF } from './synthetic-keys';
 export { ALGORITHM_IDS } from './algorithms';
+export { belowMinimum, describeChange } from './describe';
+export { labNodesOf } from './ringside';
+export { traceChange, type ChangeTrace, type TracedPlacement } from './trace';
 export { applyChange, MAX_LAB_KEYS, MAX_LAB_NODES, MAX_LAB_REPLICAS } from './request';
-export type { AlgorithmId, AlgorithmReport, Balance, LabChange, LabKey, LabNode, LabReport, LabRequest, LabResult, Movement } from './types';
+export type { AlgorithmId, AlgorithmReport, Balance, LabChange, LabKey, LabNode, LabReport, LabRequest, LabResult, Movement, Workaround } from './types';

@@ -1,6 +1,6 @@
 // Jump consistent hash (Lamping & Veach 2014): no structure beyond a bucket count, and a bucket-to-node table for weights and removals.
 import { hashPart } from '../hash';
-import { type Algorithm, type Placement, type Settings } from './algorithm';
+import { TablePlacement, type Algorithm, type Placement, type Settings } from './algorithm';
 import { keyBytes, murmur32 } from './key-bytes';
 import type { LabNode } from './types';
 
@@ -73,39 +73,11 @@ export function bucketTable(nodes: readonly LabNode[], count: (weight: number) =
   return Uint16Array.from(table, (id) => index.get(id)!);
 }
 
-class JumpPlacement implements Placement {
-  readonly length: number;
-  readonly memoryBytes: number;
-
-  constructor(
-    private readonly table: Uint16Array,
-    replicas: number,
-    nodes: number,
-  ) {
-    this.length = Math.min(replicas, nodes);
-    this.memoryBytes = table.byteLength;
-  }
-
-  private bucket(key: string): number {
+/** Replicas: the next distinct nodes in bucket order, wrapping. */
+class JumpPlacement extends TablePlacement {
+  protected slot(key: string): number {
     const bytes = keyBytes(hashPart(key));
     return jumpHash(murmur32(bytes, 1), murmur32(bytes, 0), this.table.length);
-  }
-
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const table = this.table;
-    let b = this.bucket(key);
-    let filled = 0;
-    // Replicas: the next distinct nodes in bucket order, wrapping.
-    for (let step = 0; step < table.length && filled < this.length; step++, b = b + 1 === table.length ? 0 : b + 1) {
-      const node = table[b];
-      let seen = false;
-      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
-      if (!seen) out[at + filled++] = node;
-    }
-  }
-
-  primary(key: string): number {
-    return this.table[this.bucket(key)];
   }
 }
 
@@ -115,6 +87,26 @@ export const jump: Algorithm = {
   notes:
     "The 64-bit key is MurmurHash3 of the hashed part with seed 1 (high half) and seed 0 (low half). Weights by whole buckets per node. Buckets can only be added or removed at the end: a removed node's buckets are filled by the last ones (indirection table); `rebuilt` is the cost of renumbering instead. Replicas: the next distinct nodes in bucket order.",
   historyDependent: true,
+  workaround(before, after, settings) {
+    // Appending buckets or dropping the last ones is jump's own change; a kept bucket whose node changed is a hole filled from the end.
+    const was = bucketTable(before, settings.repeat);
+    const now = bucketTable(after, settings.repeat, before);
+    let holes = false;
+    for (let b = 0; b < Math.min(was.length, now.length) && !holes; b++) holes = before[was[b]].id !== after[now[b]].id;
+    if (!holes) return null;
+    const removed = before.find((n) => !after.some((m) => m.id === n.id));
+    if (removed) {
+      return {
+        reason: 'remove_not_last',
+        description: `Jump can only remove its last bucket, and ${removed.id} is not last: its buckets are filled by the last ones (an indirection table from bucket to node).`,
+      };
+    }
+    const lowered = before.find((n) => after.some((m) => m.id === n.id && m.weight < n.weight));
+    return {
+      reason: 'weight_down',
+      description: `Jump can only remove buckets at the end: ${lowered?.id ?? 'a node'}'s weight goes down by giving up buckets, filled by the last ones (an indirection table).`,
+    };
+  },
   build(nodes: readonly LabNode[], settings: Settings, from?: readonly LabNode[]): Placement {
     return new JumpPlacement(bucketTable(nodes, settings.repeat, from), settings.replicas, nodes.length);
   },

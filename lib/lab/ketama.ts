@@ -1,6 +1,6 @@
 // ketama (libketama, and the npm `hashring` package): MD5, 40 hashes x 4 points per server at equal weight.
 import { hashPart } from '../hash';
-import { sortPoints, successor, walkPreferences, type Algorithm, type Placement, type Settings } from './algorithm';
+import { PointPlacement, sortPoints, successor, walkPreferences, type Algorithm, type Placement, type RingPoints, type Settings } from './algorithm';
 import { keyBytes } from './key-bytes';
 import { md5Words } from './md5';
 import type { LabNode } from './types';
@@ -21,7 +21,7 @@ export function ketamaPosition(key: string): number {
  * The continuum as hashring 3.2 builds it: server i gets floor(w_i / W x 40 x servers) hashes of "<id>-<k>"
  * (the same expression, so the same rounding), four points each, sorted with ties in insertion order.
  */
-export function ketamaPoints(nodes: readonly LabNode[]): { positions: Uint32Array; owners: Uint16Array } {
+export function ketamaPoints(nodes: readonly LabNode[]): RingPoints {
   const total = nodes.reduce((sum, n) => sum + n.weight, 0);
   const values: number[] = [];
   const owners: number[] = [];
@@ -39,30 +39,13 @@ export function ketamaPoints(nodes: readonly LabNode[]): { positions: Uint32Arra
   return sortPoints(values, owners);
 }
 
-class KetamaPlacement implements Placement {
-  readonly length: number;
-  readonly memoryBytes: number;
-  private readonly lists: Uint16Array;
-
-  constructor(
-    private readonly positions: Uint32Array,
-    owners: Uint16Array,
-    replicas: number,
-    nodes: number,
-  ) {
-    // A server whose weight rounds to no hash has no point, so the distinct owners may be fewer than the servers.
-    this.length = Math.min(replicas, nodes, new Set(owners).size);
-    this.lists = walkPreferences(owners, this.length);
-    this.memoryBytes = positions.byteLength + owners.byteLength + this.lists.byteLength;
+class KetamaPlacement extends PointPlacement {
+  protected point(key: string): number {
+    return successor(this.points.positions, ketamaPosition(key));
   }
 
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const from = successor(this.positions, ketamaPosition(key)) * this.length;
-    for (let r = 0; r < this.length; r++) out[at + r] = this.lists[from + r];
-  }
-
-  primary(key: string): number {
-    return this.lists[successor(this.positions, ketamaPosition(key)) * this.length];
+  entry(key: string): number {
+    return ketamaPosition(key);
   }
 }
 
@@ -72,7 +55,9 @@ export const ketama: Algorithm = {
   notes:
     'The npm hashring package (3.2) exactly: MD5 of "<id>-<k>", 4 points per digest, floor(weight share x 40 x servers) digests per server, MD5 of the hashed part for keys; replicas: the next distinct servers clockwise (hashring range()).',
   build(nodes: readonly LabNode[], settings: Settings): Placement {
-    const { positions, owners } = ketamaPoints(nodes);
-    return new KetamaPlacement(positions, owners, settings.replicas, nodes.length);
+    const points = ketamaPoints(nodes);
+    // A server whose weight rounds to no hash has no point, so the distinct owners may be fewer than the servers.
+    const length = Math.min(settings.replicas, nodes.length, new Set(points.owners).size);
+    return new KetamaPlacement(points, length, walkPreferences(points.owners, length));
   },
 };

@@ -1,6 +1,6 @@
 // Maglev hashing (Eisenbud et al., NSDI 2016): a lookup table of M = 65,537 slots filled from each node's offset/skip permutation.
 import { keyPosition } from '../hash';
-import type { Algorithm, Placement, Settings } from './algorithm';
+import { TablePlacement, type Algorithm, type Placement, type Settings } from './algorithm';
 import { keyBytes, murmur32 } from './key-bytes';
 import type { LabNode } from './types';
 
@@ -35,35 +35,13 @@ export function populate(offsets: readonly number[], skips: readonly number[], w
   return new Uint16Array(0);
 }
 
-class MaglevPlacement implements Placement {
-  readonly length: number;
-  readonly memoryBytes: number;
-
-  constructor(
-    private readonly table: Uint16Array,
-    replicas: number,
-    nodes: number,
-  ) {
-    this.length = Math.min(replicas, nodes);
-    this.memoryBytes = table.byteLength;
-  }
-
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const table = this.table;
-    let slot = keyPosition(key) % table.length;
-    let filled = 0;
-    // Replicas: the next distinct nodes in table order. Neighbouring slots belong to unrelated nodes, and a change
-    // rewrites few slots, so the lists stay put as the primaries do.
-    for (let step = 0; step < table.length && filled < this.length; step++, slot = slot + 1 === table.length ? 0 : slot + 1) {
-      const node = table[slot];
-      let seen = false;
-      for (let r = 0; r < filled; r++) if (out[at + r] === node) seen = true;
-      if (!seen) out[at + filled++] = node;
-    }
-  }
-
-  primary(key: string): number {
-    return this.table[keyPosition(key) % this.table.length];
+/**
+ * Replicas: the next distinct nodes in table order. Neighbouring slots belong to unrelated nodes, and a change
+ * rewrites few slots, so the lists stay put as the primaries do.
+ */
+class MaglevPlacement extends TablePlacement {
+  protected slot(key: string): number {
+    return keyPosition(key) % this.table.length;
   }
 }
 

@@ -2,13 +2,22 @@
 import type { Placement } from './algorithm';
 import type { Balance, LabKey, LabNode, Movement } from './types';
 
-/** Every key's preference list, as indexes into the lab's list of all nodes (before and after together), `placement.length` per key. */
-export function placeAll(placement: Placement, keys: readonly LabKey[], loads: Float64Array, toAll: Uint16Array): Uint16Array {
+/** Each of `nodes`' index in `all`, the lab's list of every node before and after: what placeAll maps node numbers by. */
+export function toAllOf(all: readonly LabNode[], nodes: readonly LabNode[]): Uint16Array {
+  return Uint16Array.from(nodes, (n) => all.findIndex((m) => m.id === n.id));
+}
+
+/**
+ * Every key's preference list, as indexes into the lab's list of all nodes (before and after together),
+ * `placement.length` per key; `points`, when given, gets the ring point that took each key.
+ */
+export function placeAll(placement: Placement, keys: readonly LabKey[], loads: Float64Array, toAll: Uint16Array, points?: Int32Array): Uint16Array {
   const length = placement.length;
   const lists = new Uint16Array(keys.length * length);
   for (let k = 0; k < keys.length; k++) {
     const at = k * length;
-    placement.place(keys[k].key, loads[k], lists, at);
+    const point = placement.place(keys[k].key, loads[k], lists, at);
+    if (points) points[k] = point;
     for (let r = 0; r < length; r++) lists[at + r] = toAll[lists[at + r]];
   }
   return lists;

@@ -1,65 +1,63 @@
 // Multi-probe consistent hashing (Appleton & O'Reilly 2015): one point per node, the key probed 21 times, the nearest successor wins.
 import { hash, keyPosition } from '../hash';
-import { sortPoints, walkPreferences, type Algorithm, type Placement, type Settings } from './algorithm';
+import { PointPlacement, sortPoints, successor, walkPreferences, type Algorithm, type Placement, type Settings } from './algorithm';
 import { fmix32 } from './key-bytes';
 import type { LabNode } from './types';
 
 /** The paper's choice: 21 probes give a peak-to-mean load of about 1.05. */
 export const PROBES = 21;
 
-class MultiProbePlacement implements Placement {
-  readonly length: number;
-  readonly memoryBytes: number;
-  private readonly lists: Uint16Array;
+/**
+ * Probe `i` of a key whose MurmurHash3 is `h`: fmix32(h + i x 0x9e3779b9), as good as 21 independent hashes for
+ * one hash of the key. (Double hashing, h1 + i x h2, spaces the probes evenly round the ring and measured 3-4 points
+ * worse in peak-to-mean.)
+ */
+export function probePosition(h: number, i: number): number {
+  return fmix32((h + Math.imul(i, 0x9e3779b9)) >>> 0);
+}
 
-  constructor(
-    private readonly positions: Uint32Array,
-    owners: Uint16Array,
-    replicas: number,
-    nodes: number,
-  ) {
-    this.length = Math.min(replicas, nodes);
-    this.lists = walkPreferences(owners, this.length);
-    this.memoryBytes = positions.byteLength + owners.byteLength + this.lists.byteLength;
+/**
+ * Which probe takes the key to `point` (an index into `positions`): the one at the least clockwise distance from
+ * it, ties to the earlier probe, as the lookup chooses; -1 when no probe reaches that point.
+ */
+export function winningProbe(positions: Uint32Array, h: number, point: number): number {
+  let won = -1;
+  let least = Infinity;
+  for (let i = 0; i < PROBES; i++) {
+    const probe = probePosition(h, i);
+    const distance = (positions[point] - probe) >>> 0;
+    if (successor(positions, probe) === point && distance < least) {
+      least = distance;
+      won = i;
+    }
   }
+  return won;
+}
 
-  /**
-   * The point nearest clockwise to any of the probes, ties to the earlier probe. Probe i is fmix32(h + i x
-   * 0x9e3779b9), h the key's MurmurHash3: as good as 21 independent hashes, for one hash of the key. (Double
-   * hashing, h1 + i x h2, spaces the probes evenly round the ring and measured 3-4 points worse in peak-to-mean.)
-   */
-  private nearest(key: string): number {
+class MultiProbePlacement extends PointPlacement {
+  /** The point nearest clockwise to any of the key's probes, ties to the earlier probe. */
+  protected point(key: string): number {
     const h = keyPosition(key);
-    const positions = this.positions;
-    const total = positions.length;
+    const positions = this.points.positions;
     let best = 0;
     let bestDistance = Infinity;
     for (let i = 0; i < PROBES; i++) {
-      const probe = fmix32((h + Math.imul(i, 0x9e3779b9)) >>> 0);
-      let lo = 0;
-      let hi = total;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (positions[mid] < probe) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo === total) lo = 0;
-      const distance = (positions[lo] - probe) >>> 0;
+      const probe = probePosition(h, i);
+      const at = successor(positions, probe);
+      const distance = (positions[at] - probe) >>> 0;
       if (distance < bestDistance) {
         bestDistance = distance;
-        best = lo;
+        best = at;
       }
     }
     return best;
   }
 
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
-    const from = this.nearest(key) * this.length;
-    for (let r = 0; r < this.length; r++) out[at + r] = this.lists[from + r];
-  }
-
-  primary(key: string): number {
-    return this.lists[this.nearest(key) * this.length];
+  /** The probe that won: where the key stands on this ring. */
+  entry(key: string, point: number): number {
+    const h = keyPosition(key);
+    const won = winningProbe(this.points.positions, h, point);
+    return won < 0 ? h : probePosition(h, won);
   }
 }
 
@@ -78,6 +76,7 @@ export const multiProbe: Algorithm = {
       }
     });
     const points = sortPoints(values, owners);
-    return new MultiProbePlacement(points.positions, points.owners, settings.replicas, nodes.length);
+    const length = Math.min(settings.replicas, nodes.length);
+    return new MultiProbePlacement(points, length, walkPreferences(points.owners, length));
   },
 };

@@ -30,7 +30,7 @@ class RendezvousPlacement implements Placement {
   }
 
   /** The top `length` scores, best first, by keeping a short sorted list: O(nodes x replicas). */
-  place(key: string, _load: number, out: Uint16Array, at: number): void {
+  place(key: string, _load: number, out: Uint16Array, at: number): number {
     const k = keyPosition(key);
     const top = this.scores;
     let filled = 0;
@@ -46,6 +46,7 @@ class RendezvousPlacement implements Placement {
       top[r] = score;
       out[at + r] = n;
     }
+    return -1;
   }
 
   primary(key: string): number {

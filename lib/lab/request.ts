@@ -2,9 +2,8 @@
 import { fail, type Failure } from '../cluster/types';
 import { DEFAULT_REPLICAS, DEFAULT_VNODES } from '../ring';
 import { checkKey, checkNodeId, checkVnodes } from '../validate';
-import { repetitions } from './algorithm';
+import { repetitions, type Algorithm, type Settings } from './algorithm';
 import { algorithmsFor } from './algorithms';
-import type { Algorithm } from './algorithm';
 import { DEFAULT_CAPACITY_FACTOR } from './bounded-loads';
 import type { LabChange, LabKey, LabNode, LabRequest } from './types';
 
@@ -18,14 +17,16 @@ export interface PreparedLab {
   ok: true;
   nodes: LabNode[];
   after?: LabNode[];
+  /** Every node of either membership, the nodes first, then those the change adds: the indexes placements are compared in. */
+  all: LabNode[];
   change?: LabChange;
   keys: readonly LabKey[];
   /** Each key's load for bounded loads: its requests when any key has them, else 1. */
   loads: Float64Array;
   replicas: number;
   vnodes: number;
-  capacityFactor: number;
-  repeat: (weight: number) => number;
+  /** What every algorithm builds with. */
+  settings: Settings;
   algorithms: Algorithm[];
   timingRounds: number;
 }
@@ -117,17 +118,19 @@ export function prepareLab(request: LabRequest): PreparedLab | Failure {
   const algorithms = algorithmsFor(request.tryVnodes ?? [], request.algorithms);
   if (!Array.isArray(algorithms)) return algorithms;
   const byRequests = request.keys.some((k) => k.requests !== undefined);
+  const loads = Float64Array.from(request.keys, (k) => (byRequests ? (k.requests ?? 0) : 1));
+  const repeat = repetitions(weights);
   return {
     ok: true,
     nodes,
     after,
+    all: [...nodes, ...(after ?? []).filter((n) => !nodes.some((m) => m.id === n.id))],
     change: request.change,
     keys: request.keys,
-    loads: Float64Array.from(request.keys, (k) => (byRequests ? (k.requests ?? 0) : 1)),
+    loads,
     replicas,
     vnodes,
-    capacityFactor,
-    repeat: repetitions(weights),
+    settings: { replicas, vnodes, totalLoad: loads.reduce((a, b) => a + b, 0), capacityFactor, repeat },
     algorithms,
     timingRounds,
   };

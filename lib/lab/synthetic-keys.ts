@@ -4,8 +4,8 @@ import type { LabKey } from './types';
 /** Web caches see request popularity close to Zipf with an exponent of about 0.6 to 0.8 (Breslau et al., INFOCOM 1999). */
 export const DEFAULT_ZIPF = 0.8;
 
-/** mulberry32: a small seeded generator, so the same count gives the same keys in every process. */
-function generator(seed: number): () => number {
+/** mulberry32: a small seeded generator, so the same count gives the same keys in every process (and tests their inputs). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -31,7 +31,7 @@ const shapes: ((n: number, random: () => number) => { key: string; bytes: number
  * so the popular keys land anywhere on the ring.
  */
 export function syntheticKeys(count: number, { zipf = DEFAULT_ZIPF, seed = 1 }: { zipf?: number; seed?: number } = {}): LabKey[] {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const keys: LabKey[] = [];
   for (let i = 0; i < count; i++) {
     const { key, bytes } = shapes[i % shapes.length](Math.floor(i / shapes.length) + 1, random);

@@ -61,6 +61,22 @@ export interface Movement {
   copiesMoved: number;
 }
 
+/**
+ * A change an algorithm cannot make directly, what it does instead and what that costs. Jump can only add or remove
+ * buckets at the end: removing a node other than the last (`remove_not_last`) or lowering a weight (`weight_down`,
+ * unless it is the last node's) leaves holes, which the last buckets fill (an indirection table from bucket to node).
+ */
+export interface Workaround {
+  reason: 'remove_not_last' | 'weight_down';
+  /** What the algorithm cannot do, and what it does instead, in words. */
+  description: string;
+  /** What the workaround moves: the report's `moved` and `copiesMoved`. */
+  moved: number;
+  copiesMoved: number;
+  /** The other way out, renumbering from the new membership alone: the report's `rebuilt`. */
+  rebuilt: Movement;
+}
+
 export interface AlgorithmReport extends Partial<Movement> {
   id: string;
   name: string;
@@ -71,7 +87,7 @@ export interface AlgorithmReport extends Partial<Movement> {
   current: Balance;
   /** Balance after the change; absent without a change. */
   after?: Balance;
-  /** The lower bound of `moved` any algorithm must pay for the change (the same for every algorithm; see LabResult). */
+  /** The report's fair-share minimum of `moved` (the same for every algorithm; see LabReport): a yardstick, not a floor. */
   minimum?: number;
   minimumCopies?: number;
   /** Median time of one primary lookup (hashing the key included), in nanoseconds; null when timing was skipped. */
@@ -83,6 +99,8 @@ export interface AlgorithmReport extends Partial<Movement> {
    * structure is instead rebuilt from the new membership alone.
    */
   rebuilt?: Movement;
+  /** Present when the algorithm cannot make the change directly (jump removing a node but the last, or lowering a weight). */
+  workaround?: Workaround;
 }
 
 export interface LabReport {
@@ -95,9 +113,11 @@ export interface LabReport {
   replicas: number;
   vnodes: number;
   /**
-   * The least any placement must move: each node's fair share of the keys (its weight over the total) before and
-   * after, summed over the nodes whose share grows. An add: the new node's even share; a remove: the removed
-   * node's. `copies` is the same over `min(replicas, nodes)` copies of every key.
+   * The fair-share minimum: each node's fair share of the keys (its weight over the total) before and after, summed
+   * over the nodes whose share grows; what the change moves when every node holds its fair share before and after.
+   * An add: the new node's even share; a remove: the removed node's. `copies` is the same over `min(replicas,
+   * nodes)` copies of every key. Not a floor: an algorithm whose shares are off (a node that loses keys holding less
+   * than its share, or one that gains keys taking less) moves fewer.
    */
   minimum?: { primaries: number; copies: number };
   algorithms: Record<string, AlgorithmReport>;

@@ -1,6 +1,6 @@
 // The `compare` command: the algorithm lab (lib/lab) on given nodes and keys, or on the cluster's, as a table or JSON.
 import type { LabQuery, LiveLabResult } from '@/lib/cluster/lab';
-import { applyChange, compareAlgorithms, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabReport } from '@/lib/lab';
+import { applyChange, belowMinimum, compareAlgorithms, describeChange, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabReport } from '@/lib/lab';
 import { intOption, parseOptions, UsageError, type Word } from './args';
 import { bytes, table } from './format';
 import type { ClusterPort } from './port';
@@ -118,7 +118,7 @@ function renderReport(report: LabReport & { origin?: { keysFrom: string; unreach
   const rows = Object.values(report.algorithms);
   const change = report.change;
   const header = ['algorithm', 'balance', 'bytes', 'requests', 'copies'];
-  if (change) header.push('after', 'moved', 'copies moved', 'vs minimum');
+  if (change) header.push('after', 'moved', 'copies moved', 'vs fair share');
   header.push('lookup ns', 'memory');
   const body = rows.map((a) => {
     const row: (string | number)[] = [a.id, fixed(a.balance), fixed(a.current.bytes), fixed(a.current.requests), fixed(a.current.copies)];
@@ -126,16 +126,26 @@ function renderReport(report: LabReport & { origin?: { keysFrom: string; unreach
     row.push(a.lookupNs === null ? '-' : Math.round(a.lookupNs), bytes(a.memoryBytes));
     return row;
   });
-  const what = change ? ('add' in change ? `add ${change.add}` : 'remove' in change ? `remove ${change.remove}` : `weight of ${change.weight} to ${change.to}`) : null;
   const lines = [
-    `${report.keys} keys on ${report.nodes.length} nodes, ${report.replicas} copies each${report.origin ? ` (keys from the ${report.origin.keysFrom})` : ''}${what ? `; change: ${what}` : ''}`,
+    `${report.keys} keys on ${report.nodes.length} nodes, ${report.replicas} copies each${report.origin ? ` (keys from the ${report.origin.keysFrom})` : ''}${change ? `; change: ${describeChange(change, report.nodes)}` : ''}`,
     table(header, body),
     'balance: the most loaded node over its fair share, by primary keys (bytes, requests, copies likewise; - when unknown)',
   ];
-  if (report.minimum) lines.push(`minimum any algorithm must move: ${report.minimum.primaries} primaries, ${report.minimum.copies} copies (fair shares before and after)`);
-  const jump = report.algorithms.jump;
-  if (jump?.rebuilt && change && 'remove' in change)
-    lines.push(`jump cannot remove a bucket but the last: the last bucket's node takes the removed one's (${jump.moved} moved); renumbering instead would move ${jump.rebuilt.moved}`);
+  if (report.minimum) {
+    lines.push(
+      `fair-share minimum: ${report.minimum.primaries} primaries, ${report.minimum.copies} copies, what the change moves if every node holds its fair share before and after; vs fair share: moved over it`,
+    );
+    const fewer = belowMinimum(report);
+    if (fewer.length > 0)
+      lines.push(
+        `under 1.00x: ${fewer.map((a) => `${a.id} (balance ${fixed(a.balance)} -> ${fixed(a.after?.keys)})`).join(', ')} moved fewer keys, their nodes being off fair shares: a node that loses keys held less than its share, or one that gains keys takes less`,
+      );
+  }
+  for (const a of rows) {
+    if (!a.workaround) continue;
+    const { description, moved, copiesMoved, rebuilt } = a.workaround;
+    lines.push(`${a.id}: ${description} It moves ${moved} primaries, ${copiesMoved} copies; renumbering instead would move ${rebuilt.moved} primaries, ${rebuilt.copiesMoved} copies`);
+  }
   if (report.origin?.unreachable.length) lines.push(`not listed: ${report.origin.unreachable.join(', ')} did not answer`);
   return lines.join('\n');
 }

@@ -47,6 +47,9 @@ describe('/api/lab', () => {
     expect(get.status).toBe(200);
     expect(get.body.minimum!.primaries).toBe(1000);
     expect(get.body.algorithms.jump.rebuilt).toBeDefined();
+    // node-1 is not jump's last bucket: the report says how it copes, at what cost.
+    expect(get.body.algorithms.jump.workaround).toMatchObject({ reason: 'remove_not_last', moved: get.body.algorithms.jump.moved, rebuilt: get.body.algorithms.jump.rebuilt });
+    expect(get.body.algorithms.jump.workaround!.description).toMatch(/node-1 is not last/);
   });
 
   it.each([

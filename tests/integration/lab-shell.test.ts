@@ -51,7 +51,11 @@ describe('compare --nodes (offline)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^algorithm +balance/m);
     expect(text.stdout).toMatch(/^ringside@40 /m);
-    expect(text.stdout).toContain('minimum any algorithm must move: 125 primaries');
+    expect(text.stdout).toContain('fair-share minimum: 125 primaries');
+    expect(text.stdout).toMatch(/^jump: Jump can only remove its last bucket, and b is not last: .* renumbering instead would move \d+ primaries/m);
+    expect(text.stdout).toMatch(/ vs fair share /);
+    // Under the fair-share minimum (0.94x and less here): named, with their balance before and after.
+    expect(text.stdout).toMatch(/^under 1\.00x: ketama \(balance [\d.]+ -> [\d.]+\), rendezvous \(balance [\d.]+ -> [\d.]+\), maglev .* moved fewer keys/m);
   });
 
   it('answers bad input with a clear error and exit status 2, creating nothing', async () => {

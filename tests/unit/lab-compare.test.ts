@@ -1,6 +1,6 @@
 // compareAlgorithms as its callers see it: the report's shape, the minimum a change must move, and bad input as failure values.
 import { describe, expect, it } from 'vitest';
-import { compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
+import { belowMinimum, compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
 
 const nodes = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `node-${i + 1}`, weight: 1 }));
 const plainKeys = (count: number) => Array.from({ length: count }, (_, i) => ({ key: `k:${i}` }));
@@ -44,6 +44,52 @@ describe('compareAlgorithms', () => {
     expect(jump.moved! / 2000).toBeLessThan(2.4);
     expect(jump.rebuilt!.moved).toBeGreaterThan(jump.moved! * 2);
     expect(report.algorithms.rendezvous.moved! / 2000).toBeLessThan(1.15);
+  });
+
+  it("says when jump cannot make a change directly: a removal but the last node's, a lowered weight but the last node's", () => {
+    const keys = plainKeys(4000);
+    const jumpOf = (change: LabRequest['change'], weights = [1, 1, 1, 1]) =>
+      run({ nodes: weights.map((weight, i) => ({ id: `node-${i + 1}`, weight })), keys, change, algorithms: ['ringside', 'jump'] }).algorithms;
+
+    const removed = jumpOf({ remove: 'node-2' });
+    expect(removed.jump.workaround).toEqual({
+      reason: 'remove_not_last',
+      description: expect.stringMatching(/node-2 is not last/),
+      moved: removed.jump.moved,
+      copiesMoved: removed.jump.copiesMoved,
+      rebuilt: removed.jump.rebuilt,
+    });
+    expect(removed.jump.workaround!.rebuilt.moved).toBeGreaterThan(removed.jump.workaround!.moved);
+    expect(removed.ringside.workaround).toBeUndefined();
+
+    const lighter = jumpOf({ weight: 'node-1', to: 1 }, [2, 1, 1, 1]);
+    expect(lighter.jump.workaround).toMatchObject({ reason: 'weight_down', description: expect.stringMatching(/node-1's weight goes down/) });
+
+    // Made at the end of the bucket table, or by appending to it: jump's own changes, no workaround (renumbering is still reported).
+    for (const [change, weights] of [[{ remove: 'node-4' }], [{ weight: 'node-4', to: 1 }, [1, 1, 1, 2]], [{ add: 'node-5' }], [{ weight: 'node-1', to: 2 }]] as [LabRequest['change'], number[]?][]) {
+      const jump = jumpOf(change, weights).jump;
+      expect(jump.workaround, JSON.stringify(change)).toBeUndefined();
+      expect(jump.rebuilt, JSON.stringify(change)).toBeDefined();
+    }
+  });
+
+  it('the fair-share minimum is not a floor: on 400 keys an algorithm moves fewer where the node gaining or losing keys is off its share', () => {
+    const added = run({ nodes: nodes(5), keys: syntheticKeys(400), change: { add: 'node-6' } });
+    expect(added.minimum!.primaries).toBe(67);
+    const fewer = belowMinimum(added);
+    expect(fewer.map((a) => a.id)).toContain('rendezvous');
+    for (const a of fewer) {
+      expect(a.moved!).toBeLessThan(67);
+      // Every key on the new node moved there: it took less than its fair share.
+      expect(a.after!.perNode['node-6']).toBeLessThan(67);
+    }
+    const removed = run({ nodes: nodes(4), keys: syntheticKeys(400), change: { remove: 'node-1' } });
+    const ringside = removed.algorithms.ringside;
+    expect(belowMinimum(removed)).toContain(ringside);
+    // node-1 held fewer than its fair 100 keys, and those are all that had to move.
+    expect(ringside.current.perNode['node-1']).toBe(ringside.moved);
+    expect(ringside.moved!).toBeLessThan(100);
+    expect(belowMinimum(run({ nodes: nodes(10), keys: plainKeys(20_000), change: { remove: 'node-3' } })).map((a) => a.id)).not.toContain('jump');
   });
 
   it('re-weighting a node: the minimum is what its larger share takes', () => {

@@ -9,6 +9,8 @@ import { multiProbe } from '@/lib/lab/multi-probe';
 import { rendezvous } from '@/lib/lab/rendezvous';
 import { ringsideAlgorithm } from '@/lib/lab/ringside';
 import type { LabNode } from '@/lib/lab/types';
+import { seededRandom } from '@/lib/lab/synthetic-keys';
+import { labSettings } from '../support/lab-settings';
 
 // Tests that place 100,000 keys or more: give them room on a loaded machine.
 const HEAVY = 30_000;
@@ -16,24 +18,9 @@ const HEAVY = 30_000;
 const equal = (count: number, prefix = 'node') => Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i + 1}`, weight: 1 }));
 const keys = (count: number, prefix = 'key') => Array.from({ length: count }, (_, i) => `${prefix}:${i}`);
 
-function settingsFor(nodes: readonly LabNode[], extra: Partial<Settings> = {}): Settings {
-  return { replicas: 3, vnodes: 160, totalLoad: 0, capacityFactor: 1.25, repeat: repetitions(nodes.map((n) => n.weight)), ...extra };
-}
-
-/** A small seeded generator for test inputs (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every key's preference list as node ids. */
 function lists(algorithm: Algorithm, nodes: readonly LabNode[], keySet: readonly string[], extra: Partial<Settings> = {}): string[][] {
-  const placement = algorithm.build(nodes, settingsFor(nodes, extra));
+  const placement = algorithm.build(nodes, labSettings(nodes, extra));
   const out = new Uint16Array(placement.length);
   return keySet.map((key) => {
     placement.place(key, 1, out, 0);
@@ -97,7 +84,7 @@ describe('Maglev', () => {
   it(
     'gives equal nodes table shares within one slot of each other (M = 65,537), and keys accordingly',
     () => {
-      const next = random(3);
+      const next = seededRandom(3);
       for (const count of [3, 10, 37]) {
         const offsets = Array.from({ length: count }, () => Math.floor(next() * MAGLEV_TABLE_SIZE));
         const skips = Array.from({ length: count }, () => 1 + Math.floor(next() * (MAGLEV_TABLE_SIZE - 1)));

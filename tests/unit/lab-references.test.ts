@@ -2,32 +2,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HashRing } from '@/bench/hashring';
-import { repetitions, type Settings } from '@/lib/lab/algorithm';
 import { jumpHash, jumpHashBigInt } from '@/lib/lab/jump';
 import { keyBytes } from '@/lib/lab/key-bytes';
 import { ketama } from '@/lib/lab/ketama';
 import { populate } from '@/lib/lab/maglev';
 import { md5Words } from '@/lib/lab/md5';
 import type { LabNode } from '@/lib/lab/types';
-
-const settings = (nodes: readonly LabNode[], replicas = 3): Settings => ({
-  replicas,
-  vnodes: 160,
-  totalLoad: 0,
-  capacityFactor: 1.25,
-  repeat: repetitions(nodes.map((n) => n.weight)),
-});
-
-/** A small seeded generator for test inputs (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '@/lib/lab/synthetic-keys';
+import { labSettings } from '../support/lab-settings';
 
 describe('md5', () => {
   it("matches Node's MD5 on every length across block boundaries, and on non-ASCII text", () => {
@@ -45,7 +27,7 @@ describe('ketama', () => {
   const keys = Array.from({ length: 5000 }, (_, i) => (i % 2 ? `user:${i}:profile` : `session-${(i * 2654435761) >>> 0}`));
 
   const idsOf = (nodes: LabNode[], replicas: number) => {
-    const placement = ketama.build(nodes, settings(nodes, replicas));
+    const placement = ketama.build(nodes, labSettings(nodes, { replicas }));
     const out = new Uint16Array(placement.length);
     return (key: string) => {
       placement.place(key, 1, out, 0);
@@ -75,7 +57,7 @@ describe('ketama', () => {
   it('has 160 points per server at equal weight (40 hashes x 4)', () => {
     const nodes = [1, 2, 3].map((i) => ({ id: `n${i}`, weight: 1 }));
     // Three Uint32 positions, Uint16 owners and a 3-long list per point.
-    expect(ketama.build(nodes, settings(nodes)).memoryBytes).toBe(480 * (4 + 2 + 3 * 2));
+    expect(ketama.build(nodes, labSettings(nodes)).memoryBytes).toBe(480 * (4 + 2 + 3 * 2));
   });
 });
 
@@ -94,7 +76,7 @@ describe('jump consistent hash', () => {
   });
 
   it('the 32-bit-safe version agrees with the BigInt one on random 64-bit keys', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let i = 0; i < 3000; i++) {
       const hi = Math.floor(next() * 2 ** 32);
       const lo = Math.floor(next() * 2 ** 32);
@@ -104,7 +86,7 @@ describe('jump consistent hash', () => {
   });
 
   it.each([4, 10, 31])('going from %i to n + 1 buckets moves exactly the keys that land in the new bucket, about 1/(n + 1)', (n) => {
-    const next = random(n);
+    const next = seededRandom(n);
     const count = 60_000;
     let moved = 0;
     for (let i = 0; i < count; i++) {

@@ -2,11 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { restingRadius, TRACK, travelAngle } from '@/components/lab/ring-paint';
 import { keyPosition } from '@/lib/hash';
-import { compareAlgorithms, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
+import { compareAlgorithms, describeChange, syntheticKeys, type LabReport, type LabRequest } from '@/lib/lab';
 import { ketamaPosition } from '@/lib/lab/ketama';
-import { describeChange, parseVnodeList, plotsOf, workaroundOf } from '@/lib/lab-view/figures';
+import { parseVnodeList, plotsOf } from '@/lib/lab-view/figures';
 import { readLabFields, type LabFields } from '@/lib/lab-view/form';
-import { isRingLike, labMotion, pointTaking, type LabMotion } from '@/lib/lab-view/motion';
+import { fmix32 } from '@/lib/lab/key-bytes';
+import { PROBES } from '@/lib/lab/multi-probe';
+import { labMotion, type LabMotion, type RingPoints } from '@/lib/lab-view/motion';
 
 const nodes = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `node-${i + 1}`, weight: 1 }));
 const keys = syntheticKeys(3000);
@@ -35,7 +37,7 @@ describe('labMotion', () => {
       expect(watched.keys.filter((k) => k.from !== k.to)).toHaveLength(algorithm.moved!);
       const after = Object.fromEntries(watched.perNode.filter((n) => n.inAfter).map((n) => [n.id, n.after]));
       expect(after, id).toEqual(algorithm.after!.perNode);
-      expect(watched.ring, id).toBe(isRingLike(id));
+      expect(watched.ring, id).toBe(!['jump', 'rendezvous', 'maglev'].includes(id));
     }
   });
 
@@ -46,6 +48,7 @@ describe('labMotion', () => {
     expect(watched.after!.positions).toHaveLength(4 * 160);
     for (const k of watched.keys) {
       expect(k.position).toBe(keyPosition(k.key));
+      expect(k.positionAfter).toBe(k.position);
       const { positions, owners } = watched.after!;
       const first = positions.findIndex((p) => p >= k.position);
       const at = first < 0 ? 0 : first;
@@ -77,44 +80,85 @@ describe('labMotion', () => {
   });
 });
 
-describe('pointTaking', () => {
-  const points = { positions: [10, 20, 30, 40], owners: [0, 1, 0, 2] };
-  it('finds the first point of the owner at or after the position, wrapping past the top', () => {
-    expect(pointTaking(points, 15, 1)).toBe(20);
-    expect(pointTaking(points, 20, 1)).toBe(20);
-    expect(pointTaking(points, 21, 0)).toBe(30);
-    expect(pointTaking(points, 45, 1)).toBe(20);
-    expect(pointTaking(points, 35, 0)).toBe(10);
+describe('multi-probe motion', () => {
+  /** The point a key's probes reach first, worked out here from the paper's rule: the least clockwise distance from any probe, ties to the earlier probe. */
+  function nearest(points: RingPoints, key: string): { probe: number; point: number } {
+    const h = keyPosition(key);
+    let best = { distance: Infinity, probe: 0, point: 0 };
+    for (let i = 0; i < PROBES; i++) {
+      const probe = fmix32((h + Math.imul(i, 0x9e3779b9)) >>> 0);
+      const point = points.positions.find((p) => p >= probe) ?? points.positions[0];
+      const distance = (point - probe) >>> 0;
+      if (distance < best.distance) best = { distance, probe, point };
+    }
+    return { probe: best.probe, point: best.point };
+  }
+
+  /** What the page drew before the lab exposed multi-probe's points: the primary's first point clockwise from the key's hash. */
+  function firstOwnedClockwise(points: RingPoints, key: string, owner: number): number {
+    const h = keyPosition(key);
+    const order = points.positions.map((_, i) => i).sort((a, b) => ((points.positions[a] - h) >>> 0) - ((points.positions[b] - h) >>> 0));
+    return points.positions[order.find((i) => points.owners[i] === owner)!];
+  }
+
+  it('draws each key at the probe that won it, travelling between the exact points that take it before and after', () => {
+    const weighted = [1, 2, 3, 2, 1].map((weight, i) => ({ id: `node-${i + 1}`, weight }));
+    const watched = motion({ nodes: weighted, keys, change: { weight: 'node-3', to: 1 } }, 'multi-probe', 600);
+    expect(watched.ring).toBe(true);
+    expect(watched.before!.positions).toHaveLength(9);
+    expect(watched.after!.positions).toHaveLength(7);
+    for (const k of watched.keys) {
+      const before = nearest(watched.before!, k.key);
+      const after = nearest(watched.after!, k.key);
+      expect([k.position, k.fromPoint]).toEqual([before.probe, before.point]);
+      expect([k.positionAfter, k.toPoint]).toEqual([after.probe, after.point]);
+      expect(watched.before!.owners[watched.before!.positions.indexOf(k.fromPoint)]).toBe(k.from);
+      expect(watched.after!.owners[watched.after!.positions.indexOf(k.toPoint)]).toBe(k.to);
+    }
+    // Nodes with several points: the winning point is often not the primary's first clockwise from the hash.
+    const elsewhere = watched.keys.filter((k) => k.toPoint !== firstOwnedClockwise(watched.after!, k.key, k.to));
+    expect(elsewhere.length).toBeGreaterThan(watched.keys.length / 10);
+    // And the winning probe is rarely the key's hash itself.
+    expect(watched.keys.filter((k) => k.position === keyPosition(k.key)).length).toBeLessThan(watched.keys.length / 5);
+  });
+
+  it("keeps bounded loads' keys at their hash, taken by the first point clockwise whose node had room", () => {
+    const watched = motion({ nodes: nodes(4), keys, change: { add: 'node-5' }, capacityFactor: 1.05 }, 'bounded-loads', keys.length);
+    const { positions, owners } = watched.after!;
+    let skipped = 0;
+    for (const k of watched.keys) {
+      expect(k.positionAfter).toBe(keyPosition(k.key));
+      const at = positions.indexOf(k.toPoint);
+      expect(owners[at]).toBe(k.to);
+      if (k.toPoint !== (positions.find((p) => p >= k.positionAfter) ?? positions[0])) skipped++;
+    }
+    // At c = 1.05 some keys pass full nodes' points on their way round.
+    expect(skipped).toBeGreaterThan(0);
   });
 });
 
-describe('plotsOf and workaroundOf', () => {
-  it('plots moves against the minimum, balance before and after, and memory; timing only when measured', () => {
+describe('plotsOf', () => {
+  it('plots moves against the fair-share minimum, balance before and after, and memory; timing only when measured', () => {
     const compared = report({ nodes: nodes(4), keys, change: { remove: 'node-2' } });
     const plots = plotsOf(compared);
     expect(plots.map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'balance-bytes', 'balance-requests', 'memory']);
-    const moved = plots[0];
-    expect(moved.reference).toEqual({ label: 'minimum', value: compared.minimum!.primaries });
+    const [moved, copies] = plots;
+    expect(moved.reference).toEqual({ label: 'fair-share minimum', value: compared.minimum!.primaries });
+    expect(copies.reference).toEqual({ label: 'fair-share minimum', value: compared.minimum!.copies });
     expect(moved.series).toEqual(['moved', 'if renumbered']);
     expect(moved.rows.find((r) => r.id === 'ringside')!.values).toEqual([compared.algorithms.ringside.moved, null]);
-    expect(moved.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.moved, compared.algorithms.jump.rebuilt!.moved]);
+    expect(moved.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.moved, compared.algorithms.jump.workaround!.rebuilt.moved]);
+    expect(copies.rows.find((r) => r.id === 'jump')!.values).toEqual([compared.algorithms.jump.copiesMoved, compared.algorithms.jump.workaround!.rebuilt.copiesMoved]);
     expect(plots[2].rows.find((r) => r.id === 'maglev')!.values).toEqual([compared.algorithms.maglev.current.keys, compared.algorithms.maglev.after!.keys]);
   });
 
-  it("leaves out balance by bytes and requests for keys without them, and shows jump's workaround only when it needs one", () => {
+  it('leaves out balance by bytes and requests for keys without them, and the renumbering bars when no algorithm needs a workaround', () => {
     const plain = Array.from({ length: 2000 }, (_, i) => ({ key: `k:${i}` }));
     const added = report({ nodes: nodes(4), keys: plain, change: { add: 'node-5' }, timingRounds: 1 });
-    expect(plotsOf(added).map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'lookup', 'memory']);
-    expect(workaroundOf(added, added.algorithms.jump)).toBeNull();
-    const removedLast = report({ nodes: nodes(4), keys: plain, change: { remove: 'node-4' } });
-    expect(workaroundOf(removedLast, removedLast.algorithms.jump)).toBeNull();
-    const removed = report({ nodes: nodes(4), keys: plain, change: { remove: 'node-2' } });
-    const workaround = workaroundOf(removed, removed.algorithms.jump)!;
-    expect(workaround.text).toMatch(/node-2 is not last/);
-    expect(workaround.rebuilt.moved).toBeGreaterThan(workaround.moved);
-    expect(workaroundOf(removed, removed.algorithms.ringside)).toBeNull();
-    const lighter = report({ nodes: nodes(4), keys: plain, change: { weight: 'node-1', to: 0.5 } });
-    expect(workaroundOf(lighter, lighter.algorithms.jump)?.text).toMatch(/node-1's weight goes down/);
+    const plots = plotsOf(added);
+    expect(plots.map((p) => p.id)).toEqual(['moved', 'copies', 'balance-keys', 'lookup', 'memory']);
+    expect(plots[0].series).toEqual(['moved']);
+    expect(plots[0].rows.find((r) => r.id === 'jump')!.values).toEqual([added.algorithms.jump.moved]);
   });
 
   it('words the change', () => {
@@ -173,7 +217,7 @@ describe('readLabFields', () => {
 });
 
 describe('the ring animation', () => {
-  const key = (fromPoint: number, toPoint: number) => ({ key: 'k', position: 0, from: 0, to: 1, fromPoint, toPoint });
+  const key = (fromPoint: number, toPoint: number) => ({ key: 'k', position: 0, positionAfter: 0, from: 0, to: 1, fromPoint, toPoint });
   const quarter = 2 ** 30;
 
   it('travels the short way round, across the top when that is shorter', () => {
