@@ -1,8 +1,7 @@
 // The algorithm lab on a running cluster: its nodes (weights from their vnodes) and the keys its nodes list, unless the caller gives others.
 import { compareAlgorithms, labNodesOf, MAX_LAB_KEYS, syntheticKeys, type LabChange, type LabKey, type LabNode, type LabReport, type LabRequest } from '../lab';
-import type { Inventory } from '../plan';
 import { DEFAULT_VNODES, type Ring } from '../ring';
-import { listedKeys } from './lab-keys';
+import { liveLabKeys, type LiveKeySource } from './lab-keys';
 import { fail, type Failure } from './types';
 
 /** A lab request where nodes and keys may be left to the cluster; `keys` may be a count of synthetic keys. */
@@ -20,9 +19,8 @@ export interface LabQuery {
   timingRounds?: number;
 }
 
-export interface LabSource {
+export interface LabSource extends LiveKeySource {
   readonly currentRing: Ring;
-  inventory(): Promise<{ inventory: Inventory; unreachable: string[] }>;
 }
 
 /** Where a live comparison took its nodes and keys from, and the nodes whose keys could not be listed. */
@@ -52,7 +50,7 @@ export function clusterLabRequest(ring: Pick<Ring, 'nodes' | 'replicas'>, query:
   };
 }
 
-/** The lab on the cluster (clusterLabRequest); the cluster's keys are every key a node lists, sorted (sizes and request counts are not known). */
+/** The lab on the cluster (clusterLabRequest); the cluster's keys are every key a node lists, sorted, with their sizes and request mix (liveLabKeys). */
 export async function compareOnCluster(cluster: LabSource, query: LabQuery): Promise<LiveLabResult> {
   let keys: LabKey[];
   let unreachable: string[] = [];
@@ -62,12 +60,9 @@ export async function compareOnCluster(cluster: LabSource, query: LabQuery): Pro
   if (typeof query.keys === 'number') keys = syntheticKeys(query.keys, { zipf: query.zipf });
   else if (query.keys) keys = query.keys;
   else {
-    const listed = await cluster.inventory();
-    unreachable = listed.unreachable;
-    const names = listedKeys(listed.inventory);
-    if (names.length === 0)
-      return fail('not_found', `the cluster lists no keys${unreachable.length ? ` (${unreachable.join(', ')} did not answer)` : ''}: store some (fake 1000), or give a key count`);
-    keys = names.map((key) => ({ key }));
+    const live = await liveLabKeys(cluster);
+    if (!live.ok) return live;
+    ({ keys, unreachable } = live);
   }
   const result = compareAlgorithms(clusterLabRequest(cluster.currentRing, query, keys));
   if (!result.ok) return result;
