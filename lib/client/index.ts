@@ -124,7 +124,9 @@ function parseOptions(options: unknown): z.infer<typeof etcdSchema> | z.infer<ty
   if (given?.includes('url')) throw bad('connect({ url }) is not available yet: connect with { etcd } or { dataDir }');
   const kinds = (given ?? []).filter((name) => name === 'etcd' || name === 'dataDir');
   if (!given || kinds.length !== 1) {
-    throw bad(`connect takes one of { etcd: "http://host:2379" | [...], prefix? } or { dataDir: "path" } (got ${given?.length ? given.join(', ') : JSON.stringify(options ?? null)})`);
+    throw bad(
+      `connect takes one of { etcd: "http://host:2379" | [...], prefix? } or { dataDir: "path" } (got ${given === null ? JSON.stringify(options ?? null) : given.length ? given.join(', ') : 'no options'})`,
+    );
   }
   const parsed = (kinds[0] === 'etcd' ? etcdSchema : dataDirSchema).safeParse(options);
   if (parsed.success) return parsed.data;
