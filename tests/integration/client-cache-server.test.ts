@@ -22,6 +22,7 @@ interface Answer {
   primes: number;
   cache: 'hit' | 'miss' | 'error';
   servedBy?: string;
+  stored?: boolean;
 }
 
 interface RingView {
@@ -85,16 +86,23 @@ describe('the cache server example on ringside/client', () => {
     const second = await Promise.all(ns.map(ask));
     expect(second.map((a) => [a.primes, a.cache])).toEqual(ns.map((n) => [expected.get(n), 'hit']));
 
-    // Load throughout: every answer must be right, whatever the cache did.
+    // Load throughout, half on answers cached before, half on new ones cached while the ring changes: every answer
+    // must be right whatever the cache did, and an answer once stored must be a hit from then on (no write lost).
+    const fresh = Array.from({ length: 400 }, (_, i) => 90_000 + i * 13);
+    for (const n of fresh) expected.set(n, countPrimesBelow(n));
     const wrong: string[] = [];
+    const forgotten: string[] = [];
+    const stored = new Set<number>();
     let answered = 0;
     let loading = true;
     const load = (async () => {
       for (let i = 0; loading; i++) {
-        const n = ns[i % ns.length];
-        const answer = await ask(n).catch((error: Error) => ({ n, primes: -1, cache: 'error' as const, failure: error.message }));
+        const n = i % 2 === 0 ? ns[(i / 2) % ns.length] : fresh[((i - 1) / 2) % fresh.length];
+        const answer = await ask(n).catch((error: Error) => ({ n, primes: -1, cache: 'error' as const, stored: false, failure: error.message }));
         answered++;
         if (answer.primes !== expected.get(n)) wrong.push(JSON.stringify(answer));
+        if (stored.has(n) && answer.cache !== 'hit') forgotten.push(JSON.stringify(answer));
+        if ('stored' in answer && answer.stored) stored.add(n);
       }
     })();
 
@@ -119,9 +127,11 @@ describe('the cache server example on ringside/client', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     loading = false;
     await load;
-    console.log(`${answered} answers under load; the example followed the new ring ${followedIn} ms after the switch and saw node-2 down ${downIn} ms after its kill`);
+    console.log(`${answered} answers under load, ${stored.size} stored during it; the example followed the new ring ${followedIn} ms after the switch and saw node-2 down ${downIn} ms after its kill`);
     expect(wrong).toEqual([]);
+    expect(forgotten).toEqual([]);
     expect(answered).toBeGreaterThan(ns.length);
+    expect(stored.size).toBeGreaterThan(20);
 
     // Every answer cached before the changes is still there: moved to node-4, or read from a replica of node-2.
     const after = await Promise.all(ns.map(ask));
