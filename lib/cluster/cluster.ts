@@ -5,6 +5,7 @@ import { badLevel, isLevel, type ConsistencyLevels, type Level } from '../consis
 import { localMemoryFromEnv } from '../memcached/local-nodes';
 import type { Inventory } from '../plan';
 import { DEFAULT_REPLICAS, type Ring } from '../ring';
+import { storeConfigFromEnv } from '../store/config';
 import { openStore } from '../store/open-store';
 import type { StateStore, StoreState } from '../store/types';
 import { DEFAULT_MAX_VALUE_BYTES } from '../validate';
@@ -33,6 +34,7 @@ import type { ChangeInFlight } from './replication';
 import type { ClusterSnapshot } from './snapshot';
 import { SnapshotCache } from './snapshot-cache';
 import { SoleWriter } from './sole-writer';
+import { clusterExists } from './state';
 import { fail, type DeleteResult, type Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result } from './types';
 import type { KeyPlacement, NodeKeyCounts } from './views';
 
@@ -152,6 +154,50 @@ export class Cluster {
     if (joined.ok) await cluster.ctx.soleWriter.admit(joined.tag);
     await cluster.start(loaded.state.ring === null ? (options.bootstrapLocalNodes ?? 0) : 0);
     return cluster;
+  }
+
+  /**
+   * Connects as a client (an application's process, lib/client): the same data path and follower as a server, and a
+   * writer like any other (it joins, acknowledges, writes conditionally beside others), but no background work: no
+   * leader campaign, probes, repairs, published request counts or local processes. It never creates a cluster.
+   */
+  static async connect(options: ClusterOptions): Promise<ConnectResult> {
+    const env = options.env ?? process.env;
+    const configured = storeConfigFromEnv(env);
+    if (!configured.ok) return configured;
+    const { config } = configured;
+    const etcd = config.kind === 'etcd';
+    const where = config.kind === 'etcd' ? `etcd (${config.endpoints.join(',')}, prefix ${config.prefix})` : options.dataDir;
+    const absent: ConnectFailure = { ok: false, error: 'no_cluster', message: `no Ringside cluster in ${where}: start one first (npm start, or the shell's \`add\`)` };
+    const claimed = await (async () => {
+      // Looked at before the data directory is claimed: a client must not leave one behind where there was none.
+      if (!etcd && !(await clusterExists(options.dataDir))) return absent;
+      const opened = await openStore(options.dataDir, env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
+      return opened.ok ? opened : { ok: false as const, error: 'invalid_config' as const, message: opened.message };
+    })().catch((error: Error): ConnectFailure => ({ ok: false, error: 'in_use', message: error.message }));
+    if (!claimed.ok) return claimed;
+    const { store } = claimed;
+    const refuse = async (failure: ConnectFailure) => (await store.close(), failure);
+    // Read before joining: a client on an empty prefix leaves nothing there.
+    const seen = await store.load();
+    if (!seen.ok) return refuse({ ok: false, error: 'unavailable', message: `could not read the cluster state: ${seen.message}` });
+    if (seen.state.ring === null) return refuse(absent);
+    const joined = await store.join();
+    const loaded = joined.ok ? await store.load() : joined;
+    if (!loaded.ok) return refuse({ ok: false, error: 'unavailable', message: `could not read the cluster state: ${loaded.message}` });
+    const resolved: ResolvedOptions = {
+      dataDir: options.dataDir,
+      deadlineMs: options.deadlineMs ?? 1000,
+      probeIntervalMs: false,
+      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+      moveConcurrency: options.moveConcurrency ?? 32,
+      allowedHosts: [],
+      localMemoryMb: 0,
+      hotPublishMs: DEFAULT_HOT_PUBLISH_MS,
+    };
+    const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
+    if (joined.ok) await cluster.ctx.soleWriter.admit(joined.tag);
+    return { ok: true, cluster };
   }
 
   private async start(bootstrap: number): Promise<void> {
@@ -391,6 +437,9 @@ export class Cluster {
     if (!done.ok && !quiet(done.error)) this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
   }
 }
+
+export type ConnectFailure = { ok: false; error: 'invalid_config' | 'no_cluster' | 'in_use' | 'unavailable'; message: string };
+export type ConnectResult = { ok: true; cluster: Cluster } | ConnectFailure;
 
 /** Background work that meets another process's change, or etcd away, waits for the next round without a word. */
 function quiet(error: string): boolean {
