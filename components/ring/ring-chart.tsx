@@ -94,7 +94,7 @@ export function RingChart() {
         aria-label="Hash ring"
         aria-describedby="ring-summary"
         viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`}
-        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 12,000 marks.
+        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 1,760 vnodes.
         className={`relative block size-full select-none will-change-transform ${pointed ? 'cursor-pointer' : ''}`}
         data-highlight={hoveredNode ?? undefined}
         data-dense={dense ? 'true' : undefined}
