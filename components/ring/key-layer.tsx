@@ -1,5 +1,5 @@
 // Every key as a dot at its hash position in its primary's colour, painted on canvases; a hidden `data-key` element per key says the same to tests and tools.
-import { useCallback, useLayoutEffect, useRef, type RefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { KeyPlacement } from '@/lib/cluster/views';
 import { keyMark, nearestWithin, type Point } from '@/lib/geometry';
 import { RADIUS } from './dimensions';
@@ -33,15 +33,17 @@ interface Options {
 }
 
 /**
- * Paints the marks whenever a key, a colour or the hovered node changes, before the browser paints; returns the key
- * under a point of the view box (for clicks and the tooltip). Ten thousand dots on a bitmap cost the browser one
- * image to composite, where as many SVG elements cost a style, layout and paint pass each time the ring changes.
+ * Paints the marks whenever a key, a colour or the hovered node changes; returns the key under a point of the view
+ * box (for clicks and the tooltip). Ten thousand dots on a bitmap cost the browser one image to composite, where as
+ * many SVG elements cost a style, layout and paint pass each time the ring changes.
  */
 export function useKeyMarks({ keys, color, hovered, scale, dotsRef, ringsRef, listRef }: Options): (point: Point) => KeyPlacement | null {
   const marks = useRef(new Map<string, Mark>());
   const pass = useRef(0);
   const surfaces = useRef<MarkSurfaces | null>(null);
   const painted = useRef<{ hovered: string | null; color: ((id: string) => string) | null }>({ hovered: null, color: null });
+  const pending = useRef(0);
+  useEffect(() => () => cancelAnimationFrame(pending.current), []);
 
   useLayoutEffect(() => {
     const list = listRef.current;
@@ -101,8 +103,18 @@ export function useKeyMarks({ keys, color, hovered, scale, dotsRef, ringsRef, li
       repaint = true;
     }
     if (added.length > 0) list.append(...added);
-    if (repaint) paintMarks(ready, [...marks.current.values()], true);
-    else if (fresh.length > 0) paintMarks(ready, fresh, false);
+    // A new mark (a put's) is stamped before this frame paints. Repainting them all waits for the frame after it (a
+    // callback of the next frame's callbacks): a new ring recolours hundreds of marks, and this frame already carries
+    // the new vnodes and the travellers setting off.
+    if (repaint) {
+      cancelAnimationFrame(pending.current);
+      pending.current = requestAnimationFrame(() => {
+        pending.current = requestAnimationFrame(() => {
+          pending.current = 0;
+          paintMarks(ready, [...marks.current.values()], true);
+        });
+      });
+    } else if (fresh.length > 0 && pending.current === 0) paintMarks(ready, fresh, false);
     ringsSurface.toggleAttribute('data-pulsing', under);
     painted.current = { hovered, color };
   }, [keys, color, hovered, scale, dotsRef, ringsRef, listRef]);

@@ -1,6 +1,6 @@
 'use client';
 // The hash ring: vnodes, keys (or their density), the selected key's replicas and keys travelling during a rebalance.
-import { useDeferredValue, useMemo, useRef, useState, type MouseEvent } from 'react';
+import { useMemo, useRef, useState, type MouseEvent } from 'react';
 import { applyKeyChanges } from '@/lib/cluster/snapshot-diff';
 import type { KeyPlacement } from '@/lib/cluster/views';
 import { layoutOf, type Point } from '@/lib/geometry';
@@ -53,15 +53,10 @@ export function RingChart() {
     () => (lookup?.state === 'server' && selected && !dense ? applyKeyChanges(snapshot.keys, { upserts: [selected], removals: [] }) : snapshot.keys),
     [lookup, selected, dense, snapshot.keys],
   );
-  // A new ring recolours hundreds of marks and redraws the vnodes: the marks follow a frame later, so neither frame
-  // carries both, and the frame the travellers set off in stays short. Other changes (a put's mark) are not held back.
-  const current = useMemo(() => ({ keys, checksum: snapshot.checksum }), [keys, snapshot.checksum]);
-  const deferred = useDeferredValue(current);
-  const marks = deferred.checksum === current.checksum ? current.keys : deferred.keys;
-  const markAt = useKeyMarks({ keys: dense ? NO_KEYS : marks, color, hovered: hoveredNode, scale, dotsRef: dots, ringsRef: rings, listRef: keyList });
+  const markAt = useKeyMarks({ keys: dense ? NO_KEYS : keys, color, hovered: hoveredNode, scale, dotsRef: dots, ringsRef: rings, listRef: keyList });
   // The key under the pointer, for its tooltip; looked up again in the keys drawn, so a key deleted meanwhile loses it.
   const [pointedKey, setPointedKey] = useState<string | null>(null);
-  const pointed = useMemo(() => (pointedKey === null ? null : (marks.find((k) => k.key === pointedKey) ?? null)), [pointedKey, marks]);
+  const pointed = useMemo(() => (pointedKey === null ? null : (keys.find((k) => k.key === pointedKey) ?? null)), [pointedKey, keys]);
   // Counted by the server over every key, not only the ones drawn: the header and the ring agree beyond 10,000.
   const under = snapshot.underReplicated;
   const down = snapshot.nodes
