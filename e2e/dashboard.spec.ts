@@ -5,7 +5,24 @@ import os from 'node:os';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Route } from '@playwright/test';
-import { clusterSnapshot, count, deleteBehindRingside, nodeCard, openDashboard, pageErrors, progressSeen, ring, shoot, travellers, vnodeCounts, watchProgress, watchTravellers } from './support';
+import {
+  clusterSnapshot,
+  count,
+  deleteBehindRingside,
+  isolatedKeys,
+  markPoint,
+  nodeCard,
+  openDashboard,
+  pageErrors,
+  paintedMarks,
+  progressSeen,
+  ring,
+  shoot,
+  travellers,
+  vnodeCounts,
+  watchProgress,
+  watchTravellers,
+} from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -49,7 +66,23 @@ test('the ring shows 3 nodes of 160 vnodes, and 200 generated keys as 200 marks'
   await expect(page.locator('[data-generate-result]')).toContainText('Wrote 200 fake keys');
   await expect(ring(page).locator('[data-key]')).toHaveCount(200);
   expect((await clusterSnapshot(request)).keyCount).toBe(200);
+  // Every key is painted: an opaque dot at its place on the ring's canvas.
+  const alone = await isolatedKeys(page);
+  expect(alone.length).toBeGreaterThan(100);
+  expect(Object.values(await paintedMarks(page, alone)).every((m) => m.opacity > 200 && !m.ringed)).toBe(true);
   await shoot(page, 'a-ring-with-200-keys');
+
+  // Pointing at a mark names its key; clicking it selects the key, with its replicas drawn.
+  const key = alone[0];
+  const at = await markPoint(page, key);
+  await page.mouse.move(at.x, at.y);
+  await expect(page.getByRole('tooltip')).toContainText(key);
+  await page.mouse.click(at.x, at.y);
+  await expect(page.locator('[data-selection]')).toHaveAttribute('data-selection', key);
+  await expect(ring(page).locator(`[data-selected-key="${key}"] [data-replica]`)).toHaveCount(3);
+  await page.mouse.move(1, 1);
+  await expect(page.getByRole('tooltip')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
 });
 
 test('a key put through the form can be read back, with its replicas drawn and the serving replica marked', async ({ page, request }) => {
@@ -142,26 +175,22 @@ test('adding a node previews the move, then its 160 vnodes appear and keys trave
     await expect(nodeCard(page, node.id).locator('[data-count="replica"]')).toHaveText(count(node.keys!.replica));
   }
 
-  // Hovering the new node in the legend dims every key it does not hold (as the move left them), and only those.
+  // Hovering the new node in the legend dims every key it does not hold (as the move left them), and only those:
+  // read back from the canvas the marks are painted on, at each mark no other overlaps.
   const held = new Set(after.keys.filter((k) => k.holders.includes(added.id)).map((k) => k.key));
   expect(held.size).toBeGreaterThan(0);
   expect(held.size).toBeLessThan(after.keyCount);
+  const alone = await isolatedKeys(page);
+  expect(alone.length).toBeGreaterThan(after.keyCount / 2);
+  const dimmed = async () =>
+    Object.entries(await paintedMarks(page, alone))
+      .filter(([, mark]) => mark.opacity < 128)
+      .map(([key]) => key)
+      .sort();
   await page.getByRole('list', { name: 'Nodes on the ring' }).getByRole('button', { name: added.id, exact: true }).hover();
-  const dimmed = () =>
-    ring(page)
-      .locator('[data-key]')
-      .evaluateAll((marks) =>
-        marks
-          .filter((m) => getComputedStyle(m).fillOpacity !== '1')
-          .map((m) => m.getAttribute('data-key')!)
-          .sort(),
-      );
-  await expect.poll(dimmed).toEqual(
-    after.keys
-      .filter((k) => !held.has(k.key))
-      .map((k) => k.key)
-      .sort(),
-  );
+  const notHeld = alone.filter((key) => !held.has(key)).sort();
+  expect(notHeld.length).toBeGreaterThan(0);
+  await expect.poll(dimmed).toEqual(notHeld);
   await page.mouse.move(1, 1);
   await expect.poll(async () => (await dimmed()).length).toBe(0);
   await shoot(page, 'ring-after', true);
@@ -176,6 +205,16 @@ test('a killed node loses no key; once revived, the under-replicated marks disap
   await nodeCard(page, victim).getByRole('button', { name: 'Kill' }).click();
   await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('down');
   await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(holdersOfVictim);
+  // On the canvas: a red ring round each key the victim held, and round no other.
+  const alone = await isolatedKeys(page);
+  const ringed = async () =>
+    Object.entries(await paintedMarks(page, alone))
+      .filter(([, mark]) => mark.ringed)
+      .map(([key]) => key)
+      .sort();
+  const victimHeld = before.keys.filter((k) => k.preference.includes(victim) && alone.includes(k.key)).map((k) => k.key);
+  expect(victimHeld.length).toBeGreaterThan(0);
+  await expect.poll(ringed).toEqual(victimHeld.sort());
   await shoot(page, 'd-node-killed');
 
   await page.getByRole('button', { name: 'Read all' }).click();
@@ -190,6 +229,7 @@ test('a killed node loses no key; once revived, the under-replicated marks disap
   await nodeCard(page, victim).getByRole('button', { name: 'Revive' }).click();
   await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('up');
   await expect(ring(page).locator('[data-key][data-under="true"]')).toHaveCount(0, { timeout: 15_000 });
+  await expect.poll(ringed).toEqual([]);
   await expect(ring(page).locator(`[data-replica="${victim}"]`)).toHaveAttribute('data-holds', 'true');
   const repaired = await clusterSnapshot(request);
   expect(repaired.keys.every((k) => k.missing.length === 0)).toBe(true);
@@ -198,10 +238,12 @@ test('a killed node loses no key; once revived, the under-replicated marks disap
 
 test('the key form puts and gets at a chosen level: W=all refused while a node is down, naming who answered; W=one stored; R=majority shows each answer', async ({ page, request }) => {
   await openDashboard(page);
-  const victim = (await clusterSnapshot(request)).nodes[2].id;
+  const key = `levels:{e2e}:${Date.now()}`;
+  // A replica of the key, whatever the ring holds by now (earlier journeys add nodes).
+  const located = (await (await request.get(`/api/keys/${encodeURIComponent(key)}/locate`)).json()) as { replicas: { node: string }[] };
+  const victim = located.replicas[2].node;
   await nodeCard(page, victim).getByRole('button', { name: 'Kill' }).click();
   await expect(nodeCard(page, victim).locator('[data-status]')).toHaveText('down');
-  const key = `levels:{e2e}:${Date.now()}`;
   const result = page.locator('[data-key-result]');
   await page.getByLabel('Key', { exact: true }).fill(key);
   await page.getByLabel('Value', { exact: true }).fill('at a level');

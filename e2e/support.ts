@@ -47,6 +47,52 @@ export function nodeCard(page: Page, id: string) {
   return page.locator(`[data-node-card="${id}"]`);
 }
 
+/**
+ * Keys whose mark no other mark comes near (the marks are dots on a canvas, listed by hidden `[data-key]` elements
+ * that say where each is drawn): what the canvas shows at their centre is theirs alone.
+ */
+export function isolatedKeys(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const marks = [...document.querySelectorAll('svg[aria-label="Hash ring"] [data-key]')].map((m) => ({
+      key: m.getAttribute('data-key')!,
+      x: Number(m.getAttribute('cx')),
+      y: Number(m.getAttribute('cy')),
+    }));
+    return marks.filter((m) => marks.every((o) => o === m || Math.hypot(o.x - m.x, o.y - m.y) > 8)).map((m) => m.key);
+  });
+}
+
+/** What the ring's canvases show for each of `keys`, read back from their pixels: the dot's opacity at its centre (0 to 255), and whether a red ring is drawn round it. */
+export function paintedMarks(page: Page, keys: string[]): Promise<Record<string, { opacity: number; ringed: boolean }>> {
+  return page.evaluate((wanted) => {
+    const ring = document.querySelector('svg[aria-label="Hash ring"]')!;
+    const [dots, rings] = ['[data-key-dots]', '[data-key-rings]'].map((selector) => {
+      const canvas = ring.parentElement!.querySelector<HTMLCanvasElement>(`canvas${selector}`)!;
+      return { canvas, pixels: canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data };
+    });
+    // The canvases span the view box (-310..310) at their own density.
+    const scale = dots.canvas.width / 620;
+    const alpha = (from: typeof dots, x: number, y: number) => from.pixels[(Math.floor((y + 310) * scale) * from.canvas.width + Math.floor((x + 310) * scale)) * 4 + 3];
+    const found: Record<string, { opacity: number; ringed: boolean }> = {};
+    for (const key of wanted) {
+      const mark = ring.querySelector(`[data-key="${CSS.escape(key)}"]`);
+      if (!mark) continue;
+      const [x, y] = [Number(mark.getAttribute('cx')), Number(mark.getAttribute('cy'))];
+      // The ring of an under-replicated key runs 3.4 units from its centre.
+      found[key] = { opacity: alpha(dots, x, y), ringed: alpha(rings, x + 3.4, y) > 0 };
+    }
+    return found;
+  }, keys);
+}
+
+/** Where a key's mark is on the page, to point at or click. */
+export async function markPoint(page: Page, key: string): Promise<{ x: number; y: number }> {
+  const mark = ring(page).locator(`[data-key="${key}"]`);
+  const [x, y] = [Number(await mark.getAttribute('cx')), Number(await mark.getAttribute('cy'))];
+  const box = (await ring(page).boundingBox())!;
+  return { x: box.x + ((x + 310) / 620) * box.width, y: box.y + ((y + 310) / 620) * box.height };
+}
+
 /** Vnode marks on the ring, counted per node. */
 export function vnodeCounts(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {

@@ -138,6 +138,20 @@ export function keyMark(position: number, inner: number, outer: number): Point &
   return { angle, radius, ...pointAt(angle, radius) };
 }
 
+/** The point nearest `at` among those whose reach (their radius, say) covers it, or null; of two as near, the later (drawn over the other). */
+export function nearestWithin<T extends Point>(points: Iterable<T>, at: Point, reach: (point: T) => number): T | null {
+  let nearest: T | null = null;
+  let best = Infinity;
+  for (const point of points) {
+    const distance = (point.x - at.x) ** 2 + (point.y - at.y) ** 2;
+    if (distance <= reach(point) ** 2 && distance <= best) {
+      nearest = point;
+      best = distance;
+    }
+  }
+  return nearest;
+}
+
 /** One bar per density bin, its length proportional to the bin's count over the largest. */
 export function densityBars(density: readonly number[], inner: number, maxLength: number): { bin: number; count: number; startAngle: number; endAngle: number; inner: number; outer: number }[] {
   const max = Math.max(1, ...density);
@@ -164,14 +178,24 @@ export interface KeyTravel {
 export function keyTravels(before: { vnodes: readonly VnodePoint[]; keys: readonly PlacedKey[] }, after: { vnodes: readonly VnodePoint[]; keys: readonly PlacedKey[] }, limit = Infinity): KeyTravel[] {
   const oldLayout = layoutOf(before.vnodes);
   const newLayout = layoutOf(after.vnodes);
-  const previous = new Map(before.keys.map((k) => [k.key, k]));
   const travels: KeyTravel[] = [];
+  const earlier = before.keys;
+  // Snapshots list their keys in one order, so the key before is usually at the cursor: a map of ten thousand keys
+  // is built (in the frame the travel starts) only when the lists differ, and the cursor resumes after each match.
+  let cursor = 0;
+  let byKey: Map<string, number> | null = null;
   for (const placed of after.keys) {
     if (travels.length >= limit) break;
-    const old = previous.get(placed.key);
+    let at = cursor < earlier.length && earlier[cursor].key === placed.key ? cursor : -1;
+    if (at < 0) at = (byKey ??= new Map(earlier.map((k, i) => [k.key, i]))).get(placed.key) ?? -1;
+    if (at < 0) continue;
+    cursor = at + 1;
+    const old = earlier[at];
+    // A placement the snapshot kept as it was has kept its primary.
+    if (old === placed) continue;
     const fromNode = old?.preference[0];
     const toNode = placed.preference[0];
-    if (!old || fromNode === undefined || toNode === undefined || fromNode === toNode) continue;
+    if (fromNode === undefined || toNode === undefined || fromNode === toNode) continue;
     const fromV = ownerIndex(oldLayout, placed.position);
     const toV = ownerIndex(newLayout, placed.position);
     if (fromV < 0 || toV < 0) continue;

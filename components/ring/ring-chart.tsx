@@ -1,37 +1,51 @@
 'use client';
 // The hash ring: vnodes, keys (or their density), the selected key's replicas and keys travelling during a rebalance.
-import { useDeferredValue, useMemo, useRef, type MouseEvent } from 'react';
+import { useMemo, useRef, useState, type MouseEvent } from 'react';
 import { applyKeyChanges } from '@/lib/cluster/snapshot-diff';
-import { layoutOf } from '@/lib/geometry';
+import type { KeyPlacement } from '@/lib/cluster/views';
+import { layoutOf, type Point } from '@/lib/geometry';
 import { useLive } from '../live/live-provider';
 import { useSelection } from '../live/selection';
 import { useNodeColors } from '../live/use-node-colors';
 import { formatCount } from '../format';
+import { usePixelRatio } from './canvas';
 import { DensityLayer } from './density-layer';
 import { HotLayer } from './hot-layer';
 import { RADIUS, VIEW } from './dimensions';
-import { KeyLayer } from './key-layer';
+import { useKeyMarks } from './key-layer';
+import { KeyTooltip } from './key-tooltip';
 import { SelectionLayer } from './selection-layer';
 import { useKeyTravel } from './use-key-travel';
 import { useReducedMotion } from './use-reduced-motion';
 import { VnodeLayer } from './vnode-layer';
 
-/** Dims every vnode and key but the hovered node's, without re-rendering thousands of marks. */
+/** Dims every vnode but the hovered node's, without re-rendering them (the key marks dim on their canvas). */
 function highlightRule(node: string): string {
-  const id = JSON.stringify(node);
-  // fill- and stroke-opacity rather than opacity: opacity on thousands of marks makes each its own compositing effect.
-  return `svg[data-highlight] [data-vnode]:not([data-node=${id}]){fill-opacity:.15}svg[data-highlight] [data-key]:not([data-holders~=${id}]){fill-opacity:.08;stroke-opacity:.08}`;
+  // fill-opacity rather than opacity: opacity on each of 1,760 paths makes each its own compositing effect.
+  return `svg[data-highlight] [data-vnode]:not([data-node=${JSON.stringify(node)}]){fill-opacity:.15}`;
 }
+
+/** The point of the view box under the pointer. */
+function viewPoint(event: MouseEvent<SVGSVGElement>): Point {
+  const box = event.currentTarget.getBoundingClientRect();
+  return { x: ((event.clientX - box.left) / box.width) * 2 * VIEW - VIEW, y: ((event.clientY - box.top) / box.height) * 2 * VIEW - VIEW };
+}
+
+const NO_KEYS: readonly KeyPlacement[] = [];
 
 export function RingChart() {
   const { snapshot } = useLive();
   const { selected, lookup, selectKey, hoveredNode, hoverNode, lastRead } = useSelection();
   const color = useNodeColors();
   const reduced = useReducedMotion();
+  const scale = usePixelRatio();
   const svg = useRef<SVGSVGElement>(null);
   const travelCanvas = useRef<HTMLCanvasElement>(null);
   const travelList = useRef<HTMLDivElement>(null);
-  useKeyTravel({ snapshot, color, reduced, svgRef: svg, canvasRef: travelCanvas, listRef: travelList });
+  const dots = useRef<HTMLCanvasElement>(null);
+  const rings = useRef<HTMLCanvasElement>(null);
+  const keyList = useRef<SVGGElement>(null);
+  useKeyTravel({ snapshot, color, reduced, scale, svgRef: svg, canvasRef: travelCanvas, listRef: travelList });
 
   const layout = useMemo(() => layoutOf(snapshot.vnodes), [snapshot.vnodes]);
   const dense = snapshot.keyCount > snapshot.keys.length;
@@ -40,11 +54,10 @@ export function RingChart() {
     () => (lookup?.state === 'server' && selected && !dense ? applyKeyChanges(snapshot.keys, { upserts: [selected], removals: [] }) : snapshot.keys),
     [lookup, selected, dense, snapshot.keys],
   );
-  // A new ring recolours hundreds of marks and redraws the vnodes: the marks follow a frame later, so neither frame
-  // carries both, and the frame the travellers set off in stays short. Other changes (a put's mark) are not held back.
-  const current = useMemo(() => ({ keys, checksum: snapshot.checksum }), [keys, snapshot.checksum]);
-  const deferred = useDeferredValue(current);
-  const marks = deferred.checksum === current.checksum ? current.keys : deferred.keys;
+  const markAt = useKeyMarks({ keys: dense ? NO_KEYS : keys, color, hovered: hoveredNode, scale, dotsRef: dots, ringsRef: rings, listRef: keyList });
+  // The key under the pointer, for its tooltip; looked up again in the keys drawn, so a key deleted meanwhile loses it.
+  const [pointedKey, setPointedKey] = useState<string | null>(null);
+  const pointed = useMemo(() => (pointedKey === null ? null : (keys.find((k) => k.key === pointedKey) ?? null)), [pointedKey, keys]);
   // Counted by the server over every key, not only the ones drawn: the header and the ring agree beyond 10,000.
   const under = snapshot.underReplicated;
   const down = snapshot.nodes
@@ -57,32 +70,45 @@ export function RingChart() {
     const node = (event.target as Element).closest('[data-vnode]')?.getAttribute('data-node') ?? null;
     if (node !== hoveredNode) hoverNode(node);
   };
+  const onMouseMove = (event: MouseEvent<SVGSVGElement>) => {
+    const key = dense ? null : (markAt(viewPoint(event))?.key ?? null);
+    if (key !== pointedKey) setPointedKey(key);
+  };
   const onClick = (event: MouseEvent<SVGSVGElement>) => {
-    const key = (event.target as Element).getAttribute('data-key');
-    if (key !== null) selectKey(key);
+    const found = dense ? null : markAt(viewPoint(event));
+    if (found) selectKey(found.key);
   };
 
   return (
     <div className="relative mx-auto aspect-square w-full max-w-[620px]">
+      {/* Keys on canvases under the <svg>, each in a layer of its own: ten thousand dots are one image to composite. */}
+      <canvas ref={dots} aria-hidden className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }} data-key-dots />
+      <canvas ref={rings} aria-hidden className="key-rings pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }} data-key-rings />
       <svg
         ref={svg}
         role="img"
         aria-label="Hash ring"
         aria-describedby="ring-summary"
         viewBox={`${-VIEW} ${-VIEW} ${2 * VIEW} ${2 * VIEW}`}
-        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 12,000 marks.
-        className="block size-full select-none will-change-transform"
+        // A layer of its own: a progress bar or a count changing elsewhere on the page then neither repaints nor re-layers its 1,760 vnodes.
+        className={`relative block size-full select-none will-change-transform ${pointed ? 'cursor-pointer' : ''}`}
         data-highlight={hoveredNode ?? undefined}
         data-dense={dense ? 'true' : undefined}
         onMouseOver={onMouseOver}
-        onMouseLeave={() => hoverNode(null)}
+        onMouseMove={onMouseMove}
+        onMouseLeave={() => {
+          hoverNode(null);
+          setPointedKey(null);
+        }}
         onClick={onClick}
       >
         {hoveredNode !== null && <style>{highlightRule(hoveredNode)}</style>}
         <circle r={RADIUS.vnodeInner - 4} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} />
         <circle r={RADIUS.keyInner - 6} fill="none" className="stroke-zinc-200 dark:stroke-zinc-800" strokeWidth={1} strokeDasharray="2 4" />
         <VnodeLayer vnodes={snapshot.vnodes} color={color} down={down} />
-        {dense ? <DensityLayer density={snapshot.density} /> : <KeyLayer keys={marks} color={color} holders={hoveredNode !== null} />}
+        {dense && <DensityLayer density={snapshot.density} />}
+        {/* One hidden element per key mark, for tests and tools: `data-key`, `data-under`, `cx` and `cy`. */}
+        <g ref={keyList} display="none" />
         <HotLayer />
         {selected && <SelectionLayer placement={selected} layout={layout} color={color} servedBy={lastRead?.key === selected.key ? lastRead.servedBy : null} />}
         <g pointerEvents="none" textAnchor="middle" className="fill-zinc-700 dark:fill-zinc-200">
@@ -105,6 +131,7 @@ export function RingChart() {
       {/* Travelling keys on a canvas in a layer of its own, so each frame repaints one bitmap and not the thousands of marks below. */}
       <canvas ref={travelCanvas} aria-hidden className="pointer-events-none absolute inset-0 size-full" style={{ willChange: 'transform' }} />
       <div ref={travelList} hidden data-travellers />
+      {pointed && <KeyTooltip placement={pointed} color={color} />}
       <p id="ring-summary" className="sr-only">
         {ringNodes} nodes with {snapshot.vnodes.length} vnodes; {snapshot.keyCount} keys, {under} under-replicated.
       </p>

@@ -4,7 +4,8 @@ import { interpolateNumber } from 'd3-interpolate';
 import { useEffect, useLayoutEffect, useRef, type RefObject } from 'react';
 import type { ClusterSnapshot } from '@/lib/cluster/snapshot';
 import { keyTravels, pointAt } from '@/lib/geometry';
-import { RADIUS, VIEW } from './dimensions';
+import { clearCanvas, fitCanvas } from './canvas';
+import { RADIUS } from './dimensions';
 
 export const TRAVEL_MS = 800;
 /** After arriving, travellers fade out over this long, so the eye can follow where they went. */
@@ -19,6 +20,8 @@ interface Options {
   snapshot: ClusterSnapshot;
   color: (id: string) => string;
   reduced: boolean;
+  /** Device pixels per CSS pixel (see usePixelRatio). */
+  scale: number;
   /** The ring's <svg>: marked `data-animating` while keys travel. */
   svgRef: RefObject<SVGSVGElement | null>;
   /**
@@ -41,7 +44,7 @@ interface Mover {
 const canvasAngle = (angle: number) => angle - Math.PI / 2;
 
 function paint(context: CanvasRenderingContext2D, movers: readonly Mover[], eased: number, alpha: number, background: string): void {
-  context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
+  clearCanvas(context);
   // A veil over the resting keys, so the travellers stand out.
   context.fillStyle = background;
   context.globalAlpha = alpha * 0.6;
@@ -73,20 +76,15 @@ function paint(context: CanvasRenderingContext2D, movers: readonly Mover[], ease
   }
 }
 
-export function useKeyTravel({ snapshot, color, reduced, svgRef, canvasRef, listRef }: Options): void {
+export function useKeyTravel({ snapshot, color, reduced, scale, svgRef, canvasRef, listRef }: Options): void {
   // The snapshot the ring last showed: a key travels when its primary differs between it and the next.
   const previous = useRef(snapshot);
   const stop = useRef<() => void>(() => undefined);
 
-  // The bitmap is made once: sizing a canvas allocates it, which costs more than a frame's drawing, and must not
-  // happen in the frame the keys start travelling. It matches the view box at the screen's density (the ring is at most 620 CSS pixels wide).
+  // Sized ahead, not in the frame the keys start travelling: sizing a canvas allocates its bitmap.
   useLayoutEffect(() => {
-    const surface = canvasRef.current;
-    if (!surface) return;
-    const scale = Math.max(1, window.devicePixelRatio || 1);
-    surface.width = surface.height = Math.round(2 * VIEW * scale);
-    surface.getContext('2d')?.setTransform(scale, 0, 0, scale, VIEW * scale, VIEW * scale);
-  }, [canvasRef]);
+    if (canvasRef.current) fitCanvas(canvasRef.current, scale);
+  }, [canvasRef, scale]);
 
   // Before paint, so the travellers appear in the very frame that shows the new ring.
   useLayoutEffect(() => {
@@ -125,7 +123,7 @@ export function useKeyTravel({ snapshot, color, reduced, svgRef, canvasRef, list
     stop.current = () => {
       cancelAnimationFrame(frame);
       clearTimeout(listing);
-      context.clearRect(-VIEW, -VIEW, 2 * VIEW, 2 * VIEW);
+      clearCanvas(context);
       listRef.current?.replaceChildren();
       svgRef.current?.removeAttribute('data-animating');
       stop.current = () => undefined;

@@ -1,7 +1,9 @@
 // Every vnode as its own path (its owned arc and a tick at its position), in its node's colour, faded while its node is down.
-import { memo, useMemo } from 'react';
+import { memo, useLayoutEffect, useRef, useSyncExternalStore } from 'react';
 import { vnodeArcs, vnodePath, type VnodeArc, type VnodePoint } from '@/lib/geometry';
 import { RADIUS } from './dimensions';
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 interface Props {
   vnodes: readonly VnodePoint[];
@@ -25,14 +27,71 @@ function pathOf(arc: VnodeArc): string {
   return d;
 }
 
+interface Drawn {
+  element: SVGPathElement;
+  d: string;
+  fill: string;
+  faded: boolean;
+  seen: number;
+}
+
+const never = () => () => undefined;
+
+/**
+ * Server-rendered by React, so the ring shows before the page's script runs; once hydrated, the paths live outside
+ * React, keyed by vnode id, and a new ring touches only the arcs it changed: reconciling 1,760 children took the
+ * larger part of the frame a node's keys start travelling in.
+ */
 export const VnodeLayer = memo(function VnodeLayer({ vnodes, color, down }: Props) {
-  // Paths depend on the ring alone: a node joining changes the colour scale, and must not rebuild them.
-  const arcs = useMemo(() => vnodeArcs(vnodes).map((a) => ({ ...a, d: pathOf(a) })), [vnodes]);
+  const hydrated = useSyncExternalStore(
+    never,
+    () => true,
+    () => false,
+  );
+  const group = useRef<SVGGElement>(null);
+  const drawn = useRef(new Map<string, Drawn>());
+  const pass = useRef(0);
+
+  useLayoutEffect(() => {
+    const parent = group.current;
+    if (!parent || !hydrated) return;
+    const downIds = new Set(down.split(' '));
+    const seen = ++pass.current;
+    const added: SVGPathElement[] = [];
+    for (const arc of vnodeArcs(vnodes)) {
+      let path = drawn.current.get(arc.id);
+      if (!path) {
+        const element = document.createElementNS(SVG_NS, 'path');
+        element.setAttribute('data-node', arc.node);
+        element.setAttribute('data-vnode', String(arc.index));
+        added.push(element);
+        path = { element, d: '', fill: '', faded: false, seen };
+        drawn.current.set(arc.id, path);
+      }
+      const [d, fill, faded] = [pathOf(arc), color(arc.node), downIds.has(arc.node)];
+      if (path.d !== d) path.element.setAttribute('d', (path.d = d));
+      if (path.fill !== fill) path.element.setAttribute('fill', (path.fill = fill));
+      if (path.faded !== faded) {
+        if (faded) path.element.setAttribute('fill-opacity', '0.25');
+        else path.element.removeAttribute('fill-opacity');
+        path.faded = faded;
+      }
+      path.seen = seen;
+    }
+    for (const [id, path] of drawn.current) {
+      if (path.seen === seen) continue;
+      path.element.remove();
+      drawn.current.delete(id);
+    }
+    if (added.length > 0) parent.append(...added);
+  }, [hydrated, vnodes, color, down]);
+
+  if (hydrated) return <g ref={group} />;
   const downIds = new Set(down.split(' '));
   return (
     <g>
-      {arcs.map((a) => (
-        <path key={a.id} d={a.d} fill={color(a.node)} fillOpacity={downIds.has(a.node) ? 0.25 : undefined} data-node={a.node} data-vnode={a.index} />
+      {vnodeArcs(vnodes).map((a) => (
+        <path key={a.id} d={pathOf(a)} fill={color(a.node)} fillOpacity={downIds.has(a.node) ? 0.25 : undefined} data-node={a.node} data-vnode={a.index} />
       ))}
     </g>
   );

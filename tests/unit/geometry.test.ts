@@ -8,6 +8,7 @@ import {
   keyMark,
   keyTravels,
   layoutOf,
+  nearestWithin,
   ownerIndex,
   pointAt,
   replicaVnodes,
@@ -137,6 +138,44 @@ describe('keyMark', () => {
   });
 });
 
+describe('nearestWithin', () => {
+  const reach = (p: { r: number }) => p.r;
+
+  it('finds the nearest point whose reach covers the spot, and nothing where none does', () => {
+    const points = [
+      { x: 0, y: 0, r: 2 },
+      { x: 3, y: 0, r: 2 },
+      { x: 10, y: 10, r: 5 },
+    ];
+    expect(nearestWithin(points, { x: 1.8, y: 0 }, reach)).toBe(points[1]);
+    expect(nearestWithin(points, { x: 0.4, y: 0.4 }, reach)).toBe(points[0]);
+    // Nearer to the first, but only the third reaches this far.
+    expect(nearestWithin(points, { x: 6, y: 7 }, reach)).toBe(points[2]);
+    expect(nearestWithin(points, { x: 0, y: 5 }, reach)).toBeNull();
+    expect(nearestWithin([], { x: 0, y: 0 }, reach)).toBeNull();
+  });
+
+  it('prefers the later of two points at the same spot: it is drawn over the other', () => {
+    const points = [
+      { x: 1, y: 1, r: 2 },
+      { x: 1, y: 1, r: 2 },
+    ];
+    expect(nearestWithin(points, { x: 1, y: 1.5 }, reach)).toBe(points[1]);
+  });
+
+  it('agrees with a search over every point', () => {
+    const spot = fc.record({ x: fc.double({ min: -50, max: 50, noNaN: true }), y: fc.double({ min: -50, max: 50, noNaN: true }) });
+    fc.assert(
+      fc.property(fc.array(fc.record({ x: fc.integer({ min: -50, max: 50 }), y: fc.integer({ min: -50, max: 50 }), r: fc.integer({ min: 1, max: 8 }) })), spot, (points, at) => {
+        const found = nearestWithin(points, at, reach);
+        const within = points.filter((p) => Math.hypot(p.x - at.x, p.y - at.y) <= p.r);
+        if (within.length === 0) expect(found).toBeNull();
+        else close(Math.hypot(found!.x - at.x, found!.y - at.y), Math.min(...within.map((p) => Math.hypot(p.x - at.x, p.y - at.y))), 1e-9);
+      }),
+    );
+  });
+});
+
 describe('replicaVnodes', () => {
   const nodes = ['node-1', 'node-2', 'node-3', 'node-4'].map((id) => ({ id, vnodes: 16 }));
   const ring = buildRing(nodes);
@@ -226,6 +265,24 @@ describe('keyTravels', () => {
     expect(travels.every((t) => t.fromNode === 'node-4' && t.to >= t.from)).toBe(true);
     expect(keyTravels(placed(four), placed(three), 3)).toHaveLength(3);
     expect(keyTravels(placed(three), placed(three))).toEqual([]);
+  });
+
+  it('finds the same travels whatever the keys added, removed or reordered between the snapshots', () => {
+    const before = placed(three);
+    const after = placed(four);
+    const expected = keyTravels(before, after);
+    // Every third key gone before, every fifth gone after, and the lists in different orders.
+    const thinned = { ...before, keys: before.keys.filter((_, i) => i % 3 !== 0).reverse() };
+    const reordered = { ...after, keys: after.keys.filter((_, i) => i % 5 !== 0).sort((a, b) => a.position - b.position) };
+    const seen = new Set(thinned.keys.map((k) => k.key));
+    const found = keyTravels(thinned, reordered);
+    expect(found.map((t) => t.key).sort()).toEqual(
+      expected
+        .filter((t) => seen.has(t.key) && reordered.keys.some((k) => k.key === t.key))
+        .map((t) => t.key)
+        .sort(),
+    );
+    expect(found.length).toBeGreaterThan(0);
   });
 });
 
