@@ -1,12 +1,13 @@
 // Every benchmark in one command: runs each script (the quick ones several times, taking medians) and writes
 // docs/benchmarks.md with its tables, the goals met or missed, and SVG plots in docs/benchmarks/.
-// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard, control-plane)
+// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard, control-plane, lab)
 // --render rewrites the page from the last run's figures (docs/benchmarks/results.json) without measuring again.
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BalanceRun, ControlPlaneRun, DashboardRun, DashboardSpread, LookupRun, MovementRun, RebalanceRun, ScaleRun, ThroughputRun } from './results';
+import { labMarkdown, type LabRun } from './lab-table';
 import { barChart, type Bar } from './svg';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -33,6 +34,7 @@ const BENCHES: Record<string, Bench> = {
   scale: { script: 'bench/scale.ts', runs: 1, args: quick ? ['--nodes', '16', '--keys', '100000'] : [], env: { NODE_OPTIONS: '--expose-gc' } },
   dashboard: { script: 'bench/dashboard-fps.ts', runs: 1, args: quick ? ['--keys', '2000'] : [] },
   'control-plane': { script: 'bench/control-plane.ts', runs: 1, args: quick ? ['--changes', '10', '--takeovers', '3', '--runs', '3', '--ops', '5000'] : [] },
+  lab: { script: 'bench/lab.ts', runs: 1, args: quick ? ['--keys', '20000', '--runs', '3'] : [] },
 };
 
 function run(name: string, bench: Bench): Promise<unknown> {
@@ -362,6 +364,7 @@ async function main() {
   await collect('scale', (runs: ScaleRun[]) => scaleSection(runs[0]));
   await collect('dashboard', (runs: DashboardRun[]) => dashboardSection(runs[0]));
   await collect('control-plane', (runs: ControlPlaneRun[]) => controlPlaneSection(runs[0]));
+  await collect('lab', (runs: LabRun[]) => ({ markdown: `## Hashing algorithms (the lab)\n\n${labMarkdown(runs[0])}`, plots: {}, goals: [] }));
 
   const goals = sections.flatMap((s) => s.goals);
   const cpu = os.cpus();
