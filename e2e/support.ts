@@ -89,6 +89,8 @@ export function paintedMarks(page: Page, keys: string[]): Promise<Record<string,
 export async function markPoint(page: Page, key: string): Promise<{ x: number; y: number }> {
   const mark = ring(page).locator(`[data-key="${key}"]`);
   const [x, y] = [Number(await mark.getAttribute('cx')), Number(await mark.getAttribute('cy'))];
+  // The pointer reaches only what is in the viewport: a form lower down may have scrolled the ring's top out of it.
+  await ring(page).scrollIntoViewIfNeeded();
   const box = (await ring(page).boundingBox())!;
   return { x: box.x + ((x + 310) / 620) * box.width, y: box.y + ((y + 310) / 620) * box.height };
 }

@@ -1,5 +1,6 @@
 // A steady mix of puts, gets and deletes over a key space, at most one operation per key in flight, recorded as a history.
 import type { Level } from '../consistency';
+import { seededRandom } from '../random';
 import type { Op, WriteOutcome } from './history';
 
 /** The part of the cluster the load drives; `Cluster` and the REST client both fit. */
@@ -47,24 +48,12 @@ export interface RunningLoad {
 /** Error codes that mean the request was refused before anything was sent. */
 const REFUSED = new Set(['invalid_key', 'invalid_value', 'invalid_ttl', 'no_nodes']);
 
-/** mulberry32: a small seeded generator, so every run draws from the same sequence (how the workers interleave follows the servers' timing). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function startLoad(store: KeyStore, options: LoadOptions = {}): RunningLoad {
   const { keys = 500, concurrency = 32, putShare = 0.55, deleteShare = 0.1, ttl = 3600, prefix = 'drill:', seed = 1, writes = [], reads = [] } = options;
   let turn = 0;
   /** The next level in turn; none when the list is empty (the cluster's default). */
   const levelFrom = (levels: readonly Level[]) => (levels.length ? levels[turn++ % levels.length] : undefined);
-  const next = random(seed);
+  const next = seededRandom(seed);
   const names = Array.from({ length: keys }, (_, i) => `${prefix}${i}`);
   const busy = new Set<number>();
   const ops: Op[] = [];

@@ -1,20 +1,11 @@
 // A deterministic key set for the lab: the shapes `fake` stores (users kept together by hash tags, sessions, products, pages), with sizes and a Zipf request mix.
+import { seededRandom } from '../random';
 import type { LabKey } from './types';
+
+export { seededRandom };
 
 /** Web caches see request popularity close to Zipf with an exponent of about 0.6 to 0.8 (Breslau et al., INFOCOM 1999). */
 export const DEFAULT_ZIPF = 0.8;
-
-/** mulberry32: a small seeded generator, so the same count gives the same keys in every process (and tests their inputs). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const shapes: ((n: number, random: () => number) => { key: string; bytes: number })[] = [
   (n, random) => ({ key: `user:{${n}}:profile`, bytes: 80 + Math.floor(random() * 120) }),

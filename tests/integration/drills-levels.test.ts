@@ -1,20 +1,6 @@
 // Drills of the consistency levels on real memcached under load, each ending in a history the checker accepts.
 import { describe, expect, it } from 'vitest';
-import { runDrill, type DrillReport } from '@/lib/drill/drills';
-
-const DEADLINE = 300;
-/** A write waits for its slowest replica: at most one deadline, and a read at R=one may try two frozen replicas. */
-const SETTLE_BOUND = 3 * DEADLINE + 400;
-
-const drill = (name: string) => runDrill(name, { keys: 300, durationMs: 2500, deadlineMs: DEADLINE, concurrency: 24 });
-
-function expectNoAnomaly(report: DrillReport): void {
-  expect(report.operations).toBeGreaterThan(500);
-  expect({ lost: report.lost, stale: report.stale, phantom: report.phantom }).toEqual({ lost: [], stale: [], phantom: [] });
-  expect({ missedReads: report.missedReads, staleReads: report.staleReads, anomalies: report.anomalies }).toEqual({ missedReads: 0, staleReads: 0, anomalies: [] });
-  expect(report.replication).toMatchObject({ complete: true, missing: 0, strays: 0, divergent: 0 });
-  expect(report.latency.max).toBeLessThan(SETTLE_BOUND);
-}
+import { drill, expectNoAnomaly } from '../support/drill-expect';
 
 describe('consistency level drills', () => {
   it('writes acknowledged at W=majority survive the loss of one of three replicas: reads at R=one and R=majority see them or newer', async () => {

@@ -1,20 +1,7 @@
 // Fault drills on real memcached under load: a checked history shows nothing acknowledged lost, nothing stale, every call settled.
 import { describe, expect, it } from 'vitest';
-import { runDrill, type DrillReport } from '@/lib/drill/drills';
-
-const DEADLINE = 300;
-/** A get may time out on each replica in turn before the nodes are marked down. */
-const SETTLE_BOUND = 3 * DEADLINE + 400;
-
-const drill = (name: string) => runDrill(name, { keys: 300, durationMs: 2500, deadlineMs: DEADLINE, concurrency: 24 });
-
-function expectNoAnomaly(report: DrillReport): void {
-  expect(report.operations).toBeGreaterThan(500);
-  expect({ lost: report.lost, stale: report.stale, phantom: report.phantom }).toEqual({ lost: [], stale: [], phantom: [] });
-  expect({ missedReads: report.missedReads, staleReads: report.staleReads }).toEqual({ missedReads: 0, staleReads: 0 });
-  expect(report.replication).toMatchObject({ complete: true, missing: 0, strays: 0, divergent: 0 });
-  expect(report.latency.max).toBeLessThan(SETTLE_BOUND);
-}
+import { runDrill } from '@/lib/drill/drills';
+import { DEADLINE, drill, expectNoAnomaly } from '../support/drill-expect';
 
 describe('fault drills', () => {
   it('a node SIGKILLed during a burst of writes, then restarted empty: nothing lost, refilled', async () => {

@@ -8,18 +8,7 @@ import { hotHalos } from '@/lib/hot-geometry';
 import { keyMark } from '@/lib/geometry';
 import { buildRing, preferenceList } from '@/lib/ring';
 import { keyPosition } from '@/lib/hash';
-
-/** mulberry32: a seeded stream, so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom as random } from '@/lib/random';
 
 /** `n` requests over `keys` keys with Zipf(s) popularity: key rank r drawn with weight 1 / r^s. */
 function zipfStream(n: number, keys: number, s: number, seed: number, prefix = 'k'): string[] {
