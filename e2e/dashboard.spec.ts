@@ -350,6 +350,10 @@ test('on a phone, in the dark, from the keyboard alone: panels stack and a key c
   await expect(page.getByLabel('Value', { exact: true })).toBeFocused();
   await page.keyboard.type('typed, not clicked');
   await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Write level (W)')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Read level (R)')).toBeFocused();
+  await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Put', exact: true })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.locator('[data-key-result]')).toContainText('on 3 of 3 replicas');
