@@ -1,16 +1,10 @@
 // The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
 import { keyPosition } from './hash';
 import { Holdings } from './holdings';
+import { recordOf, type Inventory, type KeyEntry } from './key-columns';
 import { preferenceListAt, type Ring } from './ring';
 
-/** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
-export interface KeyEntry {
-  key: string;
-  exp: number;
-}
-
-/** What each node holds, by node id. Nodes absent from it are treated as unknown, not empty. */
-export type Inventory = Readonly<Record<string, readonly KeyEntry[]>>;
+export type { Inventory, KeyEntry } from './key-columns';
 
 export interface CopyStep {
   key: string;
@@ -117,7 +111,7 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
 export function planTombstoneCopies(before: Ring, after: Ring, tombstones: Inventory, options: PlanOptions = {}): CopyStep[] {
   const unavailable = options.unavailable ?? new Set<string>();
   const holders = new Map<string, { nodes: string[]; exp: number }>();
-  for (const [node, entries] of Object.entries(tombstones)) {
+  for (const [node, entries] of Object.entries(recordOf(tombstones))) {
     for (const { key, exp } of entries) {
       const held = holders.get(key) ?? holders.set(key, { nodes: [], exp }).get(key)!;
       held.nodes.push(node);

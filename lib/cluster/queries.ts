@@ -2,7 +2,7 @@ import 'server-only';
 // Reading the cluster: node views, listings, placements, stats, the dashboard's snapshot, dry runs and lookups.
 import { ringShares, spreadOf } from '../balance';
 import { hashPart, keyPosition } from '../hash';
-import type { Inventory, KeyEntry } from '../plan';
+import { KeyColumns, type Inventory, type KeyEntry } from '../key-columns';
 import { DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
@@ -52,7 +52,8 @@ export async function inventoryOf(
   ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id),
 ): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
   const { pool } = ctx;
-  const inventory: Record<string, KeyEntry[]> = {};
+  // Each node's keys are numbered into one table as its listing arrives: a key held three times is one string.
+  const inventory = new KeyColumns();
   const tombstones: Record<string, KeyEntry[]> = {};
   const unreachable: string[] = [];
   await Promise.all(
@@ -62,11 +63,11 @@ export async function inventoryOf(
       // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
       const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
       const { keys, tombstones: deletes } = outcome.value;
-      inventory[id] = pool.suspectCount(id) === 0 ? keys : keys.filter(trusted);
+      inventory.setNode(id, pool.suspectCount(id) === 0 ? keys : keys.filter(trusted));
       tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
     }),
   );
-  return { inventory, tombstones, unreachable: unreachable.sort() };
+  return { inventory: inventory.seal(), tombstones, unreachable: unreachable.sort() };
 }
 
 /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */
