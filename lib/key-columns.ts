@@ -13,22 +13,72 @@ export interface NodeColumn {
   readonly exps: Float64Array;
 }
 
+/** FNV-1a over the UTF-16 code units of text[start, end). */
+function hashRange(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
+}
+
+/** A copy of text[start, end) that does not keep `text` alive (a slice of a long string may be a view into it). */
+function ownCopy(text: string, start: number, end: number): string {
+  return end - start < 13 ? text.slice(start, end) : ('_' + text.slice(start, end)).slice(1);
+}
+
 export class KeyColumns {
   /** Every distinct key, in order of first listing; a key's number is its index here. */
   readonly keys: string[] = [];
-  private index: Map<string, number> | null = new Map();
+  /**
+   * An open-addressing table of key numbers plus one, found by hashing the text where it lies (a whole
+   * listing reply, say): a key already numbered costs no string of its own, where a Map would need one.
+   */
+  private slots: Int32Array | null = new Int32Array(1 << 12);
+  private hashes = new Int32Array(1 << 11);
   private readonly columns = new Map<string, NodeColumn>();
 
   /** The number of `key`, given one when it is new. */
   intern(key: string): number {
-    if (!this.index) throw new Error('the key table is sealed');
-    let k = this.index.get(key);
-    if (k === undefined) {
-      k = this.keys.length;
-      this.index.set(key, k);
-      this.keys.push(key);
+    return this.internRange(key, 0, key.length);
+  }
+
+  /** The number of the key text[start, end), given one (and a copy of the text) when it is new. */
+  internRange(text: string, start: number, end: number): number {
+    const slots = this.slots;
+    if (!slots) throw new Error('the key table is sealed');
+    const length = end - start;
+    const h = hashRange(text, start, end);
+    const mask = slots.length - 1;
+    for (let at = h & mask; ; at = (at + 1) & mask) {
+      const slot = slots[at];
+      if (slot === 0) break;
+      const k = slot - 1;
+      if (this.hashes[k] === h && this.keys[k].length === length && text.startsWith(this.keys[k], start)) return k;
     }
+    const k = this.keys.length;
+    this.keys.push(ownCopy(text, start, end));
+    if (k === this.hashes.length) {
+      const grown = new Int32Array(k * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[k] = h;
+    // Kept at most half full, so probes stay short.
+    if ((k + 1) * 2 > slots.length) this.rehash(slots.length * 2);
+    else this.place(slots, k);
     return k;
+  }
+
+  private place(slots: Int32Array, k: number): void {
+    const mask = slots.length - 1;
+    let at = this.hashes[k] & mask;
+    while (slots[at] !== 0) at = (at + 1) & mask;
+    slots[at] = k + 1;
+  }
+
+  private rehash(size: number): void {
+    const slots = new Int32Array(size);
+    for (let k = 0; k < this.keys.length; k++) this.place(slots, k);
+    this.slots = slots;
   }
 
   /** Adds a node's listing, once per node; each key is numbered as it comes. */
@@ -41,6 +91,12 @@ export class KeyColumns {
       exps[i] = entries[i].exp;
     }
     this.columns.set(node, { ids, exps });
+  }
+
+  /** Adds a node's listing already numbered in this table (see scanMetadumpInto). */
+  addColumn(node: string, column: NodeColumn): void {
+    if (this.columns.has(node)) throw new Error(`node ${node} is listed already`);
+    this.columns.set(node, column);
   }
 
   /** The listed nodes, in the order they were added. */
@@ -71,9 +127,25 @@ export class KeyColumns {
     return Object.fromEntries(this.nodes.map((node) => [node, this.entries(node)]));
   }
 
-  /** The key table is only needed while listings are added: once they are in, it can go. */
+  /**
+   * Ends the listing: the lookup table goes, and keys numbered but held by no node (a listing that failed
+   * halfway, tombstones left out) are dropped, the others renumbered in order.
+   */
   seal(): this {
-    this.index = null;
+    this.slots = null;
+    this.hashes = new Int32Array(0);
+    const held = new Uint8Array(this.keys.length);
+    for (const { ids } of this.columns.values()) for (let i = 0; i < ids.length; i++) held[ids[i]] = 1;
+    if (held.every((h) => h === 1)) return this;
+    const renumbered = new Int32Array(this.keys.length);
+    let next = 0;
+    for (let k = 0; k < this.keys.length; k++) {
+      if (!held[k]) continue;
+      renumbered[k] = next;
+      this.keys[next++] = this.keys[k];
+    }
+    this.keys.length = next;
+    for (const { ids } of this.columns.values()) for (let i = 0; i < ids.length; i++) ids[i] = renumbered[ids[i]];
     return this;
   }
 

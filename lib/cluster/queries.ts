@@ -3,6 +3,7 @@ import 'server-only';
 import { ringShares, spreadOf } from '../balance';
 import { hashPart, keyPosition } from '../hash';
 import { KeyColumns, type Inventory, type KeyEntry } from '../key-columns';
+import { dropKeys } from '../memcached/listing';
 import { DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
@@ -58,12 +59,12 @@ export async function inventoryOf(
   const unreachable: string[] = [];
   await Promise.all(
     ids.map(async (id) => {
-      const outcome = await pool.call(id, (client) => client.listing());
+      const outcome = await pool.call(id, (client) => client.listingInto(inventory));
       if (!outcome.ok) return void unreachable.push(id);
       // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
       const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
-      const { keys, tombstones: deletes } = outcome.value;
-      inventory.setNode(id, pool.suspectCount(id) === 0 ? keys : keys.filter(trusted));
+      const { column, tombstones: deletes } = outcome.value;
+      inventory.addColumn(id, pool.suspectCount(id) === 0 ? column : dropKeys(column, (k) => pool.isSuspect(id, inventory.keys[k])));
       tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
     }),
   );

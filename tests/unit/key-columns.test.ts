@@ -41,6 +41,25 @@ describe('KeyColumns', () => {
     expect(columns.entries('c')).toEqual([]);
   });
 
+  it('drops on sealing the keys no node holds, renumbering the others', () => {
+    const columns = new KeyColumns();
+    for (const key of ['gone', 'x', 'tombstone', 'y']) columns.intern(key);
+    columns.addColumn('a', { ids: Int32Array.from([3, 1]), exps: Float64Array.from([-1, 7]) });
+    columns.seal();
+    expect(columns.keys).toEqual(['x', 'y']);
+    expect(columns.entries('a')).toEqual([
+      { key: 'y', exp: -1 },
+      { key: 'x', exp: 7 },
+    ]);
+  });
+
+  it('numbers many keys through the table growing, each once', () => {
+    const columns = new KeyColumns();
+    const keys = Array.from({ length: 20_000 }, (_, i) => `key:${i}`);
+    expect(keys.map((key) => columns.intern(key))).toEqual(keys.map((_, i) => i));
+    expect(keys.map((key) => columns.intern(`${key}`))).toEqual(keys.map((_, i) => i));
+  });
+
   it('refuses a node listed twice, and new keys once sealed', () => {
     const columns = KeyColumns.of({ a: [{ key: 'x', exp: -1 }] });
     expect(() => columns.setNode('a', [])).toThrow(/listed already/);
