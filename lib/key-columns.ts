@@ -34,6 +34,8 @@ export class KeyColumns {
    */
   private slots: Int32Array | null = new Int32Array(1 << 12);
   private hashes = new Int32Array(1 << 11);
+  /** Each key's text as listed: the key itself, or its encoding (see internRange). */
+  private listed: string[] = [];
   private readonly columns = new Map<string, NodeColumn>();
 
   /** The number of `key`, given one when it is new. */
@@ -41,8 +43,13 @@ export class KeyColumns {
     return this.internRange(key, 0, key.length);
   }
 
-  /** The number of the key text[start, end), given one (and a copy of the text) when it is new. */
-  internRange(text: string, start: number, end: number): number {
+  /**
+   * The number of the key listed as text[start, end), given one (and a copy of the text) when it is new.
+   * With `decode`, the listed text is an encoding of the key (memcached's URL-encoding, one per key): keys
+   * are then told apart by their listed text, and `decode` runs once per key, not once per holder. A table
+   * is numbered either from keys or from one encoding of them, not both.
+   */
+  internRange(text: string, start: number, end: number, decode?: (listed: string) => string): number {
     const slots = this.slots;
     if (!slots) throw new Error('the key table is sealed');
     const length = end - start;
@@ -52,10 +59,13 @@ export class KeyColumns {
       const slot = slots[at];
       if (slot === 0) break;
       const k = slot - 1;
-      if (this.hashes[k] === h && this.keys[k].length === length && text.startsWith(this.keys[k], start)) return k;
+      const listed = this.listed[k];
+      if (this.hashes[k] === h && listed.length === length && text.startsWith(listed, start)) return k;
     }
     const k = this.keys.length;
-    this.keys.push(ownCopy(text, start, end));
+    const listed = ownCopy(text, start, end);
+    this.listed.push(listed);
+    this.keys.push(decode ? decode(listed) : listed);
     if (k === this.hashes.length) {
       const grown = new Int32Array(k * 2);
       grown.set(this.hashes);
@@ -134,6 +144,7 @@ export class KeyColumns {
   seal(): this {
     this.slots = null;
     this.hashes = new Int32Array(0);
+    this.listed = [];
     const held = new Uint8Array(this.keys.length);
     for (const { ids } of this.columns.values()) for (let i = 0; i < ids.length; i++) held[ids[i]] = 1;
     if (held.every((h) => h === 1)) return this;

@@ -33,6 +33,22 @@ function fieldOf(reply: string, name: string, from: number, to: number): string 
   return reply.slice(start, end);
 }
 
+/** The ` exp=` field of reply[from, to) read in place (-1 when absent): a listing has one per item. */
+function expOf(reply: string, from: number, to: number): number {
+  const at = reply.indexOf(' exp=', from);
+  if (at < 0 || at >= to) return -1;
+  let i = at + 5;
+  const negative = reply.charCodeAt(i) === 45;
+  if (negative) i++;
+  let value = 0;
+  let digits = 0;
+  for (let c = reply.charCodeAt(i); c >= 48 && c <= 57 && i < to; c = reply.charCodeAt(++i), digits++) value = value * 10 + c - 48;
+  const end = reply.indexOf(' ', at + 5);
+  // Anything but plain digits is read as Number reads it.
+  if (digits === 0 || (i !== to && i !== end)) return Number(fieldOf(reply, ' exp=', from, to) ?? -1);
+  return negative ? -value : value;
+}
+
 /** Bytes of the raw key: memcached escapes each byte it does not print as itself as %XX (a % included). */
 function rawKeyBytes(reply: string, from: number, to: number): number {
   let bytes = to - from;
@@ -83,8 +99,6 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
   let exps = new Float64Array(ids.length);
   let count = 0;
   const candidates: Candidate[] = [];
-  // The next % in the reply: keys without one are numbered straight from the reply's text.
-  let percent = reply.indexOf('%');
   let line = 0;
   while (line < reply.length) {
     let end = reply.indexOf('\n', line);
@@ -93,11 +107,10 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
     if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
       let keyEnd = reply.indexOf(' ', line + 4);
       if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
-      const exp = Number(fieldOf(reply, ' exp=', keyEnd, stop) ?? -1);
+      const exp = expOf(reply, keyEnd, stop);
       if (exp === -1 || exp > nowSeconds) {
-        if (percent >= 0 && percent < line) percent = reply.indexOf('%', line);
-        const escaped = percent >= 0 && percent < keyEnd;
-        const k = escaped ? table.intern(decodeKey(reply.slice(line + 4, keyEnd))) : table.internRange(reply, line + 4, keyEnd);
+        // Numbered by the key as listed: decoded once, when it is new to the table.
+        const k = table.internRange(reply, line + 4, keyEnd, decodeKey);
         if (count === ids.length) {
           const grownIds = new Int32Array(count * 2);
           grownIds.set(ids);

@@ -76,11 +76,15 @@ describe('scanMetadumpInto', () => {
     );
   });
 
-  it('numbers a key the same whether it comes from a reply or from a string', () => {
+  it('numbers a key by its text as listed, decoded once, whichever node lists it', () => {
     const table = new KeyColumns();
-    const { column } = scanMetadumpInto('key=a-key-longer-than-thirteen exp=-1 size=5\nkey=b%3Ac exp=-1 size=5\nEND\n', 0, table);
-    expect(Array.from(column.ids)).toEqual([table.intern('a-key-longer-than-thirteen'), table.intern('b:c')]);
+    const reply = 'key=a-key-longer-than-thirteen exp=-1 size=5\nkey=b%3Ac exp=12 size=5\nEND\n';
+    const first = scanMetadumpInto(reply, 0, table).column;
+    const second = scanMetadumpInto(reply.split('\n').reverse().join('\n'), 0, table).column;
     expect(table.keys).toEqual(['a-key-longer-than-thirteen', 'b:c']);
+    expect(Array.from(first.ids)).toEqual([0, 1]);
+    expect(Array.from(second.ids)).toEqual([1, 0]);
+    expect(Array.from(second.exps)).toEqual([12, -1]);
   });
 });
 
