@@ -13,11 +13,15 @@ export interface NodeColumn {
   readonly exps: Float64Array;
 }
 
-/** FNV-1a over the UTF-16 code units of text[start, end). */
+/** FNV-1a over the UTF-16 code units of text[start, end), finalised. */
 function hashRange(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h | 0;
+  // FNV's low bits, the ones a table slot is taken from, mix poorly across keys that differ in a digit or two:
+  // murmur3's finaliser spreads every bit over them.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 /** A copy of text[start, end) that does not keep `text` alive (a slice of a long string may be a view into it). */

@@ -33,19 +33,22 @@ function fieldOf(reply: string, name: string, from: number, to: number): string 
   return reply.slice(start, end);
 }
 
-/** The ` exp=` field of reply[from, to) read in place (-1 when absent): a listing has one per item. */
-function expOf(reply: string, from: number, to: number): number {
-  const at = reply.indexOf(' exp=', from);
-  if (at < 0 || at >= to) return -1;
-  let i = at + 5;
+/** The numeric field ` name=` of reply[from, to), read in place without a string of its own; `absent` when the line has none. */
+function numberOf(reply: string, name: string, from: number, to: number, absent: number): number {
+  const at = reply.indexOf(name, from);
+  if (at < 0 || at >= to) return absent;
+  let i = at + name.length;
   const negative = reply.charCodeAt(i) === 45;
   if (negative) i++;
+  const first = i;
   let value = 0;
-  let digits = 0;
-  for (let c = reply.charCodeAt(i); c >= 48 && c <= 57 && i < to; c = reply.charCodeAt(++i), digits++) value = value * 10 + c - 48;
-  const end = reply.indexOf(' ', at + 5);
+  for (; i < to; i++) {
+    const c = reply.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    value = value * 10 + c - 48;
+  }
   // Anything but plain digits is read as Number reads it.
-  if (digits === 0 || (i !== to && i !== end)) return Number(fieldOf(reply, ' exp=', from, to) ?? -1);
+  if (i === first || (i < to && reply.charCodeAt(i) !== 32)) return Number(fieldOf(reply, name, from, to));
   return negative ? -value : value;
 }
 
@@ -107,7 +110,7 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
     if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
       let keyEnd = reply.indexOf(' ', line + 4);
       if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
-      const exp = expOf(reply, keyEnd, stop);
+      const exp = numberOf(reply, ' exp=', keyEnd, stop, -1);
       if (exp === -1 || exp > nowSeconds) {
         // Numbered by the key as listed: decoded once, when it is new to the table.
         const k = table.internRange(reply, line + 4, keyEnd, decodeKey);
@@ -122,7 +125,7 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
         ids[count] = k;
         exps[count++] = exp;
         if (isCandidate) {
-          const size = Number(fieldOf(reply, ' size=', keyEnd, stop) ?? NaN);
+          const size = numberOf(reply, ' size=', keyEnd, stop, NaN);
           if (isCandidate(rawKeyBytes(reply, line + 4, keyEnd), size)) {
             candidates.push({ key: table.keys[k], exp, cas: BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0) });
           }
