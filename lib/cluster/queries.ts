@@ -1,6 +1,7 @@
 import 'server-only';
 // Reading the cluster: node views, listings, placements, stats, the dashboard's snapshot, dry runs and lookups.
 import { ringShares, spreadOf } from '../balance';
+import { mapLimit } from '../concurrency';
 import { hashPart, keyPosition } from '../hash';
 import { KeyColumns, type Inventory, type KeyEntry } from '../key-columns';
 import { dropKeys } from '../memcached/listing';
@@ -15,6 +16,8 @@ import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { fail, type Failure, type LocateResult, type NodeStatus, type NodeView, type Result } from './types';
 import { firstPlacements, keyViewOf, type KeyPlacement, type NodeKeyCounts } from './views';
+
+const LISTINGS_IN_FLIGHT = 8;
 
 export type MembershipChange = { type: 'add'; id?: string; vnodes?: number } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
 
@@ -57,17 +60,16 @@ export async function inventoryOf(
   const inventory = new KeyColumns();
   const tombstones: Record<string, KeyEntry[]> = {};
   const unreachable: string[] = [];
-  await Promise.all(
-    ids.map(async (id) => {
-      const outcome = await pool.call(id, (client) => client.listingInto(inventory));
-      if (!outcome.ok) return void unreachable.push(id);
-      // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-      const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
-      const { column, tombstones: deletes } = outcome.value;
-      inventory.addColumn(id, pool.suspectCount(id) === 0 ? column : dropKeys(column, (k) => pool.isSuspect(id, inventory.keys[k])));
-      tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
-    }),
-  );
+  // A few nodes at a time: each reply is held whole, as bytes and then as text, while it is read.
+  await mapLimit(ids, LISTINGS_IN_FLIGHT, async (id) => {
+    const outcome = await pool.call(id, (client) => client.listingInto(inventory));
+    if (!outcome.ok) return void unreachable.push(id);
+    // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
+    const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
+    const { column, tombstones: deletes } = outcome.value;
+    inventory.addColumn(id, pool.suspectCount(id) === 0 ? column : dropKeys(column, (k) => pool.isSuspect(id, inventory.keys[k])));
+    tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
+  });
   return { inventory: inventory.seal(), tombstones, unreachable: unreachable.sort() };
 }
 
