@@ -33,10 +33,10 @@ export class KeyColumns {
   /** Every distinct key, in order of first listing; a key's number is its index here. */
   readonly keys: string[] = [];
   /**
-   * An open-addressing table of key numbers plus one, found by hashing the text where it lies (a whole
+   * An open-addressing table of key numbers, found by hashing the text where it lies (a whole
    * listing reply, say): a key already numbered costs no string of its own, where a Map would need one.
    */
-  private slots: Int32Array | null = new Int32Array(1 << 12);
+  private slots: Int32Array | null = new Int32Array(2 << 12);
   private hashes = new Int32Array(1 << 11);
   /** Each key's text as listed: the key itself, or its encoding (see internRange). */
   private listed: string[] = [];
@@ -58,13 +58,14 @@ export class KeyColumns {
     if (!slots) throw new Error('the key table is sealed');
     const length = end - start;
     const h = hashRange(text, start, end);
-    const mask = slots.length - 1;
+    // Each slot is a pair, key number plus one and its hash: a probe reads a key's text only when the hashes agree.
+    const mask = (slots.length >> 1) - 1;
     for (let at = h & mask; ; at = (at + 1) & mask) {
-      const slot = slots[at];
+      const slot = slots[at * 2];
       if (slot === 0) break;
-      const k = slot - 1;
-      const listed = this.listed[k];
-      if (this.hashes[k] === h && listed.length === length && text.startsWith(listed, start)) return k;
+      if (slots[at * 2 + 1] !== h) continue;
+      const listed = this.listed[slot - 1];
+      if (listed.length === length && text.startsWith(listed, start)) return slot - 1;
     }
     const k = this.keys.length;
     const listed = ownCopy(text, start, end);
@@ -77,16 +78,17 @@ export class KeyColumns {
     }
     this.hashes[k] = h;
     // Kept at most half full, so probes stay short.
-    if ((k + 1) * 2 > slots.length) this.rehash(slots.length * 2);
+    if ((k + 1) * 2 > slots.length >> 1) this.rehash(slots.length * 2);
     else this.place(slots, k);
     return k;
   }
 
   private place(slots: Int32Array, k: number): void {
-    const mask = slots.length - 1;
+    const mask = (slots.length >> 1) - 1;
     let at = this.hashes[k] & mask;
-    while (slots[at] !== 0) at = (at + 1) & mask;
-    slots[at] = k + 1;
+    while (slots[at * 2] !== 0) at = (at + 1) & mask;
+    slots[at * 2] = k + 1;
+    slots[at * 2 + 1] = this.hashes[k];
   }
 
   private rehash(size: number): void {
