@@ -3,6 +3,7 @@
 // Run: NODE_OPTIONS=--expose-gc npx tsx --conditions=react-server bench/scale.ts [--nodes N] [--keys N] [--json]
 import { openThrowaway } from '../lib/cluster/throwaway';
 import { mapLimit } from '../lib/concurrency';
+import { columnsOf } from '../lib/key-columns';
 import { planMoves } from '../lib/plan';
 import { buildRing } from '../lib/ring';
 import { formatTable, medianNs, ms, wantsJson } from './timing';
@@ -56,7 +57,7 @@ async function main() {
     note('load keys (3 replicas, 128 in flight)', load.ms, `(${Math.round(KEYS / (load.ms / 1000)).toLocaleString('en-US')} puts/s)`);
 
     const inventory = await measure(() => cluster.inventory());
-    const items = Object.values(inventory.value.inventory).reduce((n, list) => n + list.length, 0);
+    const items = columnsOf(inventory.value.inventory).items;
     note('key inventory (metadump of every node)', inventory.ms, `(${items.toLocaleString('en-US')} items, ${inventory.heapMb.toFixed(0)} MiB held)`);
 
     const from = cluster.currentRing;

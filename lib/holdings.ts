@@ -1,14 +1,13 @@
 // Per-node key listings merged into one record per key, in flat arrays: at a million keys, a Map of
 // per-key objects and holder arrays spent most of a move's planning time allocating and collecting them.
 
-/** What each node holds, by node id: `exp` is an absolute unix time in seconds, or -1 for never. */
-export type Listing = Readonly<Record<string, readonly { key: string; exp: number }[]>>;
+import { columnsOf, type Inventory } from './key-columns';
 
 const INLINE = 4;
 
 export class Holdings {
   /** Distinct keys, in order of first appearance. */
-  readonly keys: string[] = [];
+  readonly keys: readonly string[];
   /** Node ids as listed; holders are stored as indexes into it. */
   readonly nodes: readonly string[];
   private readonly exps: Float64Array;
@@ -17,28 +16,23 @@ export class Holdings {
   /** Holders beyond the first four (a key on more nodes than its list: strays after failures). */
   private readonly extra = new Map<number, number[]>();
 
-  constructor(listing: Listing) {
-    this.nodes = Object.keys(listing);
-    const total = this.nodes.reduce((sum, node) => sum + listing[node].length, 0);
-    this.exps = new Float64Array(total);
-    this.counts = new Uint8Array(total);
-    this.inline = new Uint16Array(total * INLINE);
-    // The Map hashes each key string once, natively; per-key records live in flat arrays, so a million
-    // keys cost a few typed arrays instead of a million objects for the collector to trace.
-    const index = new Map<string, number>();
+  /** From columns no key is hashed again: their numbers are the keys' indexes here (a record is numbered first). */
+  constructor(inventory: Inventory) {
+    const columns = columnsOf(inventory);
+    this.nodes = columns.nodes;
+    this.keys = columns.keys;
+    const size = this.keys.length;
+    this.exps = new Float64Array(size).fill(NaN);
+    this.counts = new Uint8Array(size);
+    this.inline = new Uint16Array(size * INLINE);
     this.nodes.forEach((node, n) => {
-      for (const { key, exp } of listing[node]) {
-        let k = index.get(key);
-        if (k === undefined) {
-          k = this.keys.length;
-          index.set(key, k);
-          this.keys.push(key);
-          this.exps[k] = exp;
-        } else {
-          const held = this.exps[k];
-          // A key that never expires on one holder must not gain an expiry by moving.
-          this.exps[k] = held === -1 || exp === -1 ? -1 : Math.max(held, exp);
-        }
+      const { ids, exps } = columns.column(node)!;
+      for (let i = 0; i < ids.length; i++) {
+        const k = ids[i];
+        const held = this.exps[k];
+        const exp = exps[i];
+        // A key that never expires on one holder must not gain an expiry by moving.
+        this.exps[k] = held !== held ? exp : held === -1 || exp === -1 ? -1 : Math.max(held, exp);
         this.addHolder(k, n);
       }
     });

@@ -1,16 +1,10 @@
 // The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
 import { keyPosition } from './hash';
 import { Holdings } from './holdings';
-import { preferenceListAt, type Ring } from './ring';
+import { recordOf, type Inventory, type KeyEntry } from './key-columns';
+import { ownerVnode, preferenceListAt, type Ring } from './ring';
 
-/** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
-export interface KeyEntry {
-  key: string;
-  exp: number;
-}
-
-/** What each node holds, by node id. Nodes absent from it are treated as unknown, not empty. */
-export type Inventory = Readonly<Record<string, readonly KeyEntry[]>>;
+export type { Inventory, KeyEntry } from './key-columns';
 
 export interface CopyStep {
   key: string;
@@ -60,20 +54,23 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
   const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0, minimumCopies: 0 };
   const holdings = new Holdings(inventory);
   const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
-  const holds = (k: number, node: string) => {
-    const n = nodeIndex.get(node);
-    return n !== undefined && holdings.holds(k, n);
+  // Each target list once as holdings' node numbers (-1: a node not listed), so checking a key looks up no id.
+  const targetNumbers = after.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
+  const onTarget = (k: number, numbers: Int32Array, target: readonly string[], old: readonly string[]) => {
+    for (let i = 0; i < numbers.length; i++) if (numbers[i] < 0 || !holdings.holds(k, numbers[i]) || (old !== target && !old.includes(target[i]))) return false;
+    return true;
   };
   for (let k = 0; k < holdings.size; k++) {
     const key = holdings.keys[k];
     plan.keys++;
     const position = keyPosition(key);
     const old = preferenceListAt(before, position);
-    const target = preferenceListAt(after, position);
+    const v = ownerVnode(after, position);
+    const target = v < 0 ? old.slice(0, 0) : after.preferences[v];
     if (old[0] !== target[0]) plan.primariesMoved++;
     if (old !== target) for (const node of target) if (!old.includes(node)) plan.minimumCopies++;
     // Most keys already sit exactly on their target list: nothing to copy, nothing to delete.
-    if (holdings.count(k) === target.length && target.every((node) => holds(k, node) && (old === target || old.includes(node)))) continue;
+    if (holdings.count(k) === target.length && (v < 0 || onTarget(k, targetNumbers[v], target, old))) continue;
 
     const holders = holdings.holders(k);
     // Only copies on the key's old list are kept current by writes: any other may be stale, so it is neither counted nor copied from.
@@ -117,7 +114,7 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
 export function planTombstoneCopies(before: Ring, after: Ring, tombstones: Inventory, options: PlanOptions = {}): CopyStep[] {
   const unavailable = options.unavailable ?? new Set<string>();
   const holders = new Map<string, { nodes: string[]; exp: number }>();
-  for (const [node, entries] of Object.entries(tombstones)) {
+  for (const [node, entries] of Object.entries(recordOf(tombstones))) {
     for (const { key, exp } of entries) {
       const held = holders.get(key) ?? holders.set(key, { nodes: [], exp }).get(key)!;
       held.nodes.push(node);

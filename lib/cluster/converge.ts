@@ -3,7 +3,7 @@ import 'server-only';
 import { mapLimit } from '../concurrency';
 import { compareItemVersions, type ItemVersion } from '../envelope';
 import { envelopeOf, type VersionedItem } from '../memcached/node-client';
-import type { Inventory } from '../plan';
+import { keysOf, type Inventory } from '../key-columns';
 import { preferenceList, type Ring } from '../ring';
 import type { TransferContext } from './transfer';
 
@@ -85,7 +85,7 @@ export async function convergeKey(ctx: TransferContext, key: string, nodes: read
 /** Every key listed, as a value or a tombstone, once. */
 export function listedKeys(...inventories: Inventory[]): Set<string> {
   const keys = new Set<string>();
-  for (const inventory of inventories) for (const entries of Object.values(inventory)) for (const { key } of entries) keys.add(key);
+  for (const inventory of inventories) for (const key of keysOf(inventory)) keys.add(key);
   return keys;
 }
 

@@ -1,7 +1,7 @@
 // The live keys the algorithm lab runs on: every key the nodes list, with its item size, and its requests where the cluster counts them.
 import type { HotView } from '../hot-view';
 import type { LabKey } from '../lab';
-import type { Inventory } from '../plan';
+import { keysOf, type Inventory } from '../key-columns';
 import { fail, type Failure } from './types';
 
 export interface LiveKeySource {
@@ -21,9 +21,7 @@ export interface LiveKeys {
 
 /** Every key the nodes list, once, sorted: the order of the lab's keys on a cluster, listed alone or with sizes. */
 export function listedKeys(inventory: Inventory): string[] {
-  const names = new Set<string>();
-  for (const entries of Object.values(inventory)) for (const { key } of entries) names.add(key);
-  return [...names].sort();
+  return [...keysOf(inventory)].sort();
 }
 
 /**

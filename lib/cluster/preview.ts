@@ -1,6 +1,7 @@
 // Dry runs: what a membership change or a repair would copy and delete, planned as the change itself plans it; nothing moves.
 import { ringShares } from '../balance';
 import { keyPosition } from '../hash';
+import { recordOf } from '../key-columns';
 import { planMoves, type Inventory, type KeyEntry } from '../plan';
 import { preferenceListAt, type Ring } from '../ring';
 
@@ -67,7 +68,10 @@ export function previewOf(from: Ring, to: Ring, inventory: Inventory, state: Pla
 }
 
 /** The listings as they will be once suspect and stray copies are settled, and how many would be. */
-function afterSettling(ring: Ring, inventory: Inventory, { suspects = {}, returned = [] }: PlanState): { listed: Inventory; settles: number } {
+function afterSettling(ring: Ring, columns: Inventory, { suspects = {}, returned = [] }: PlanState): { listed: Inventory; settles: number } {
+  // Nothing to settle (the usual case): the listings are planned as they are, columns and all.
+  if (returned.length === 0 && Object.values(suspects).every((keys) => keys.length === 0)) return { listed: columns, settles: 0 };
+  const inventory = recordOf(columns);
   const listed: Record<string, readonly KeyEntry[]> = { ...inventory };
   const onList = (key: string, node: string) => preferenceListAt(ring, keyPosition(key)).includes(node);
   const isSuspect = (node: string, key: string) => suspects[node]?.includes(key) ?? false;

@@ -1,8 +1,10 @@
 import 'server-only';
 // Reading the cluster: node views, listings, placements, stats, the dashboard's snapshot, dry runs and lookups.
 import { ringShares, spreadOf } from '../balance';
+import { mapLimit } from '../concurrency';
 import { hashPart, keyPosition } from '../hash';
-import type { Inventory, KeyEntry } from '../plan';
+import { KeyColumns, type Inventory, type KeyEntry } from '../key-columns';
+import { dropKeys } from '../memcached/listing';
 import { DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
@@ -14,6 +16,8 @@ import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { fail, type Failure, type LocateResult, type NodeStatus, type NodeView, type Result } from './types';
 import { firstPlacements, keyViewOf, type KeyPlacement, type NodeKeyCounts } from './views';
+
+const LISTINGS_IN_FLIGHT = 8;
 
 export type MembershipChange = { type: 'add'; id?: string; vnodes?: number } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
 
@@ -52,21 +56,21 @@ export async function inventoryOf(
   ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id),
 ): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
   const { pool } = ctx;
-  const inventory: Record<string, KeyEntry[]> = {};
+  // Each node's keys are numbered into one table as its listing arrives: a key held three times is one string.
+  const inventory = new KeyColumns();
   const tombstones: Record<string, KeyEntry[]> = {};
   const unreachable: string[] = [];
-  await Promise.all(
-    ids.map(async (id) => {
-      const outcome = await pool.call(id, (client) => client.listing());
-      if (!outcome.ok) return void unreachable.push(id);
-      // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-      const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
-      const { keys, tombstones: deletes } = outcome.value;
-      inventory[id] = pool.suspectCount(id) === 0 ? keys : keys.filter(trusted);
-      tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
-    }),
-  );
-  return { inventory, tombstones, unreachable: unreachable.sort() };
+  // A few nodes at a time: each reply is held whole, as bytes and then as text, while it is read.
+  await mapLimit(ids, LISTINGS_IN_FLIGHT, async (id) => {
+    const outcome = await pool.call(id, (client) => client.listingInto(inventory));
+    if (!outcome.ok) return void unreachable.push(id);
+    // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
+    const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
+    const { column, tombstones: deletes } = outcome.value;
+    inventory.addColumn(id, pool.suspectCount(id) === 0 ? column : dropKeys(column, (k) => pool.isSuspect(id, inventory.keys[k])));
+    tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
+  });
+  return { inventory: inventory.seal(), tombstones, unreachable: unreachable.sort() };
 }
 
 /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */

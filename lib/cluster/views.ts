@@ -2,7 +2,7 @@
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
 import type { Inventory } from '../plan';
-import { preferenceListAt, type Ring } from '../ring';
+import { ownerVnode, preferenceListAt, type Ring } from '../ring';
 import { missingReplicas, targetOf, type ChangeInFlight } from './replication';
 import type { LocateResult } from './types';
 
@@ -104,21 +104,25 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
   const test = holderTest(holdings);
   let underReplicated = 0;
   let moving = 0;
+  // Each preference list once as holdings' node numbers (-1: a node not listed), so counting a key looks up no id.
+  const numbers = ring.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
   for (let k = 0; k < holdings.size; k++) {
     const position = keyPosition(holdings.keys[k]);
     positions[k] = position;
-    test.at = k;
-    if (missingReplicas(ring, change, holdings.keys[k], position, test.holds).length > 0) underReplicated++;
-    if (change && targetOf(ring, change, position)) moving++;
-    const preference = preferenceListAt(ring, position);
+    const v = ownerVnode(ring, position);
+    const preference = v < 0 ? [] : ring.preferences[v];
     let listed = 0;
-    preference.forEach((node, rank) => {
-      const n = nodeIndex.get(node);
-      if (n === undefined || !holdings.holds(k, n)) return;
+    for (let rank = 0; v >= 0 && rank < numbers[v].length; rank++) {
+      const n = numbers[v][rank];
+      if (n < 0 || !holdings.holds(k, n)) continue;
       listed++;
       if (rank === 0) tallies[n].primary++;
       else tallies[n].replica++;
-    });
+    }
+    test.at = k;
+    // A key on every node of its list misses nothing: only the others are judged.
+    if (listed < preference.length && missingReplicas(ring, change, holdings.keys[k], position, test.holds).length > 0) underReplicated++;
+    if (change && targetOf(ring, change, position)) moving++;
     if (listed < holdings.count(k)) for (const node of holdings.holders(k)) if (!preference.includes(node)) tallies[nodeIndex.get(node)!].misplaced++;
   }
   const first = smallestKeys(

@@ -27,7 +27,7 @@ export function asciiCommand(target: AsciiTarget, command: string, complete: (re
       chunks.push(chunk);
       size += chunk.length;
       // Only the end of the reply decides completeness, so long listings are not re-decoded on every chunk.
-      tail = (tail + chunk.toString('latin1')).slice(-512);
+      tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - 512))).slice(-512);
       const failure = /(^|\n)((?:CLIENT_|SERVER_)?ERROR[^\r\n]*)\r\n$/.exec(tail);
       if (failure) settle(Object.assign(new Error(`memcached answered ${failure[2]}`), { code: 'EPROTO' }));
       else if (complete(tail)) settle(null, Buffer.concat(chunks, size).toString('latin1'));

@@ -2,7 +2,8 @@ import 'server-only';
 // One node's keys and tombstones apart: memcached's listing sized against probe tombstones, and reads of only the items that match.
 import { mapLimit } from '../concurrency';
 import type { VersionedItem } from './node-client';
-import { reservedSizes, scanMetadump, type InventoryItem } from './metadump';
+import type { KeyColumns, NodeColumn } from '../key-columns';
+import { reservedSizes, scanMetadump, scanMetadumpInto, type Candidate, type InventoryItem } from './metadump';
 import { PROBE, PROBE_KEYS, PROBE_TTL_SECONDS, type Confirmation, type TombstoneIndex, type TombstoneItem } from './tombstones';
 
 export interface Listing {
@@ -44,14 +45,45 @@ async function writeProbes(node: ListingPort): Promise<void> {
  * where tombstones themselves go.
  */
 export async function listNode(node: ListingPort, index: TombstoneIndex, until: number): Promise<Listing> {
+  const reply = await metadumpOf(node, index, until);
+  const { items, candidates } = scanMetadump(reply, Date.now() / 1000, index.isCandidate);
+  const { tombstones, dropped, reads } = await confirmCandidates(node, index, until, candidates);
+  const keys = dropped.size === 0 ? items : items.filter((item) => !dropped.has(item.key));
+  return { keys, tombstones, candidates: candidates.length, reads };
+}
+
+/** A node's listing with its keys numbered into `table`, one of the cluster's: as listNode, without an object per key. */
+export async function listNodeInto(node: ListingPort, index: TombstoneIndex, until: number, table: KeyColumns): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
+  const reply = await metadumpOf(node, index, until);
+  const { column, candidates } = scanMetadumpInto(reply, Date.now() / 1000, table, index.isCandidate);
+  const { tombstones, dropped, reads } = await confirmCandidates(node, index, until, candidates);
+  return { column: dropped.size === 0 ? column : dropKeys(column, (k) => dropped.has(table.keys[k])), tombstones, candidates: candidates.length, reads };
+}
+
+/** The column less the items whose key number passes `drop`. */
+export function dropKeys(column: NodeColumn, drop: (k: number) => boolean): NodeColumn {
+  const ids: number[] = [];
+  const exps: number[] = [];
+  for (let i = 0; i < column.ids.length; i++) {
+    if (drop(column.ids[i])) continue;
+    ids.push(column.ids[i]);
+    exps.push(column.exps[i]);
+  }
+  return { ids: Int32Array.from(ids), exps: Float64Array.from(exps) };
+}
+
+async function metadumpOf(node: ListingPort, index: TombstoneIndex, until: number): Promise<string> {
   const stats = await node.stats();
   index.useInstance(`${stats.pid}@${Number(stats.time) - Number(stats.uptime)}`);
   // An empty server has nothing to classify: it is left untouched (the probes would take a slab page of their own).
   if (!index.calibrated && Number(stats.curr_items) > 0) await writeProbes(node);
   const reply = await node.metadump(until);
   index.calibrate(reservedSizes(reply, PROBE_KEYS));
-  const { items, candidates } = scanMetadump(reply, Date.now() / 1000, index.isCandidate);
+  return reply;
+}
 
+/** Reads the items whose size says they may be tombstones: the tombstones, and the keys to leave out (tombstones, and keys gone since). */
+async function confirmCandidates(node: ListingPort, index: TombstoneIndex, until: number, candidates: Candidate[]): Promise<{ tombstones: TombstoneItem[]; dropped: Set<string>; reads: number }> {
   let reads = 0;
   const gone = new Set<string>();
   const confirmations = await mapLimit(candidates, READS_IN_FLIGHT, async (candidate): Promise<Confirmation | null> => {
@@ -71,7 +103,5 @@ export async function listNode(node: ListingPort, index: TombstoneIndex, until: 
   index.remember(confirmed);
 
   const tombstones = confirmed.flatMap((c) => (c.tombstone ? [c.tombstone] : []));
-  const dropped = new Set([...gone, ...tombstones.map((t) => t.key)]);
-  const keys = dropped.size === 0 ? items : items.filter((item) => !dropped.has(item.key));
-  return { keys, tombstones, candidates: candidates.length, reads };
+  return { tombstones, dropped: new Set([...gone, ...tombstones.map((t) => t.key)]), reads };
 }

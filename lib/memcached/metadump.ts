@@ -1,4 +1,5 @@
 // memcached's key listing (`lru_crawler metadump`) read into items: the key, its absolute expiry, and for some its size and CAS.
+import type { KeyColumns, NodeColumn } from '../key-columns';
 import { decodeKey } from './ascii';
 
 /** A key as the server lists it: `exp` is an absolute unix time in seconds, or -1 when it never expires. */
@@ -30,6 +31,25 @@ function fieldOf(reply: string, name: string, from: number, to: number): string 
   let end = reply.indexOf(' ', start);
   if (end < 0 || end > to) end = to;
   return reply.slice(start, end);
+}
+
+/** The numeric field ` name=` of reply[from, to), read in place without a string of its own; `absent` when the line has none. */
+function numberOf(reply: string, name: string, from: number, to: number, absent: number): number {
+  const at = reply.indexOf(name, from);
+  if (at < 0 || at >= to) return absent;
+  let i = at + name.length;
+  const negative = reply.charCodeAt(i) === 45;
+  if (negative) i++;
+  const first = i;
+  let value = 0;
+  for (; i < to; i++) {
+    const c = reply.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    value = value * 10 + c - 48;
+  }
+  // Anything but plain digits is read as Number reads it.
+  if (i === first || (i < to && reply.charCodeAt(i) !== 32)) return Number(fieldOf(reply, name, from, to));
+  return negative ? -value : value;
 }
 
 /** Bytes of the raw key: memcached escapes each byte it does not print as itself as %XX (a % included). */
@@ -71,6 +91,50 @@ export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: Ca
     line = end + 1;
   }
   return { items, candidates };
+}
+
+/**
+ * As scanMetadump, with each listed key numbered in `table` where it lies in the reply: a key already
+ * numbered (listed by another node) costs no string and no object, only its number and expiry.
+ */
+export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyColumns, isCandidate?: CandidateTest): { column: NodeColumn; candidates: Candidate[] } {
+  let ids = new Int32Array(Math.max(16, reply.length >> 6));
+  let exps = new Float64Array(ids.length);
+  let count = 0;
+  const candidates: Candidate[] = [];
+  let line = 0;
+  while (line < reply.length) {
+    let end = reply.indexOf('\n', line);
+    if (end < 0) end = reply.length;
+    const stop = reply.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
+      let keyEnd = reply.indexOf(' ', line + 4);
+      if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
+      const exp = numberOf(reply, ' exp=', keyEnd, stop, -1);
+      if (exp === -1 || exp > nowSeconds) {
+        // Numbered by the key as listed: decoded once, when it is new to the table.
+        const k = table.internRange(reply, line + 4, keyEnd, decodeKey);
+        if (count === ids.length) {
+          const grownIds = new Int32Array(count * 2);
+          grownIds.set(ids);
+          ids = grownIds;
+          const grownExps = new Float64Array(count * 2);
+          grownExps.set(exps);
+          exps = grownExps;
+        }
+        ids[count] = k;
+        exps[count++] = exp;
+        if (isCandidate) {
+          const size = numberOf(reply, ' size=', keyEnd, stop, NaN);
+          if (isCandidate(rawKeyBytes(reply, line + 4, keyEnd), size)) {
+            candidates.push({ key: table.keys[k], exp, cas: BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0) });
+          }
+        }
+      }
+    }
+    line = end + 1;
+  }
+  return { column: { ids: ids.slice(0, count), exps: exps.slice(0, count) }, candidates };
 }
 
 /** The listed items, without sizes. */

@@ -4,7 +4,8 @@ import memjs from 'memjs';
 import { compareItemVersions, decodeItem, type Envelope, type ItemVersion } from '../envelope';
 import { asciiCommand } from './ascii';
 import { batchWrites, casOf, Opcode, perform, STATUS_EXISTS, STATUS_NOT_FOUND, type Store } from './binary';
-import { listNode, type Listing } from './listing';
+import type { KeyColumns, NodeColumn } from '../key-columns';
+import { listNode, listNodeInto, type Listing } from './listing';
 import type { InventoryItem } from './metadump';
 import { TombstoneIndex } from './tombstones';
 import { WriteFence } from './write-fence';
@@ -207,6 +208,11 @@ export class NodeClient {
    */
   async listing(): Promise<Listing> {
     return listNode(this, this.tombstones, Date.now() + this.inventoryDeadlineMs);
+  }
+
+  /** As listing, with the keys numbered into `table`, one for the whole cluster's listings. */
+  async listingInto(table: KeyColumns): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
+    return listNodeInto(this, this.tombstones, Date.now() + this.inventoryDeadlineMs, table);
   }
 
   /**

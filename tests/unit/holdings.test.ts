@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Holdings } from '@/lib/holdings';
+import { KeyColumns } from '@/lib/key-columns';
 
 const nodes = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const listing = fc
@@ -31,6 +32,13 @@ describe('Holdings', () => {
           }
         }
         const holdings = new Holdings(input);
+        // Built from columns, the same listings give the same holdings.
+        const fromColumns = new Holdings(KeyColumns.of(input));
+        expect(fromColumns.keys).toEqual(holdings.keys);
+        holdings.keys.forEach((_, k) => {
+          expect(fromColumns.holders(k)).toEqual(holdings.holders(k));
+          expect(fromColumns.exp(k)).toBe(holdings.exp(k));
+        });
         expect(holdings.keys).toEqual([...naive.keys()]);
         holdings.keys.forEach((key, k) => {
           const expected = naive.get(key)!;

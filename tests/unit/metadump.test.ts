@@ -1,6 +1,8 @@
 // Reading memcached's key listing: keys percent-decoded, expiries absolute, expired and reserved items left out, sizes matched for tombstones.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseMetadump, reservedSizes, scanMetadump } from '@/lib/memcached/metadump';
+import { KeyColumns } from '@/lib/key-columns';
+import { parseMetadump, reservedSizes, scanMetadump, scanMetadumpInto } from '@/lib/memcached/metadump';
 import { PROBE_KEYS, TombstoneIndex } from '@/lib/memcached/tombstones';
 
 describe('parseMetadump', () => {
@@ -46,6 +48,44 @@ describe('parseMetadump', () => {
       { key: 'ü', exp: -1, cas: BigInt(7) },
       { key: '%', exp: -1, cas: BigInt(8) },
     ]);
+  });
+});
+
+describe('scanMetadumpInto', () => {
+  const encoded = ['a', 'ab', '%25', '%C3%BC', 'user%3A%7B42%7D%3Acart', 'a-key-longer-than-thirteen', 'a-key-longer-than-thirteem', '%01ringside%3Aprobe', ''];
+  // Fields as memcached writes them, and a few it does not, read as Number reads them.
+  const line = fc.record({ key: fc.constantFrom(...encoded), exp: fc.constantFrom('-1', '5', '20', '1e3', '', '-', '7x'), size: fc.constantFrom('60', '82', '8.2e1', ''), cas: fc.nat(99) });
+  const replyOf = (lines: { key: string; exp: string; size: string; cas: number }[], end: string) =>
+    lines.map((l) => `key=${l.key} exp=${l.exp} la=1 cas=${l.cas} fetch=no cls=1 size=${l.size}`).join(end) + `${end}END${end}`;
+
+  it('lists what scanMetadump lists, each key numbered once across the replies of several nodes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(line, { maxLength: 12 }), { minLength: 1, maxLength: 4 }), fc.constantFrom('\n', '\r\n'), (nodes, end) => {
+        const table = new KeyColumns();
+        const isCandidate = (keyBytes: number, size: number) => size - keyBytes === 80;
+        nodes.forEach((lines, n) => {
+          const reply = replyOf(lines, end);
+          const expected = scanMetadump(reply, 10, isCandidate);
+          const { column, candidates } = scanMetadumpInto(reply, 10, table, isCandidate);
+          expect(Array.from(column.ids, (k, i) => ({ key: table.keys[k], exp: column.exps[i] }))).toEqual(expected.items);
+          expect(candidates).toEqual(expected.candidates);
+          table.addColumn(`node-${n}`, column);
+        });
+        expect(new Set(table.keys).size).toBe(table.keys.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('numbers a key by its text as listed, decoded once, whichever node lists it', () => {
+    const table = new KeyColumns();
+    const reply = 'key=a-key-longer-than-thirteen exp=-1 size=5\nkey=b%3Ac exp=12 size=5\nEND\n';
+    const first = scanMetadumpInto(reply, 0, table).column;
+    const second = scanMetadumpInto(reply.split('\n').reverse().join('\n'), 0, table).column;
+    expect(table.keys).toEqual(['a-key-longer-than-thirteen', 'b:c']);
+    expect(Array.from(first.ids)).toEqual([0, 1]);
+    expect(Array.from(second.ids)).toEqual([1, 0]);
+    expect(Array.from(second.exps)).toEqual([12, -1]);
   });
 });
 

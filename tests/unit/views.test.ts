@@ -5,8 +5,10 @@ import { inventoryOf } from '@/lib/plan';
 import { keyPosition } from '@/lib/hash';
 import { buildRing, preferenceListAt } from '@/lib/ring';
 import { compareKeys, firstPlacements, keyViewOf, placementFromLocate, type KeyPlacement, type NodeKeyCounts } from '@/lib/cluster/views';
-import type { Inventory } from '@/lib/plan';
+import type { KeyEntry } from '@/lib/plan';
 import type { Ring } from '@/lib/ring';
+
+type Inventory = Readonly<Record<string, readonly KeyEntry[]>>;
 
 describe('placementFromLocate', () => {
   const ring = buildRing(['node-1', 'node-2', 'node-3', 'node-4'].map((id) => ({ id, vnodes: 40 })));
