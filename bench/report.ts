@@ -261,29 +261,23 @@ function controlPlaneSection(data: ControlPlaneRun): Section {
   ];
   const stopped = data.dataPath['etcd-stopped'];
   if (stopped) {
-    const apart = (figure: 'putsPerSec' | 'getsPerSec') => stopped[figure] / data.dataPath.etcd[figure] - 1;
-    goals.push({
-      goal: 'control plane: puts and gets with etcd stopped within 5% of running',
-      measured: `${pct(apart('putsPerSec'))}, ${pct(apart('getsPerSec'))}`,
-      met: Math.abs(apart('putsPerSec')) <= 0.05 && Math.abs(apart('getsPerSec')) <= 0.05,
-    });
+    // Cut off from etcd a process cannot prove it writes alone: its puts are conditional (docs/consistency.md), its gets unchanged.
+    const apart = stopped.getsPerSec / data.dataPath.etcd.getsPerSec - 1;
+    goals.push({ goal: 'control plane: gets with etcd stopped within 5% of running', measured: pct(apart), met: Math.abs(apart) <= 0.05 });
   }
   return {
     markdown: [
       `## Control plane (etcd)`,
       `One etcd member. A ring change made in this process, seen in another OS process: p50 ${n(data.changeVisibleMs.p50)} ms, max ${n(data.changeVisibleMs.max)} ms over ${data.changeVisibleMs.changes} changes. Leader takeover after SIGKILL of the leading process: median ${n(data.takeoverMs.median)} ms (${n(data.takeoverMs.min)}-${n(data.takeoverMs.max)} over ${data.takeoverMs.runs}; the lease is 5 s). The data path with etcd configured against the file store, 3 local nodes, 64 in flight, medians of the runs with their range:`,
       table(
-        ['state', 'puts/s', 'range', 'gets/s', 'range'],
-        (['file', 'etcd', 'etcd-stopped'] as const)
-          .filter((kind) => data.dataPath[kind])
-          .map((kind) => [
-            { file: 'file', etcd: 'etcd configured', 'etcd-stopped': 'etcd configured, stopped' }[kind],
-            n(data.dataPath[kind].putsPerSec),
-            data.dataPath[kind].puts,
-            n(data.dataPath[kind].getsPerSec),
-            data.dataPath[kind].gets,
-          ]),
+        ['state', 'plain puts', 'puts/s', 'range', 'gets/s', 'range'],
+        (['file', 'etcd', 'etcd-shared', 'etcd-stopped'] as const).flatMap((kind) => {
+          const row = data.dataPath[kind];
+          const label = { file: 'file', etcd: 'etcd configured, alone', 'etcd-shared': 'etcd configured, another process live', 'etcd-stopped': 'etcd configured, stopped' }[kind];
+          return row ? [[label, row.plainShare === undefined ? '-' : `${Math.round(row.plainShare * 100)}%`, n(row.putsPerSec), row.puts, n(row.getsPerSec), row.gets]] : [];
+        }),
       ),
+      'A process that can prove it is the only writer puts with plain SETs; beside another live process, or cut off from etcd, each put is a conditional write (a read and a compare-and-set per replica): see docs/consistency.md, "Writing alone".',
     ].join('\n\n'),
     plots: {},
     goals,

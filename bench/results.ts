@@ -94,5 +94,14 @@ export interface DashboardRun {
 export interface ControlPlaneRun {
   changeVisibleMs: { p50: number; max: number; changes: number };
   takeoverMs: { median: number; min: number; max: number; runs: number };
-  dataPath: Record<'file' | 'etcd' | 'etcd-stopped', { putsPerSec: number; getsPerSec: number; puts: string; gets: string }>;
+  /** `etcd-shared`: another process live; `plainShare`: the puts written as plain SETs (the rest conditional). Absent from older runs. */
+  dataPath: Record<'file' | 'etcd' | 'etcd-stopped', DataPathRow> & { 'etcd-shared'?: DataPathRow };
+}
+
+interface DataPathRow {
+  putsPerSec: number;
+  getsPerSec: number;
+  puts: string;
+  gets: string;
+  plainShare?: number;
 }
