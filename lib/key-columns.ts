@@ -29,7 +29,14 @@ function ownCopy(text: string, start: number, end: number): string {
   return end - start < 13 ? text.slice(start, end) : ('_' + text.slice(start, end)).slice(1);
 }
 
+/**
+ * Marks columns made by any copy of this module: a server build may bundle it more than once (a route's chunk and
+ * the cluster's), and an inventory made by one is read by another, where `instanceof` would say no.
+ */
+const COLUMNS: unique symbol = Symbol.for('ringside.key-columns');
+
 export class KeyColumns {
+  readonly [COLUMNS] = true;
   /** Every distinct key, in order of first listing; a key's number is its index here. */
   readonly keys: string[] = [];
   /**
@@ -176,19 +183,24 @@ export class KeyColumns {
 /** What each node holds, by node id: as columns, or as lists of entries. Nodes absent from it are unknown, not empty. */
 export type Inventory = KeyColumns | Readonly<Record<string, readonly KeyEntry[]>>;
 
+/** Whether the inventory is columns (made by this copy of the module or another). */
+export function isColumns(inventory: Inventory): inventory is KeyColumns {
+  return (inventory as Partial<Record<typeof COLUMNS, boolean>>)[COLUMNS] === true;
+}
+
 /** The inventory as columns (converted when it is a record). */
 export function columnsOf(inventory: Inventory): KeyColumns {
-  return inventory instanceof KeyColumns ? inventory : KeyColumns.of(inventory);
+  return isColumns(inventory) ? inventory : KeyColumns.of(inventory);
 }
 
 /** The inventory as lists of entries, by node (converted when it is columns). */
 export function recordOf(inventory: Inventory): Readonly<Record<string, readonly KeyEntry[]>> {
-  return inventory instanceof KeyColumns ? inventory.toRecord() : inventory;
+  return isColumns(inventory) ? inventory.toRecord() : inventory;
 }
 
 /** Every distinct key of the inventory. */
 export function keysOf(inventory: Inventory): Set<string> {
-  if (inventory instanceof KeyColumns) return new Set(inventory.keys);
+  if (isColumns(inventory)) return new Set(inventory.keys);
   const keys = new Set<string>();
   for (const entries of Object.values(inventory)) for (const { key } of entries) keys.add(key);
   return keys;

@@ -1,7 +1,7 @@
 // KeyColumns, the listings as one key table and per-node typed arrays, against the lists of entries they stand for.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { columnsOf, KeyColumns, keysOf, recordOf } from '@/lib/key-columns';
+import { columnsOf, isColumns, KeyColumns, keysOf, recordOf } from '@/lib/key-columns';
 
 const nodes = ['a', 'b', 'c', 'd'];
 const listing = fc.dictionary(
@@ -66,5 +66,15 @@ describe('KeyColumns', () => {
     columns.seal();
     expect(() => columns.setNode('b', [{ key: 'z', exp: -1 }])).toThrow(/sealed/);
     expect(columnsOf(columns)).toBe(columns);
+  });
+
+  it('knows columns made by another copy of the module (a server build bundles it more than once), and a record for what it is', async () => {
+    const columns = KeyColumns.of({ a: [{ key: 'x', exp: -1 }] });
+    // A copy's columns carry the same brand on another class: what instanceof cannot see.
+    const fromAnotherCopy = Object.setPrototypeOf(Object.assign({}, columns), { constructor: class Copy {} }) as KeyColumns;
+    expect(fromAnotherCopy instanceof KeyColumns).toBe(false);
+    expect(isColumns(fromAnotherCopy)).toBe(true);
+    expect(isColumns(columns)).toBe(true);
+    expect(isColumns({ a: [{ key: 'x', exp: -1 }] })).toBe(false);
   });
 });
