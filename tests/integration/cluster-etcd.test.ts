@@ -1,42 +1,18 @@
 // Two Ringside processes on one etcd: the second follows the first's ring changes and events through the store's watch.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Cluster } from '@/lib/cluster/cluster';
 import { mapLimit } from '@/lib/concurrency';
 import { NodeClient } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
 import { parseAddress } from '@/lib/validate';
-import { startEtcd, type EtcdCluster } from '../support/etcd';
+import { etcdProcesses } from '../support/etcd-processes';
 
-let etcd: EtcdCluster;
-const dirs: string[] = [];
-const clusters: Cluster[] = [];
-
-beforeAll(async () => {
-  etcd = await startEtcd(1);
-});
-
-afterAll(async () => {
-  await clusters[0]?.stopLocalNodes();
-  for (const cluster of clusters) await cluster.close();
-  await etcd?.cleanup();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function open(writer: string, env: Record<string, string>, bootstrapLocalNodes = 0): Promise<Cluster> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-etcd-cluster-'));
-  dirs.push(dataDir);
-  const cluster = await Cluster.open({ dataDir, env, writer, probeIntervalMs: false, bootstrapLocalNodes, localMemoryMb: 16 });
-  clusters.push(cluster);
-  return cluster;
-}
+const processes = etcdProcesses();
+const open = (writer: string, env: Record<string, string>, bootstrapLocalNodes = 0) => processes.open(writer, env, bootstrapLocalNodes);
 
 describe('two processes on one etcd', () => {
   it('the second sees the first ring, follows its add and remove within a second, and reads what the first wrote', async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first', env, 3);
     const second = await open('second', env);
     expect({ version: second.version, checksum: second.currentRing.checksum }).toEqual({ version: first.version, checksum: first.currentRing.checksum });
@@ -79,7 +55,7 @@ describe('two processes on one etcd', () => {
   });
 
   it('refuses a change in the second process while the first holds the change lock', async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first-b', env, 2);
     const second = await open('second-b', env);
     for (let i = 0; i < 1000; i++) expect((await first.put(`lock:${i}`, 'v')).ok).toBe(true);
@@ -100,7 +76,7 @@ describe('two processes on one etcd', () => {
   });
 
   it("writes through the second process during the first's change reach both lists and end exactly on the new ones", async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first-c', env, 3);
     const second = await open('second-c', env);
     const latest = new Map<string, string>();
@@ -155,7 +131,7 @@ describe('two processes on one etcd', () => {
   });
 
   it('suspect marks made by one process are seen by the other, and a repair there settles them for both', async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first-d', env, 3);
     const second = await open('second-d', env);
     expect((await first.killNode('node-1')).ok).toBe(true);
@@ -174,7 +150,7 @@ describe('two processes on one etcd', () => {
   });
 
   it("levels set through one process are the other's defaults, and its majority read finds the newer write past a stale replica", async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first-e', env, 3);
     const second = await open('second-e', env);
     expect((await first.setConsistency({ w: 'majority', r: 'majority' })).ok).toBe(true);

@@ -1,42 +1,17 @@
 // Hot keys across processes on one etcd: each publishes its counts under its session, readers merge the live ones.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Cluster } from '@/lib/cluster/cluster';
+import { describe, expect, it, vi } from 'vitest';
 import { HotWindow } from '@/lib/hot-window';
 import { preferenceList } from '@/lib/ring';
 import { EtcdStore } from '@/lib/store/etcd-store';
-import { startEtcd, type EtcdCluster } from '../support/etcd';
+import { etcdProcesses } from '../support/etcd-processes';
 
-let etcd: EtcdCluster;
-const dirs: string[] = [];
-const clusters: Cluster[] = [];
 const PUBLISH_MS = 200;
-
-beforeAll(async () => {
-  etcd = await startEtcd(1);
-});
-
-afterAll(async () => {
-  await clusters[0]?.stopLocalNodes();
-  for (const cluster of clusters) await cluster.close();
-  await etcd?.cleanup();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
-
-async function open(writer: string, env: Record<string, string>, bootstrapLocalNodes = 0): Promise<Cluster> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-hot-etcd-'));
-  dirs.push(dataDir);
-  const cluster = await Cluster.open({ dataDir, env, writer, probeIntervalMs: false, bootstrapLocalNodes, localMemoryMb: 16, hotPublishMs: PUBLISH_MS });
-  clusters.push(cluster);
-  return cluster;
-}
+const processes = etcdProcesses();
+const open = (writer: string, env: Record<string, string>, bootstrapLocalNodes = 0) => processes.open(writer, env, bootstrapLocalNodes, { hotPublishMs: PUBLISH_MS });
 
 describe('hot keys on etcd', () => {
   it("merges two processes' counts, and leaves out a process once it stops publishing or closes", async () => {
-    const env = { RINGSIDE_ETCD: etcd.endpoints.join(','), RINGSIDE_ETCD_PREFIX: `/ringside-test/${randomUUID()}/` };
+    const env = processes.freshEnv();
     const first = await open('first', env, 3);
     const second = await open('second', env);
     const ring = first.currentRing;
@@ -72,7 +47,7 @@ describe('hot keys on etcd', () => {
     }
 
     // A process that stops publishing (hung, or killed before its session lapses) drops out after three rounds.
-    const ghost = new EtcdStore({ kind: 'etcd', endpoints: etcd.endpoints, prefix: env.RINGSIDE_ETCD_PREFIX }, { writer: 'ghost' });
+    const ghost = new EtcdStore({ kind: 'etcd', endpoints: processes.etcd.endpoints, prefix: env.RINGSIDE_ETCD_PREFIX }, { writer: 'ghost' });
     const window = new HotWindow();
     for (let i = 0; i < 500; i++) window.current(Date.now()).offer('ghostly', 'get', undefined);
     expect((await ghost.publishHot(window.report('ghost', Date.now()))).ok).toBe(true);
@@ -84,7 +59,6 @@ describe('hot keys on etcd', () => {
 
     // A process that closes ends its session: its counts leave etcd with it.
     await second.close();
-    clusters.splice(clusters.indexOf(second), 1);
     const left = await ghost.readHot();
     expect(left.ok && left.reports.map((r) => r.writer).sort()).toEqual(['first', 'ghost']);
     await ghost.close();
