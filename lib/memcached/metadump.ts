@@ -60,14 +60,12 @@ function rawKeyBytes(reply: string, from: number, to: number): number {
 }
 
 /**
- * Items of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... cas=... ... size=...` per line),
- * skipping those already expired and reserved keys. Scanned with indexOf over the whole reply: a listing of
- * a million items made splitting every line into field objects the slowest part of planning a move. Items
- * that pass `isCandidate` are also returned, with their CAS, among `candidates`.
+ * Calls `visit` for each live item of a metadump reply (`key=<url-encoded> exp=<unix or -1> la=... cas=... ...
+ * size=...` per line), skipping those already expired and reserved keys: its key is reply[keyStart, keyEnd), its
+ * other fields lie in reply[keyEnd, stop). Scanned with indexOf over the whole reply: a listing of a million items
+ * made splitting every line into field objects the slowest part of planning a move.
  */
-export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: CandidateTest): { items: InventoryItem[]; candidates: Candidate[] } {
-  const items: InventoryItem[] = [];
-  const candidates: Candidate[] = [];
+function forEachItem(reply: string, nowSeconds: number, visit: (keyStart: number, keyEnd: number, stop: number, exp: number) => void): void {
   let line = 0;
   while (line < reply.length) {
     let end = reply.indexOf('\n', line);
@@ -76,20 +74,29 @@ export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: Ca
     if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
       let keyEnd = reply.indexOf(' ', line + 4);
       if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
-      const exp = Number(fieldOf(reply, ' exp=', keyEnd, stop) ?? -1);
-      if (exp === -1 || exp > nowSeconds) {
-        const item = { key: decodeKey(reply.slice(line + 4, keyEnd)), exp };
-        items.push(item);
-        if (isCandidate) {
-          const size = Number(fieldOf(reply, ' size=', keyEnd, stop) ?? NaN);
-          if (isCandidate(rawKeyBytes(reply, line + 4, keyEnd), size)) {
-            candidates.push({ ...item, cas: BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0) });
-          }
-        }
-      }
+      const exp = numberOf(reply, ' exp=', keyEnd, stop, -1);
+      if (exp === -1 || exp > nowSeconds) visit(line + 4, keyEnd, stop, exp);
     }
     line = end + 1;
   }
+}
+
+/** The candidate test on an item: its raw key length and its size. */
+function passes(isCandidate: CandidateTest, reply: string, keyStart: number, keyEnd: number, stop: number): boolean {
+  return isCandidate(rawKeyBytes(reply, keyStart, keyEnd), numberOf(reply, ' size=', keyEnd, stop, NaN));
+}
+
+const casOf = (reply: string, keyEnd: number, stop: number) => BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0);
+
+/** The live items of a metadump reply (forEachItem); those that pass `isCandidate` also among `candidates`, with their CAS. */
+export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: CandidateTest): { items: InventoryItem[]; candidates: Candidate[] } {
+  const items: InventoryItem[] = [];
+  const candidates: Candidate[] = [];
+  forEachItem(reply, nowSeconds, (keyStart, keyEnd, stop, exp) => {
+    const item = { key: decodeKey(reply.slice(keyStart, keyEnd)), exp };
+    items.push(item);
+    if (isCandidate && passes(isCandidate, reply, keyStart, keyEnd, stop)) candidates.push({ ...item, cas: casOf(reply, keyEnd, stop) });
+  });
   return { items, candidates };
 }
 
@@ -102,38 +109,21 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
   let exps = new Float64Array(ids.length);
   let count = 0;
   const candidates: Candidate[] = [];
-  let line = 0;
-  while (line < reply.length) {
-    let end = reply.indexOf('\n', line);
-    if (end < 0) end = reply.length;
-    const stop = reply.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    if (reply.startsWith('key=', line) && !reply.startsWith(RESERVED_LISTED, line)) {
-      let keyEnd = reply.indexOf(' ', line + 4);
-      if (keyEnd < 0 || keyEnd > stop) keyEnd = stop;
-      const exp = numberOf(reply, ' exp=', keyEnd, stop, -1);
-      if (exp === -1 || exp > nowSeconds) {
-        // Numbered by the key as listed: decoded once, when it is new to the table.
-        const k = table.internRange(reply, line + 4, keyEnd, decodeKey);
-        if (count === ids.length) {
-          const grownIds = new Int32Array(count * 2);
-          grownIds.set(ids);
-          ids = grownIds;
-          const grownExps = new Float64Array(count * 2);
-          grownExps.set(exps);
-          exps = grownExps;
-        }
-        ids[count] = k;
-        exps[count++] = exp;
-        if (isCandidate) {
-          const size = numberOf(reply, ' size=', keyEnd, stop, NaN);
-          if (isCandidate(rawKeyBytes(reply, line + 4, keyEnd), size)) {
-            candidates.push({ key: table.keys[k], exp, cas: BigInt(fieldOf(reply, ' cas=', keyEnd, stop) ?? 0) });
-          }
-        }
-      }
+  forEachItem(reply, nowSeconds, (keyStart, keyEnd, stop, exp) => {
+    // Numbered by the key as listed: decoded once, when it is new to the table.
+    const k = table.internRange(reply, keyStart, keyEnd, decodeKey);
+    if (count === ids.length) {
+      const grownIds = new Int32Array(count * 2);
+      grownIds.set(ids);
+      ids = grownIds;
+      const grownExps = new Float64Array(count * 2);
+      grownExps.set(exps);
+      exps = grownExps;
     }
-    line = end + 1;
-  }
+    ids[count] = k;
+    exps[count++] = exp;
+    if (isCandidate && passes(isCandidate, reply, keyStart, keyEnd, stop)) candidates.push({ key: table.keys[k], exp, cas: casOf(reply, keyEnd, stop) });
+  });
   return { column: { ids: ids.slice(0, count), exps: exps.slice(0, count) }, candidates };
 }
 
