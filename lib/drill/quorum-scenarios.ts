@@ -5,13 +5,29 @@ import type { Op } from './history';
 import type { Context, Scenario } from './scenarios';
 
 /** Per level, the reads made while the fault lasted (`window`) and those that failed. */
+/** The operations that began and ended within the fault. */
+function duringFault(ops: readonly Op[], window: { fault: number; recovered: number }, keep: (op: Op) => boolean): Op[] {
+  return ops.filter((op) => keep(op) && op.start >= window.fault && op.end <= window.recovered);
+}
+
 function countByLevel(ops: readonly Op[], c: Context, window: { fault: number; recovered: number }, kind: 'get' | 'put', levels: readonly Level[]): void {
   for (const level of levels) {
-    const during = ops.filter((op) => op.kind === kind && op.level === level && op.start >= window.fault && op.end <= window.recovered);
+    const during = duringFault(ops, window, (op) => op.kind === kind && op.level === level);
     const name = `${kind === 'get' ? 'reads' : 'writes'}At${level[0].toUpperCase()}${level.slice(1)}`;
     c.fact(`${name}DuringFault`, during.length);
     c.fact(`${name}FailedDuringFault`, during.filter((op) => op.outcome !== 'ok').length);
   }
+}
+
+/** node-2 SIGKILLed; judged from when the cluster knows it gone for `fraction` of the drill, then restarted empty. */
+async function killNode2For(c: Context, fraction: number): Promise<void> {
+  await c.sleep(0.2);
+  await c.crash('node-2');
+  await c.waitForStatus('node-2', 'down');
+  c.mark('fault');
+  await c.sleep(fraction);
+  c.mark('recovered');
+  await c.restartEmpty('node-2');
 }
 
 export const QUORUM_SCENARIOS: Record<string, Scenario> = {
@@ -20,19 +36,11 @@ export const QUORUM_SCENARIOS: Record<string, Scenario> = {
     nodes: 3,
     levels: { w: 'majority', r: 'one' },
     reads: ['one', 'majority'],
-    async run(c) {
-      await c.sleep(0.2);
-      await c.crash('node-2');
-      await c.waitForStatus('node-2', 'down');
-      // Judged from here: every write and read while node-2 is known to be gone.
-      c.mark('fault');
-      await c.sleep(0.35);
-      c.mark('recovered');
-      await c.restartEmpty('node-2');
-    },
+    // Judged: every write and read while node-2 is known to be gone.
+    run: (c) => killNode2For(c, 0.35),
     judge(ops, c, window) {
       countByLevel(ops, c, window, 'get', ['one', 'majority']);
-      const writes = ops.filter((op) => op.kind !== 'get' && op.start >= window.fault && op.end <= window.recovered);
+      const writes = duringFault(ops, window, (op) => op.kind !== 'get');
       c.fact('writesDuringFault', writes.length);
       c.fact('writesFailedDuringFault', writes.filter((op) => op.outcome !== 'ok').length);
     },
@@ -60,7 +68,7 @@ export const QUORUM_SCENARIOS: Record<string, Scenario> = {
     },
     judge(ops, c, window) {
       countByLevel(ops, c, window, 'get', ['majority']);
-      const writes = ops.filter((op) => op.kind !== 'get' && op.start >= window.fault && op.end <= window.recovered);
+      const writes = duringFault(ops, window, (op) => op.kind !== 'get');
       c.fact('writesDuringFault', writes.length);
       c.fact('writesFailedDuringFault', writes.filter((op) => op.outcome !== 'ok').length);
     },
@@ -69,15 +77,7 @@ export const QUORUM_SCENARIOS: Record<string, Scenario> = {
     description: 'a replica SIGKILLed while writes alternate W=all and W=one: W=all fails naming the replicas, W=one succeeds',
     nodes: 3,
     writes: ['all', 'one'],
-    async run(c) {
-      await c.sleep(0.2);
-      await c.crash('node-2');
-      await c.waitForStatus('node-2', 'down');
-      c.mark('fault');
-      await c.sleep(0.3);
-      c.mark('recovered');
-      await c.restartEmpty('node-2');
-    },
+    run: (c) => killNode2For(c, 0.3),
     judge(ops, c, window) {
       countByLevel(ops, c, window, 'put', ['all', 'one']);
     },
