@@ -68,14 +68,14 @@ export function applyStoreChange(ctx: ClusterContext, events: EventLog, hooks: F
 }
 
 function adoptRing(ctx: ClusterContext, hooks: FollowHooks, ring: Membership): void {
-  const before = new Map(ctx.state.members.nodes.map((n) => [n.id, n]));
+  const before = new Set(ctx.state.members.nodes.map((n) => n.id));
   ctx.state.adoptRing(ring);
   for (const node of ring.nodes) {
-    const held = before.get(node.id);
-    if (!held || held.host !== node.host || held.port !== node.port) ctx.pool.track(node.id, node, ctx.state.healthOf(node.id)?.down ? 'down' : 'up');
+    // A node another process's change added is tracked since the change began, with writes on its way to it.
+    if (!ctx.pool.tracks(node.id, node)) ctx.pool.track(node.id, node, ctx.state.healthOf(node.id)?.down ? 'down' : 'up');
     before.delete(node.id);
   }
-  for (const id of before.keys()) if (!ctx.state.transition?.nodes.some((n) => n.id === id)) ctx.pool.forget(id);
+  for (const id of before) if (!ctx.state.transition?.nodes.some((n) => n.id === id)) ctx.pool.forget(id);
   // The change another process ran has switched the ring: its writes now go to the new lists only.
   if (ctx.state.transition?.foreign) hooks.journal(ctx.state.journal);
 }

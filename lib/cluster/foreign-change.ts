@@ -47,6 +47,8 @@ export class ForeignChanges {
       void this.acknowledge(ackOf(journal, 'copying'));
       return;
     }
+    // Past copying, the owner has stored the new ring: until it arrives here, writes still reach both lists.
+    if (journal && transition?.foreign === changeTag(journal) && state.version < journal.to.version) return;
     if (transition) this.end();
     if (journal) void this.acknowledge(ackOf(journal, 'switched'));
   }

@@ -50,6 +50,12 @@ export class NodePool {
     this.members.set(id, { address: { ...address }, status, failures: 0, client: null, fence: new WriteFence() });
   }
 
+  /** Whether the node is tracked at this address already: tracking it again would drop its connection and the calls on it. */
+  tracks(id: string, address: PoolAddress): boolean {
+    const held = this.members.get(id)?.address;
+    return held !== undefined && held.host === address.host && held.port === address.port;
+  }
+
   forget(id: string): void {
     this.members.get(id)?.client?.close();
     this.members.delete(id);
