@@ -79,6 +79,8 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
         (error: Error) => (ctx.emit({ type: 'error', message: `${error.message}: copies outside their lists are left to the next repair` }), false),
       ));
 
+    // Writes that chose both lists before the switch may still be landing: the keys they touched count once they have.
+    await data.settled();
     const leftovers: DeleteStep[] = [];
     for (const key of transition.dirty) {
       const keep = preferenceList(to, key);
