@@ -9,11 +9,13 @@ import type { ConsistencyLevels } from '../consistency';
 import type { HotReport } from '../hot-window';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
+import { Participants, type JoinOutcome } from './participants';
 import { checkNextVersion, healthFields, membershipSchema, parseConsistency, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
   type AckResult,
+  type AckTopic,
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
@@ -60,8 +62,10 @@ export class FileStore implements StateStore {
   private pending: Promise<StoreResult> | null = null;
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** This process's request counts: with one process on the data directory, nobody else's to merge. */
+  /** This process's request counts: the clients that join through its API publish none. */
   private hot: HotReport | null = null;
+  /** This process, and the clients that joined through its API (lib/store/relay): whom a change or a join waits for. */
+  readonly participants: Participants;
 
   private constructor(
     private readonly dataDir: string,
@@ -71,6 +75,7 @@ export class FileStore implements StateStore {
     clock: HybridClock,
   ) {
     this.clock = clock;
+    this.participants = new Participants(clock.writer);
   }
 
   get writer(): string {
@@ -88,22 +93,43 @@ export class FileStore implements StateStore {
     return () => undefined;
   }
 
+  /** The data directory has one owner, present as long as it runs: its writer id is its join tag. */
   async join(): Promise<StoreResult<{ tag: string }>> {
     return { ok: true, tag: this.writer };
   }
 
-  /** The data directory has one owner: nobody else is ever present. */
+  /** The clients joined through this process's API; nobody else can be, the data directory having one owner. */
   async presence(): Promise<Presence> {
-    return { ok: true, others: [], vouchedUntil: Infinity };
+    return { ok: true, others: this.participants.others(this.writer), vouchedUntil: Infinity };
   }
 
-  /** The only process on the data directory has no one to wait for. */
-  async acknowledge(): Promise<StoreResult> {
+  async acknowledge(tag: string, topic: AckTopic = 'change'): Promise<StoreResult> {
+    this.participants.acknowledge(this.writer, tag, topic);
     return { ok: true };
   }
 
-  async awaitAcknowledged(): Promise<AckResult> {
-    return { ok: true, processes: [] };
+  awaitAcknowledged(tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
+    return this.awaitAcknowledgedBy(this.writer, tag, timeoutMs, topic);
+  }
+
+  /** Waits, for the participant `by`, until every other live one acknowledged `tag`, or the time given has passed. */
+  async awaitAcknowledgedBy(by: string, tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const { live, waiting } = this.participants.pending(by, tag, topic);
+      if (waiting.length === 0) return { ok: true, processes: live };
+      if (performance.now() >= deadline || this.closed) {
+        return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the ${topic} within ${timeoutMs} ms` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /** A client joins through this process's API: present from now on, and every watcher is told (it waits for their acknowledgements). */
+  joinFollower(writer: string): JoinOutcome {
+    const joined = this.participants.join(writer);
+    if (joined.ok) this.notify({ type: 'joined', tag: joined.tag });
+    return joined;
   }
 
   async publishHot(report: HotReport): Promise<StoreResult> {
@@ -129,6 +155,11 @@ export class FileStore implements StateStore {
     }
   }
 
+  /** The ring and the change in flight as held now, not copied: for a quick look, never to change. */
+  peek(): Pick<Readonly<StoreState>, 'ring' | 'journal'> {
+    return { ring: this.state.ring, journal: this.state.journal };
+  }
+
   async load(): Promise<StoreResult<{ state: StoreState }>> {
     return { ok: true, state: structuredClone(this.state) };
   }
@@ -151,20 +182,21 @@ export class FileStore implements StateStore {
     return { ok: true, ring: structuredClone(ring) };
   }
 
-  async setHealth(node: string, health: NodeHealth | null): Promise<StoreResult> {
-    const record = health ? { ...structuredClone(health), stamp: this.stamp() } : null;
+  /** `writer`: the process the record is from, when a client writes through this process's API. */
+  async setHealth(node: string, health: NodeHealth | null, writer = this.writer): Promise<StoreResult> {
+    const record = health ? { ...structuredClone(health), stamp: this.stamp(writer) } : null;
     if (record) this.state.health[node] = record;
     else delete this.state.health[node];
     return this.saveAndNotify({ type: 'health', node, health: structuredClone(record) });
   }
 
-  async addSuspects(node: string, keys: readonly string[]): Promise<StoreResult> {
+  async addSuspects(node: string, keys: readonly string[], writer = this.writer): Promise<StoreResult> {
     const held = new Set(this.state.suspects[node] ?? []);
     // Every key is announced, held already or not, as etcd's watch does: a writer counts its marks' echoes.
     const added = [...new Set(keys)];
     if (added.length === 0) return { ok: true };
     this.state.suspects[node] = [...held, ...added.filter((key) => !held.has(key))];
-    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [], writer: this.writer });
+    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [], writer });
   }
 
   async clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult> {
@@ -198,8 +230,8 @@ export class FileStore implements StateStore {
     return { ok: true, consistency: { ...consistency } };
   }
 
-  async appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>> {
-    const stored = { ...structuredClone(event), at: Date.now(), stamp: this.stamp() } as StoredEvent;
+  async appendEvent(event: ClusterEvent, writer = this.writer): Promise<StoreResult<{ event: StoredEvent }>> {
+    const stored = { ...structuredClone(event), at: Date.now(), stamp: this.stamp(writer) } as StoredEvent;
     this.state.events.push(stored);
     const limit = this.options.eventLimit ?? DEFAULT_EVENT_LIMIT;
     if (this.state.events.length > limit) this.state.events.splice(0, this.state.events.length - limit);
@@ -258,8 +290,9 @@ export class FileStore implements StateStore {
     await this.release();
   }
 
-  private stamp(): string {
-    return encodeVersion(this.clock.now());
+  /** One clock orders every record; the writer named is the process it came from (a client's writes come through this one). */
+  private stamp(writer = this.writer): string {
+    return encodeVersion({ ...this.clock.now(), writer });
   }
 
   private async saveAndNotify(change: StoreChange): Promise<StoreResult> {

@@ -1,0 +1,104 @@
+// Who writes to a cluster kept in one process's file store: that process, and the clients that joined through its API, each under a lease.
+import type { AckTopic } from './types';
+
+/** A client's session lapses this long after its last heartbeat: it is then no longer waited for, nor present. */
+export const FOLLOWER_LEASE_MS = 5000;
+/** For a change's acknowledgements, a heartbeat older than this is a client that died or lost the dashboard (as on etcd). */
+const LIVE_BEAT_MS = 3000;
+/** Joins acknowledged, newest last (as on etcd): a newcomer pushed out only waits out its bound. */
+const JOIN_ACKS_KEPT = 32;
+
+interface Participant {
+  writer: string;
+  tag: string;
+  /** performance.now() of the last heartbeat; the lease runs FOLLOWER_LEASE_MS from it. */
+  beat: number;
+  change: string | null;
+  joins: string[];
+}
+
+export type JoinOutcome = { ok: true; tag: string } | { ok: false; holder: string };
+
+/**
+ * The store's own process is present for as long as it runs (the clients reach the store through it); a client is
+ * present while its lease holds. Acknowledgements live with the session that gave them, so a client gone leaves none.
+ */
+export class Participants {
+  private readonly byTag = new Map<string, Participant>();
+  private sessions = 0;
+
+  constructor(
+    private readonly self: string,
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    this.byTag.set(self, { writer: self, tag: self, beat: Infinity, change: null, joins: [] });
+  }
+
+  /** A new session for `writer`, refused while another session of the same writer id is present. */
+  join(writer: string): JoinOutcome {
+    const holder = this.present().find((p) => p.writer === writer);
+    if (holder) return { ok: false, holder: holder.tag };
+    const tag = `${writer}#${++this.sessions}`;
+    this.byTag.set(tag, { writer, tag, beat: this.clock(), change: null, joins: [] });
+    return { ok: true, tag };
+  }
+
+  /** The writer of a session that holds, or null once it lapsed or left. */
+  writerOf(tag: string): string | null {
+    return this.live(tag)?.writer ?? null;
+  }
+
+  /** Renews a client's lease; false when it had already lapsed (the client must join again). */
+  beat(tag: string): boolean {
+    const participant = this.live(tag);
+    if (!participant || tag === this.self) return participant !== undefined;
+    participant.beat = this.clock();
+    return true;
+  }
+
+  leave(tag: string): boolean {
+    return tag !== this.self && this.byTag.delete(tag);
+  }
+
+  /** How long a session still holds, in ms from now (Infinity for the store's own process). */
+  remaining(tag: string): number {
+    const participant = this.live(tag);
+    return participant ? participant.beat + FOLLOWER_LEASE_MS - this.clock() : 0;
+  }
+
+  acknowledge(by: string, tag: string, topic: AckTopic): boolean {
+    const participant = this.live(by);
+    if (!participant) return false;
+    if (topic === 'change') participant.change = tag;
+    else participant.joins = [...participant.joins.filter((t) => t !== tag), tag].slice(-JOIN_ACKS_KEPT);
+    return true;
+  }
+
+  /** The tags of the others present, as `by` sees them. */
+  others(by: string): string[] {
+    return this.present()
+      .filter((p) => p.tag !== by)
+      .map((p) => p.tag);
+  }
+
+  /**
+   * Which other processes `by` waits for and which of them have not acknowledged `tag`: for a change, those with a
+   * fresh heartbeat; for a join, every one present.
+   */
+  pending(by: string, tag: string, topic: AckTopic): { live: string[]; waiting: string[] } {
+    const now = this.clock();
+    const live = this.present().filter((p) => p.tag !== by && (topic === 'join' || now - p.beat < LIVE_BEAT_MS));
+    const waiting = live.filter((p) => (topic === 'change' ? p.change !== tag : !p.joins.includes(tag)));
+    return { live: live.map((p) => p.writer), waiting: waiting.map((p) => p.writer) };
+  }
+
+  private present(): Participant[] {
+    const now = this.clock();
+    for (const [tag, p] of this.byTag) if (p.beat + FOLLOWER_LEASE_MS <= now) this.byTag.delete(tag);
+    return [...this.byTag.values()];
+  }
+
+  private live(tag: string): Participant | undefined {
+    return this.present().find((p) => p.tag === tag);
+  }
+}
