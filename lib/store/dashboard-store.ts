@@ -220,7 +220,7 @@ export class DashboardStore implements StateStore {
   /** One store call in this client's session; a session the dashboard no longer knows is opened again for the next call. */
   private async call(op: string, body: object, inSession = true, timeoutMs?: number): Promise<Extract<Answer, { ok: true }> | ReturnType<typeof unavailable>> {
     if (this.closed && op !== 'leave') return unavailable('the Ringside client is closed');
-    const answer = await callStore(this.target, op, inSession ? { session: this.session, ...body } : body, timeoutMs);
+    const answer = await callStore(this.target, op, inSession && this.session ? { session: this.session, ...body } : body, timeoutMs);
     if (answer.ok) {
       this.setReachable(true);
       return answer;
