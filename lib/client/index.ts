@@ -6,7 +6,7 @@ import { Cluster, type ConnectResult } from '../cluster/cluster';
 import type { DeleteResult, GetResult, PutResult, Result } from '../cluster/types';
 import { mapLimit } from '../concurrency';
 import type { ConsistencyLevels, Level } from '../consistency';
-import { DashboardStore } from '../store/dashboard-store';
+import { clientWriter, DashboardStore } from '../store/dashboard-store';
 import { reachDashboard } from './reach-dashboard';
 
 /**
@@ -79,11 +79,12 @@ export async function connect(options: ConnectOptions): Promise<RingsideClient> 
   return clientOf(connected.cluster);
 }
 
-function connectTo(chosen: Exclude<Chosen, { url: string }>): Promise<ConnectResult> {
+function connectTo(chosen: Exclude<Chosen, { url: string }>, writer?: string): Promise<ConnectResult> {
   return 'etcd' in chosen
     ? Cluster.connect({
         dataDir: '',
         deadlineMs: chosen.deadlineMs,
+        writer,
         env: { RINGSIDE_ETCD: [chosen.etcd].flat().join(','), ...(chosen.prefix ? { RINGSIDE_ETCD_PREFIX: chosen.prefix } : {}) },
       })
     : Cluster.connect({ dataDir: path.resolve(chosen.dataDir), deadlineMs: chosen.deadlineMs, env: {} });
@@ -93,7 +94,7 @@ function connectTo(chosen: Exclude<Chosen, { url: string }>): Promise<ConnectRes
 async function connectByUrl(chosen: z.infer<typeof urlSchema>): Promise<ConnectResult | { ok: false; error: ConnectErrorCode; message: string }> {
   const reached = await reachDashboard(chosen.url, chosen.token ?? (process.env.RINGSIDE_TOKEN || undefined));
   if (!reached.ok) return reached;
-  if ('etcd' in reached) return connectTo({ etcd: reached.etcd.endpoints, prefix: reached.etcd.prefix, deadlineMs: chosen.deadlineMs });
+  if ('etcd' in reached) return connectTo({ etcd: reached.etcd.endpoints, prefix: reached.etcd.prefix, deadlineMs: chosen.deadlineMs }, clientWriter());
   const absent = { ok: false as const, error: 'no_cluster' as const, message: `the dashboard at ${chosen.url} holds no cluster yet: add a node there first` };
   return Cluster.attach(new DashboardStore(reached.target), { dataDir: '', deadlineMs: chosen.deadlineMs }, absent);
 }

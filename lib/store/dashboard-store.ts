@@ -46,13 +46,7 @@ export class DashboardStore implements StateStore {
     private readonly target: DashboardTarget,
     writer?: string,
   ) {
-    const host =
-      os
-        .hostname()
-        .replace(/[^A-Za-z0-9._-]/g, '-')
-        .slice(0, 32) || 'host';
-    // The pid alone may repeat on another machine or container: a few random bytes keep two clients apart.
-    this.writer = writer ?? `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.writer = writer ?? clientWriter();
   }
 
   get reachable(): boolean {
@@ -235,4 +229,10 @@ export class DashboardStore implements StateStore {
     this.reachable_ = reachable;
     for (const listener of this.reachabilityListeners) listener(reachable);
   }
+}
+
+/** A client's writer id: host and pid, and a few random bytes, since the pid may repeat in containers and the process may hold a cluster of its own. */
+export function clientWriter(): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 32) || 'host';
+  return `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
