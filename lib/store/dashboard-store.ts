@@ -233,6 +233,10 @@ export class DashboardStore implements StateStore {
 
 /** A client's writer id: host and pid, and a few random bytes, since the pid may repeat in containers and the process may hold a cluster of its own. */
 export function clientWriter(): string {
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 32) || 'host';
+  const host =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 32) || 'host';
   return `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }

@@ -43,6 +43,8 @@ const fileSchema = membershipSchema.extend({
   journal: z.unknown().optional(),
   events: z.array(z.unknown()).optional(),
   consistency: z.unknown().optional(),
+  /** Clients joined through the dashboard's API when this was written: after a restart they may still be writing. */
+  clients: z.boolean().optional(),
 });
 
 export interface FileStoreOptions {
@@ -66,6 +68,8 @@ export class FileStore implements StateStore {
   private hot: HotReport | null = null;
   /** This process, and the clients that joined through its API (lib/store/relay): whom a change or a join waits for. */
   readonly participants: Participants;
+  /** Whether cluster.json says clients are connected (kept so that a restart knows they may still be writing). */
+  private clients: boolean;
 
   private constructor(
     private readonly dataDir: string,
@@ -73,9 +77,13 @@ export class FileStore implements StateStore {
     private readonly release: () => Promise<void>,
     private readonly options: FileStoreOptions,
     clock: HybridClock,
+    clients: boolean,
   ) {
     this.clock = clock;
     this.participants = new Participants(clock.writer);
+    this.clients = clients;
+    // Clients connected before a restart write on, unseen, until their heartbeat finds the session gone and they join again.
+    if (clients) this.participants.expectReturning();
   }
 
   get writer(): string {
@@ -100,7 +108,14 @@ export class FileStore implements StateStore {
 
   /** The clients joined through this process's API; nobody else can be, the data directory having one owner. */
   async presence(): Promise<Presence> {
-    return { ok: true, others: this.participants.others(this.writer), vouchedUntil: Infinity };
+    const others = this.participants.others(this.writer);
+    if (others.length === 0 && this.clients) {
+      this.clients = false;
+      // Written before the answer: a restart after this process writes alone must not miss a client, nor wait for none.
+      const saved = await this.flush();
+      if (!saved.ok) return saved;
+    }
+    return { ok: true, others, vouchedUntil: Infinity };
   }
 
   async acknowledge(tag: string, topic: AckTopic = 'change'): Promise<StoreResult> {
@@ -128,7 +143,13 @@ export class FileStore implements StateStore {
   /** A client joins through this process's API: present from now on, and every watcher is told (it waits for their acknowledgements). */
   joinFollower(writer: string): JoinOutcome {
     const joined = this.participants.join(writer);
-    if (joined.ok) this.notify({ type: 'joined', tag: joined.tag });
+    if (!joined.ok) return joined;
+    this.notify({ type: 'joined', tag: joined.tag });
+    if (!this.clients) {
+      this.clients = true;
+      // Not waited for: the join is answered only after this process writes conditionally, and it already does.
+      void this.flush();
+    }
     return joined;
   }
 
@@ -147,8 +168,8 @@ export class FileStore implements StateStore {
     const clock = new HybridClock(options.writer ?? defaultWriter(), options.clock ?? Date.now);
     const release = await claimDataDir(dataDir);
     try {
-      const state = await readState(path.join(dataDir, 'cluster.json'), clock);
-      return new FileStore(dataDir, state, release, options, clock);
+      const { state, clients } = await readState(path.join(dataDir, 'cluster.json'), clock);
+      return new FileStore(dataDir, state, release, options, clock, clients);
     } catch (error) {
       await release();
       throw error;
@@ -320,7 +341,7 @@ export class FileStore implements StateStore {
     try {
       await mkdir(this.dataDir, { recursive: true });
       const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3), null, 2)}\n`);
+      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3, this.clients), null, 2)}\n`);
       await rename(temporary, target);
       return { ok: true };
     } catch (error) {
@@ -338,12 +359,12 @@ function defaultWriter(): string {
   }:${process.pid}`;
 }
 
-async function readState(file: string, clock: HybridClock): Promise<StoreState> {
+async function readState(file: string, clock: HybridClock): Promise<{ state: StoreState; clients: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ring: null, health: {}, suspects: {}, journal: null, events: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: { ring: null, health: {}, suspects: {}, journal: null, events: [] }, clients: false };
     throw error;
   }
   const parsed = fileSchema.safeParse(JSON.parse(text));
@@ -361,11 +382,11 @@ async function readState(file: string, clock: HybridClock): Promise<StoreState> 
   const suspects = Object.fromEntries(Object.entries(saved.hints).filter(([, keys]) => keys.length > 0));
   const consistency = saved.consistency ? parseConsistency(saved.consistency) : undefined;
   if (consistency) clock.receiveEncoded(consistency.stamp);
-  return { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) };
+  return { state: { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) }, clients: saved.clients ?? false };
 }
 
 /** Node records keep their health fields too, so a Ringside without the store still reads the file. */
-function toFile(state: StoreState, replicas: number) {
+function toFile(state: StoreState, replicas: number, clients: boolean) {
   const ring = state.ring ?? { version: 0, replicas, nodes: [], stamp: undefined };
   return {
     version: ring.version,
@@ -377,5 +398,6 @@ function toFile(state: StoreState, replicas: number) {
     journal: state.journal ?? undefined,
     events: state.events,
     consistency: state.consistency,
+    ...(clients ? { clients } : {}),
   };
 }

@@ -17,6 +17,9 @@ interface Participant {
   joins: string[];
 }
 
+/** Stands, in `others`, for clients that may still be writing after the store's process restarted. */
+export const RETURNING = 'clients-from-before-a-restart';
+
 export type JoinOutcome = { ok: true; tag: string } | { ok: false; holder: string };
 
 /**
@@ -26,12 +29,22 @@ export type JoinOutcome = { ok: true; tag: string } | { ok: false; holder: strin
 export class Participants {
   private readonly byTag = new Map<string, Participant>();
   private sessions = 0;
+  /** clock() until which clients connected before a restart may still write without a session. */
+  private returningUntil = -Infinity;
 
   constructor(
     private readonly self: string,
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.byTag.set(self, { writer: self, tag: self, beat: Infinity, change: null, joins: [] });
+  }
+
+  /**
+   * The store's process restarted while clients were connected: they keep writing until a heartbeat finds their session
+   * gone (one a second) and they join again. Until then, or a lease at most, this process must not count itself alone.
+   */
+  expectReturning(): void {
+    this.returningUntil = this.clock() + FOLLOWER_LEASE_MS;
   }
 
   /** A new session for `writer`, refused while another session of the same writer id is present. */
@@ -76,9 +89,11 @@ export class Participants {
 
   /** The tags of the others present, as `by` sees them. */
   others(by: string): string[] {
-    return this.present()
+    const tags = this.present()
       .filter((p) => p.tag !== by)
       .map((p) => p.tag);
+    // Not waited for (they cannot acknowledge without a session): they only keep writes conditional meanwhile.
+    return this.clock() < this.returningUntil ? [...tags, RETURNING] : tags;
   }
 
   /**

@@ -194,9 +194,32 @@ describe('a client connected by url', () => {
     for (const key of keys) expect(await client.get(key, { r: 'all' })).toMatchObject({ ok: true });
   });
 
+  it('joins again when the dashboard restarts, and the restarted dashboard writes conditionally from its first write', async () => {
+    const client = await open();
+    expect(writes().alone).toBe(false);
+    // The dashboard's process goes and comes back on the same data directory; its local nodes keep running.
+    await dashboard.close();
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for('ringside.cluster')];
+    dashboard = await getCluster();
+    // cluster.json said a client was connected: no plain SET before it could have joined again.
+    expect(writes().alone).toBe(false);
+    expect((await dashboard.put('restart:1', 'v')).ok).toBe(true);
+    expect(writes()).toMatchObject({ plainPuts: 0, conditionalPuts: 1 });
+    // Its next heartbeat finds its session gone: it joins again, and follows the new process's changes.
+    await vi.waitFor(() => expect(dashboard.controlPlane().writes.alone).toBe(false), { timeout: 2000, interval: 20 });
+    const added = await http<{ node: { id: string } }>('POST', '/api/nodes', {});
+    expect(added.status, added.body.message).toBe(201);
+    await vi.waitFor(() => expect(client.ring()).toMatchObject({ version: dashboard.version, changing: false }), { timeout: 1000, interval: 5 });
+    expect(await http('DELETE', `/api/nodes/${added.body.node.id}`)).toMatchObject({ status: 200 });
+    await vi.waitFor(() => expect(client.ring().version).toBe(dashboard.version), { timeout: 1000, interval: 5 });
+    expect(writes().alone).toBe(false);
+    expect((await client.set('restart:2', 'v', { w: 'all' })).ok).toBe(true);
+  }, 30_000);
+
   it('that stops answering is no longer waited for once its lease lapses: the dashboard writes alone again', async () => {
     for (const client of clients.splice(0)) await client.close();
-    await vi.waitFor(() => expect(writes().alone).toBe(true), { timeout: 1000, interval: 10 });
+    // After the restart above, the dashboard gives clients from before it a lease's time to join again.
+    await vi.waitFor(() => expect(writes().alone).toBe(true), { timeout: FOLLOWER_LEASE_MS + 1000, interval: 10 });
     const child = await startUrlClient(api.url);
     children.push(child);
     expect(writes().alone).toBe(false);
