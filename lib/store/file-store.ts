@@ -128,16 +128,8 @@ export class FileStore implements StateStore {
   }
 
   /** Waits, for the participant `by`, until every other live one acknowledged `tag`, or the time given has passed. */
-  async awaitAcknowledgedBy(by: string, tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const { live, waiting } = this.participants.pending(by, tag, topic);
-      if (waiting.length === 0) return { ok: true, processes: live };
-      if (performance.now() >= deadline || this.closed) {
-        return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the ${topic} within ${timeoutMs} ms` };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  awaitAcknowledgedBy(by: string, tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
+    return this.participants.awaitAcknowledged(by, tag, timeoutMs, topic, () => this.closed);
   }
 
   /** A client joins through this process's API: present from now on, and every watcher is told (it waits for their acknowledgements). */

@@ -1,5 +1,5 @@
 // Who writes to a cluster kept in one process's file store: that process, and the clients that joined through its API, each under a lease.
-import type { AckTopic } from './types';
+import type { AckResult, AckTopic } from './types';
 
 /** A client's session lapses this long after its last heartbeat: it is then no longer waited for, nor present. */
 export const FOLLOWER_LEASE_MS = 5000;
@@ -105,6 +105,19 @@ export class Participants {
     const live = this.present().filter((p) => p.tag !== by && (topic === 'join' || now - p.beat < LIVE_BEAT_MS));
     const waiting = live.filter((p) => (topic === 'change' ? p.change !== tag : !p.joins.includes(tag)));
     return { live: live.map((p) => p.writer), waiting: waiting.map((p) => p.writer) };
+  }
+
+  /** Polls `pending` (in memory) until nobody is waited for, the time given has passed, or `stop()` says so. */
+  async awaitAcknowledged(by: string, tag: string, timeoutMs: number, topic: AckTopic, stop: () => boolean): Promise<AckResult> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const { live, waiting } = this.pending(by, tag, topic);
+      if (waiting.length === 0) return { ok: true, processes: live };
+      if (performance.now() >= deadline || stop()) {
+        return { ok: false, error: 'unacknowledged', processes: waiting, message: `${waiting.join(', ')} did not acknowledge the ${topic} within ${timeoutMs} ms` };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   private present(): Participant[] {
