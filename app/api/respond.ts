@@ -32,6 +32,12 @@ const STATUS: Record<ErrorCode, number> = {
   // Every replica that answered refused the write for want of memory: retrying will not help until space is made.
   out_of_memory: 507,
   local_start_failed: 500,
+  // A client connected by URL (lib/store/relay): a malformed store call, a session that lapsed, a writer id taken.
+  invalid_request: 400,
+  unknown_session: 410,
+  writer_in_use: 409,
+  // The dashboard keeps its state in etcd: clients connect to etcd themselves.
+  not_shared: 409,
 };
 
 /** A cluster result as a response: the failure's status, or `okStatus` with the result as JSON. */

@@ -1,5 +1,6 @@
 // An application server that caches a slow computation in a Ringside cluster through `ringside/client`.
-// Run: RINGSIDE_ETCD=http://127.0.0.1:2379 npm run example:cache-server  (or RINGSIDE_DATA_DIR=.ringside with no dashboard on it)
+// Run: RINGSIDE_URL=http://127.0.0.1:3000 npm run example:cache-server  (a running dashboard; or RINGSIDE_ETCD=http://127.0.0.1:2379,
+// or RINGSIDE_DATA_DIR=.ringside with no dashboard on it)
 import { createServer } from 'node:http';
 import { connect, ConnectError } from 'ringside/client';
 import { countPrimesBelow } from './compute';
@@ -8,7 +9,11 @@ const MAX_N = 2_000_000;
 const TTL_SECONDS = 600;
 
 const client = await connect(
-  process.env.RINGSIDE_ETCD ? { etcd: process.env.RINGSIDE_ETCD.split(','), prefix: process.env.RINGSIDE_ETCD_PREFIX } : { dataDir: process.env.RINGSIDE_DATA_DIR || '.ringside' },
+  process.env.RINGSIDE_URL
+    ? { url: process.env.RINGSIDE_URL }
+    : process.env.RINGSIDE_ETCD
+      ? { etcd: process.env.RINGSIDE_ETCD.split(','), prefix: process.env.RINGSIDE_ETCD_PREFIX }
+      : { dataDir: process.env.RINGSIDE_DATA_DIR || '.ringside' },
 ).catch((error: unknown) => {
   console.error(error instanceof ConnectError ? `cannot connect (${error.code}): ${error.message}` : error);
   process.exit(1);

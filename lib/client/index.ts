@@ -2,18 +2,24 @@ import 'server-only';
 // `ringside/client`: an application's connection to a Ringside cluster, straight to memcached on the servers' own data path.
 import path from 'node:path';
 import { z } from 'zod';
-import { Cluster } from '../cluster/cluster';
+import { Cluster, type ConnectResult } from '../cluster/cluster';
 import type { DeleteResult, GetResult, PutResult, Result } from '../cluster/types';
 import { mapLimit } from '../concurrency';
 import type { ConsistencyLevels, Level } from '../consistency';
+import { clientWriter, DashboardStore } from '../store/dashboard-store';
+import { reachDashboard } from './reach-dashboard';
 
-/** Where the cluster's state lives: etcd (as RINGSIDE_ETCD and RINGSIDE_ETCD_PREFIX name it), or a data directory no other process drives. */
-export type ConnectOptions = ({ etcd: string | readonly string[]; prefix?: string } | { dataDir: string }) & {
+/**
+ * Where the cluster's state lives: etcd (as RINGSIDE_ETCD and RINGSIDE_ETCD_PREFIX name it), a data directory no other
+ * process drives, or a running dashboard's address (`token`: its RINGSIDE_TOKEN, by default this process's).
+ */
+export type ConnectOptions = ({ etcd: string | readonly string[]; prefix?: string } | { dataDir: string } | { url: string; token?: string }) & {
   /** Deadline of each call to a memcached node, in ms (1000 by default, as the servers). */
   deadlineMs?: number;
 };
 
-export type ConnectErrorCode = 'invalid_options' | 'invalid_config' | 'no_cluster' | 'in_use' | 'unavailable';
+/** `unauthorized`: the dashboard wants its token; `not_a_dashboard`: something else answered at the url. */
+export type ConnectErrorCode = 'invalid_options' | 'invalid_config' | 'no_cluster' | 'in_use' | 'unavailable' | 'unauthorized' | 'not_a_dashboard';
 
 /** Why `connect` could not connect; nothing was created or left behind. */
 export class ConnectError extends Error {
@@ -55,6 +61,8 @@ export interface RingsideClient {
 const common = { deadlineMs: z.number().int().positive().max(60_000).optional() };
 const etcdSchema = z.strictObject({ etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), prefix: z.string().min(1).optional(), ...common });
 const dataDirSchema = z.strictObject({ dataDir: z.string().min(1), ...common });
+const urlSchema = z.strictObject({ url: z.string().min(1), token: z.string().min(1).optional(), ...common });
+type Chosen = z.infer<typeof etcdSchema> | z.infer<typeof dataDirSchema> | z.infer<typeof urlSchema>;
 
 const GET_MULTI_PARALLEL = 32;
 
@@ -66,16 +74,29 @@ const GET_MULTI_PARALLEL = 32;
  */
 export async function connect(options: ConnectOptions): Promise<RingsideClient> {
   const chosen = parseOptions(options);
-  const connected =
-    'etcd' in chosen
-      ? await Cluster.connect({
-          dataDir: '',
-          deadlineMs: chosen.deadlineMs,
-          env: { RINGSIDE_ETCD: [chosen.etcd].flat().join(','), ...(chosen.prefix ? { RINGSIDE_ETCD_PREFIX: chosen.prefix } : {}) },
-        })
-      : await Cluster.connect({ dataDir: path.resolve(chosen.dataDir), deadlineMs: chosen.deadlineMs, env: {} });
+  const connected = 'url' in chosen ? await connectByUrl(chosen) : await connectTo(chosen);
   if (!connected.ok) throw new ConnectError(connected.error, connected.message);
   return clientOf(connected.cluster);
+}
+
+function connectTo(chosen: Exclude<Chosen, { url: string }>, writer?: string): Promise<ConnectResult> {
+  return 'etcd' in chosen
+    ? Cluster.connect({
+        dataDir: '',
+        deadlineMs: chosen.deadlineMs,
+        writer,
+        env: { RINGSIDE_ETCD: [chosen.etcd].flat().join(','), ...(chosen.prefix ? { RINGSIDE_ETCD_PREFIX: chosen.prefix } : {}) },
+      })
+    : Cluster.connect({ dataDir: path.resolve(chosen.dataDir), deadlineMs: chosen.deadlineMs, env: {} });
+}
+
+/** Through a dashboard's API (its file store shared, lib/store/relay), or to the etcd it names when its state is there. */
+async function connectByUrl(chosen: z.infer<typeof urlSchema>): Promise<ConnectResult | { ok: false; error: ConnectErrorCode; message: string }> {
+  const reached = await reachDashboard(chosen.url, chosen.token ?? (process.env.RINGSIDE_TOKEN || undefined));
+  if (!reached.ok) return reached;
+  if ('etcd' in reached) return connectTo({ etcd: reached.etcd.endpoints, prefix: reached.etcd.prefix, deadlineMs: chosen.deadlineMs }, clientWriter());
+  const absent = { ok: false as const, error: 'no_cluster' as const, message: `the dashboard at ${chosen.url} holds no cluster yet: add a node there first` };
+  return Cluster.attach(new DashboardStore(reached.target), { dataDir: '', deadlineMs: chosen.deadlineMs }, absent);
 }
 
 function clientOf(cluster: Cluster): RingsideClient {
@@ -118,17 +139,16 @@ function clientOf(cluster: Cluster): RingsideClient {
 }
 
 /** Exactly one way to reach the cluster's state, and nothing unknown beside it. */
-function parseOptions(options: unknown): z.infer<typeof etcdSchema> | z.infer<typeof dataDirSchema> {
+function parseOptions(options: unknown): Chosen {
   const bad = (message: string) => new ConnectError('invalid_options', message);
   const given = options && typeof options === 'object' && !Array.isArray(options) ? Object.keys(options) : null;
-  if (given?.includes('url')) throw bad('connect({ url }) is not available yet: connect with { etcd } or { dataDir }');
-  const kinds = (given ?? []).filter((name) => name === 'etcd' || name === 'dataDir');
+  const kinds = (given ?? []).filter((name) => name === 'etcd' || name === 'dataDir' || name === 'url');
   if (!given || kinds.length !== 1) {
     throw bad(
-      `connect takes one of { etcd: "http://host:2379" | [...], prefix? } or { dataDir: "path" } (got ${given === null ? JSON.stringify(options ?? null) : given.length ? given.join(', ') : 'no options'})`,
+      `connect takes one of { etcd: "http://host:2379" | [...], prefix? }, { dataDir: "path" } or { url: "http://dashboard:3000", token? } (got ${given === null ? JSON.stringify(options ?? null) : given.length ? given.join(', ') : 'no options'})`,
     );
   }
-  const parsed = (kinds[0] === 'etcd' ? etcdSchema : dataDirSchema).safeParse(options);
+  const parsed = ({ etcd: etcdSchema, dataDir: dataDirSchema, url: urlSchema } as const)[kinds[0] as 'etcd' | 'dataDir' | 'url'].safeParse(options);
   if (parsed.success) return parsed.data;
   throw bad(`bad connect options: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'options'}: ${issue.message}`).join('; ')}`);
 }

@@ -6,7 +6,10 @@ import { localMemoryFromEnv } from '../memcached/local-nodes';
 import type { Inventory } from '../plan';
 import { DEFAULT_REPLICAS, type Ring } from '../ring';
 import { storeConfigFromEnv } from '../store/config';
+import { EtcdStore } from '../store/etcd-store';
+import { FileStore } from '../store/file-store';
 import { openStore } from '../store/open-store';
+import { StoreRelay } from '../store/relay';
 import type { StateStore, StoreState } from '../store/types';
 import { DEFAULT_MAX_VALUE_BYTES } from '../validate';
 import { allowedFromEnv } from './allow-list';
@@ -53,6 +56,7 @@ export class Cluster {
   private unwatch: () => void = () => undefined;
   private unwatchReachability: () => void = () => undefined;
   private closed = false;
+  private relay_: StoreRelay | null = null;
 
   private constructor(
     private readonly options: ResolvedOptions,
@@ -176,7 +180,14 @@ export class Cluster {
       return opened.ok ? opened : { ok: false as const, error: 'invalid_config' as const, message: opened.message };
     })().catch((error: Error): ConnectFailure => ({ ok: false, error: 'in_use', message: error.message }));
     if (!claimed.ok) return claimed;
-    const { store } = claimed;
+    return Cluster.attach(claimed.store, options, absent);
+  }
+
+  /**
+   * Joins the cluster kept in `store` as a client (see `connect`); the store is closed again when it cannot. The
+   * store may be one `connect` opened, or a dashboard's reached through its API (lib/store/dashboard-store).
+   */
+  static async attach(store: StateStore, options: ClusterOptions, absent: ConnectFailure): Promise<ConnectResult> {
     const refuse = async (failure: ConnectFailure) => (await store.close(), failure);
     // Read before joining: a client on an empty prefix leaves nothing there.
     const seen = await store.load();
@@ -238,10 +249,25 @@ export class Cluster {
     if (!recovered.ok && !quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
   }
 
+  /**
+   * This process's file store as the clients that connect by URL share it (lib/store/relay). With the state in etcd
+   * they connect to etcd themselves: the refusal names where it is (never its credentials).
+   */
+  relay(): { ok: true; relay: StoreRelay } | NotShared {
+    if (this.store instanceof EtcdStore) {
+      const etcd = this.store.where();
+      return { ok: false, error: 'not_shared', message: `this dashboard keeps the cluster's state in etcd (${etcd.endpoints.join(',')}, prefix ${etcd.prefix}): connect with { etcd, prefix }`, etcd };
+    }
+    if (this.closed || !(this.store instanceof FileStore)) return fail('unavailable', 'the dashboard is closing');
+    this.relay_ ??= new StoreRelay(this.store);
+    return { ok: true, relay: this.relay_ };
+  }
+
   /** Stops probing and closes every connection and the store; local memcached processes keep running. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.relay_?.close();
     this.health.stop();
     this.hot.stop();
     // Its plain SETs land before its heartbeat goes: another process may write alone as soon as it has.
@@ -437,6 +463,9 @@ export class Cluster {
     if (!done.ok && !quiet(done.error)) this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
   }
 }
+
+/** Why clients cannot share this process's store; with etcd, where they find it instead. */
+export type NotShared = Failure & { etcd?: { endpoints: string[]; prefix: string; credentials: boolean } };
 
 export type ConnectFailure = { ok: false; error: 'invalid_config' | 'no_cluster' | 'in_use' | 'unavailable'; message: string };
 export type ConnectResult = { ok: true; cluster: Cluster } | ConnectFailure;

@@ -5,7 +5,7 @@ import type { WriteMode } from './sole-writer';
 import { fail, type Failure } from './types';
 
 export interface ControlPlaneStatus {
-  kind: 'file' | 'etcd';
+  kind: StateStore['kind'];
   /** The store answered its last call: false while etcd cannot be reached (changes are refused, data goes on). */
   reachable: boolean;
   /** The process that probes, repairs and finishes interrupted changes (its writer id), if one is known. */

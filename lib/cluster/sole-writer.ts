@@ -32,6 +32,9 @@ export interface WriteMode {
  * - Seeing a join (the watch, or a renewal), this process drops its permission at once, ignores renewals sent before,
  *   waits for its writes in flight, and only then acknowledges: an acknowledged newcomer meets conditional writes only.
  * - Cut off from etcd, renewals fail and the permission lapses within ALONE_MS: before a newcomer's wait ends.
+ * - On the file store, a newcomer can only be a client joining through this process's API (lib/store/relay), and
+ *   the store tells this process of the join before the client's join is answered: the permission needs no bound
+ *   in time, it lasts until a join is seen, and comes back at the first renewal that finds every client gone.
  */
 export class SoleWriter {
   /** performance.now() before which a plain SET may start (with a deadline of WRITE_SETTLE_MS). */
@@ -52,9 +55,9 @@ export class SoleWriter {
     private readonly settled: () => Promise<void>,
   ) {}
 
-  /** Renews from now on; the file store needs none (its data directory has one owner: always alone). */
+  /** Renews from now on: the file store too, to write alone again once the clients that joined through its API are gone. */
   start(): void {
-    if (this.store.kind === 'file' || this.timer) return;
+    if (this.timer) return;
     this.timer = setInterval(() => void this.renew(), RENEW_MS);
     this.timer.unref();
   }
@@ -100,7 +103,7 @@ export class SoleWriter {
   }
 
   private alone(): boolean {
-    return this.store.kind === 'file' || performance.now() + Math.max(0, this.deadlineMs - WRITE_SETTLE_MS) < this.until;
+    return performance.now() + Math.max(0, this.deadlineMs - WRITE_SETTLE_MS) < this.until;
   }
 
   private async renewOnce(): Promise<void> {
@@ -109,7 +112,7 @@ export class SoleWriter {
     const seen = await this.store.presence();
     // Unanswered, the permission lapses by itself.
     if (!seen.ok || this.stopped) return;
-    if (seen.others.length === 0 && generation === this.generation) this.until = Math.min(sentAt + ALONE_MS, seen.vouchedUntil);
+    if (seen.others.length === 0 && generation === this.generation) this.until = this.store.kind === 'file' ? Infinity : Math.min(sentAt + ALONE_MS, seen.vouchedUntil);
     if (seen.others.length > 0) this.drop();
     const fresh = seen.others.filter((tag) => !this.acknowledged.has(tag));
     // Processes gone need no acknowledgement kept.

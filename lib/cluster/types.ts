@@ -25,7 +25,12 @@ export type ErrorCode =
   | 'too_few_replicas'
   | 'out_of_memory'
   | 'busy'
-  | 'control_plane_unavailable';
+  | 'control_plane_unavailable'
+  /** The state store shared with clients that connect by URL (lib/store/relay). */
+  | 'invalid_request'
+  | 'unknown_session'
+  | 'writer_in_use'
+  | 'not_shared';
 
 /** An expected failure, as a value: a code for programs and a message for people. */
 export interface Failure {

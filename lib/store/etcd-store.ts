@@ -103,6 +103,11 @@ export class EtcdStore implements StateStore {
     return this.clock.writer;
   }
 
+  /** Where the state is, for a client to connect to it: members and prefix, and whether they need credentials (never the credentials). */
+  where(): { endpoints: string[]; prefix: string; credentials: boolean } {
+    return { endpoints: [...this.config.endpoints], prefix: this.config.prefix, credentials: Boolean(this.config.auth || this.config.tls) };
+  }
+
   get reachable(): boolean {
     return this.reachable_;
   }

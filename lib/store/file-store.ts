@@ -9,11 +9,13 @@ import type { ConsistencyLevels } from '../consistency';
 import type { HotReport } from '../hot-window';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
+import { Participants, type JoinOutcome } from './participants';
 import { checkNextVersion, healthFields, membershipSchema, parseConsistency, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
   type AckResult,
+  type AckTopic,
   type ChangeJournal,
   type ChangeLock,
   type CommitResult,
@@ -41,6 +43,8 @@ const fileSchema = membershipSchema.extend({
   journal: z.unknown().optional(),
   events: z.array(z.unknown()).optional(),
   consistency: z.unknown().optional(),
+  /** Clients joined through the dashboard's API when this was written: after a restart they may still be writing. */
+  clients: z.boolean().optional(),
 });
 
 export interface FileStoreOptions {
@@ -60,8 +64,12 @@ export class FileStore implements StateStore {
   private pending: Promise<StoreResult> | null = null;
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** This process's request counts: with one process on the data directory, nobody else's to merge. */
+  /** This process's request counts: the clients that join through its API publish none. */
   private hot: HotReport | null = null;
+  /** This process, and the clients that joined through its API (lib/store/relay): whom a change or a join waits for. */
+  readonly participants: Participants;
+  /** Whether cluster.json says clients are connected (kept so that a restart knows they may still be writing). */
+  private clients: boolean;
 
   private constructor(
     private readonly dataDir: string,
@@ -69,8 +77,13 @@ export class FileStore implements StateStore {
     private readonly release: () => Promise<void>,
     private readonly options: FileStoreOptions,
     clock: HybridClock,
+    clients: boolean,
   ) {
     this.clock = clock;
+    this.participants = new Participants(clock.writer);
+    this.clients = clients;
+    // Clients connected before a restart write on, unseen, until their heartbeat finds the session gone and they join again.
+    if (clients) this.participants.expectReturning();
   }
 
   get writer(): string {
@@ -88,22 +101,48 @@ export class FileStore implements StateStore {
     return () => undefined;
   }
 
+  /** The data directory has one owner, present as long as it runs: its writer id is its join tag. */
   async join(): Promise<StoreResult<{ tag: string }>> {
     return { ok: true, tag: this.writer };
   }
 
-  /** The data directory has one owner: nobody else is ever present. */
+  /** The clients joined through this process's API; nobody else can be, the data directory having one owner. */
   async presence(): Promise<Presence> {
-    return { ok: true, others: [], vouchedUntil: Infinity };
+    const others = this.participants.others(this.writer);
+    if (others.length === 0 && this.clients) {
+      this.clients = false;
+      // Written before the answer: a restart after this process writes alone must not miss a client, nor wait for none.
+      const saved = await this.flush();
+      if (!saved.ok) return saved;
+    }
+    return { ok: true, others, vouchedUntil: Infinity };
   }
 
-  /** The only process on the data directory has no one to wait for. */
-  async acknowledge(): Promise<StoreResult> {
+  async acknowledge(tag: string, topic: AckTopic = 'change'): Promise<StoreResult> {
+    this.participants.acknowledge(this.writer, tag, topic);
     return { ok: true };
   }
 
-  async awaitAcknowledged(): Promise<AckResult> {
-    return { ok: true, processes: [] };
+  awaitAcknowledged(tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
+    return this.awaitAcknowledgedBy(this.writer, tag, timeoutMs, topic);
+  }
+
+  /** Waits, for the participant `by`, until every other live one acknowledged `tag`, or the time given has passed. */
+  awaitAcknowledgedBy(by: string, tag: string, timeoutMs: number, topic: AckTopic = 'change'): Promise<AckResult> {
+    return this.participants.awaitAcknowledged(by, tag, timeoutMs, topic, () => this.closed);
+  }
+
+  /** A client joins through this process's API: present from now on, and every watcher is told (it waits for their acknowledgements). */
+  joinFollower(writer: string): JoinOutcome {
+    const joined = this.participants.join(writer);
+    if (!joined.ok) return joined;
+    this.notify({ type: 'joined', tag: joined.tag });
+    if (!this.clients) {
+      this.clients = true;
+      // Not waited for: the join is answered only after this process writes conditionally, and it already does.
+      void this.flush();
+    }
+    return joined;
   }
 
   async publishHot(report: HotReport): Promise<StoreResult> {
@@ -121,12 +160,17 @@ export class FileStore implements StateStore {
     const clock = new HybridClock(options.writer ?? defaultWriter(), options.clock ?? Date.now);
     const release = await claimDataDir(dataDir);
     try {
-      const state = await readState(path.join(dataDir, 'cluster.json'), clock);
-      return new FileStore(dataDir, state, release, options, clock);
+      const { state, clients } = await readState(path.join(dataDir, 'cluster.json'), clock);
+      return new FileStore(dataDir, state, release, options, clock, clients);
     } catch (error) {
       await release();
       throw error;
     }
+  }
+
+  /** The ring and the change in flight as held now, not copied: for a quick look, never to change. */
+  peek(): Pick<Readonly<StoreState>, 'ring' | 'journal'> {
+    return { ring: this.state.ring, journal: this.state.journal };
   }
 
   async load(): Promise<StoreResult<{ state: StoreState }>> {
@@ -151,20 +195,21 @@ export class FileStore implements StateStore {
     return { ok: true, ring: structuredClone(ring) };
   }
 
-  async setHealth(node: string, health: NodeHealth | null): Promise<StoreResult> {
-    const record = health ? { ...structuredClone(health), stamp: this.stamp() } : null;
+  /** `writer`: the process the record is from, when a client writes through this process's API. */
+  async setHealth(node: string, health: NodeHealth | null, writer = this.writer): Promise<StoreResult> {
+    const record = health ? { ...structuredClone(health), stamp: this.stamp(writer) } : null;
     if (record) this.state.health[node] = record;
     else delete this.state.health[node];
     return this.saveAndNotify({ type: 'health', node, health: structuredClone(record) });
   }
 
-  async addSuspects(node: string, keys: readonly string[]): Promise<StoreResult> {
+  async addSuspects(node: string, keys: readonly string[], writer = this.writer): Promise<StoreResult> {
     const held = new Set(this.state.suspects[node] ?? []);
     // Every key is announced, held already or not, as etcd's watch does: a writer counts its marks' echoes.
     const added = [...new Set(keys)];
     if (added.length === 0) return { ok: true };
     this.state.suspects[node] = [...held, ...added.filter((key) => !held.has(key))];
-    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [], writer: this.writer });
+    return this.saveAndNotify({ type: 'suspects', node, added, cleared: [], writer });
   }
 
   async clearSuspects(node: string, keys?: readonly string[]): Promise<StoreResult> {
@@ -198,8 +243,8 @@ export class FileStore implements StateStore {
     return { ok: true, consistency: { ...consistency } };
   }
 
-  async appendEvent(event: ClusterEvent): Promise<StoreResult<{ event: StoredEvent }>> {
-    const stored = { ...structuredClone(event), at: Date.now(), stamp: this.stamp() } as StoredEvent;
+  async appendEvent(event: ClusterEvent, writer = this.writer): Promise<StoreResult<{ event: StoredEvent }>> {
+    const stored = { ...structuredClone(event), at: Date.now(), stamp: this.stamp(writer) } as StoredEvent;
     this.state.events.push(stored);
     const limit = this.options.eventLimit ?? DEFAULT_EVENT_LIMIT;
     if (this.state.events.length > limit) this.state.events.splice(0, this.state.events.length - limit);
@@ -258,8 +303,9 @@ export class FileStore implements StateStore {
     await this.release();
   }
 
-  private stamp(): string {
-    return encodeVersion(this.clock.now());
+  /** One clock orders every record; the writer named is the process it came from (a client's writes come through this one). */
+  private stamp(writer = this.writer): string {
+    return encodeVersion({ ...this.clock.now(), writer });
   }
 
   private async saveAndNotify(change: StoreChange): Promise<StoreResult> {
@@ -287,7 +333,7 @@ export class FileStore implements StateStore {
     try {
       await mkdir(this.dataDir, { recursive: true });
       const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3), null, 2)}\n`);
+      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3, this.clients), null, 2)}\n`);
       await rename(temporary, target);
       return { ok: true };
     } catch (error) {
@@ -305,12 +351,12 @@ function defaultWriter(): string {
   }:${process.pid}`;
 }
 
-async function readState(file: string, clock: HybridClock): Promise<StoreState> {
+async function readState(file: string, clock: HybridClock): Promise<{ state: StoreState; clients: boolean }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ring: null, health: {}, suspects: {}, journal: null, events: [] };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: { ring: null, health: {}, suspects: {}, journal: null, events: [] }, clients: false };
     throw error;
   }
   const parsed = fileSchema.safeParse(JSON.parse(text));
@@ -328,11 +374,11 @@ async function readState(file: string, clock: HybridClock): Promise<StoreState> 
   const suspects = Object.fromEntries(Object.entries(saved.hints).filter(([, keys]) => keys.length > 0));
   const consistency = saved.consistency ? parseConsistency(saved.consistency) : undefined;
   if (consistency) clock.receiveEncoded(consistency.stamp);
-  return { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) };
+  return { state: { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) }, clients: saved.clients ?? false };
 }
 
 /** Node records keep their health fields too, so a Ringside without the store still reads the file. */
-function toFile(state: StoreState, replicas: number) {
+function toFile(state: StoreState, replicas: number, clients: boolean) {
   const ring = state.ring ?? { version: 0, replicas, nodes: [], stamp: undefined };
   return {
     version: ring.version,
@@ -344,5 +390,6 @@ function toFile(state: StoreState, replicas: number) {
     journal: state.journal ?? undefined,
     events: state.events,
     consistency: state.consistency,
+    ...(clients ? { clients } : {}),
   };
 }

@@ -148,7 +148,8 @@ export type Presence = StoreResult<{ others: string[]; vouchedUntil: number }>;
 export type AckResult = StoreResult<{ processes: string[] }> | { ok: false; error: 'unacknowledged'; message: string; processes: string[] };
 
 export interface StateStore {
-  readonly kind: 'file' | 'etcd';
+  /** `dashboard`: a client's view of a dashboard's file store, through its API (lib/store/dashboard-store). */
+  readonly kind: 'file' | 'etcd' | 'dashboard';
   /** This process's writer id, the tie-breaker of its write versions. */
   readonly writer: string;
   /** Whether the store answered the last call (or the watch): false from the first `unavailable` until one succeeds. */

@@ -38,7 +38,7 @@ async function refusal(options: unknown): Promise<ConnectError> {
 }
 
 describe('connect refuses', () => {
-  it('options that name no store, two, an unknown field or a wrong type, and the url mode', async () => {
+  it('options that name no store, two, an unknown field or a wrong type', async () => {
     const cases: [unknown, RegExp][] = [
       [undefined, /one of \{ etcd/],
       [{}, /one of \{ etcd.*no options/],
@@ -48,7 +48,8 @@ describe('connect refuses', () => {
       [{ dataDir: '' }, /dataDir/],
       [{ dataDir: scratch, replicas: 2 }, /replicas/],
       [{ dataDir: scratch, deadlineMs: -1 }, /deadlineMs/],
-      [{ url: 'http://127.0.0.1:3000' }, /url.*not available/],
+      [{ url: 'http://127.0.0.1:3000', etcd: 'http://127.0.0.1:2379' }, /one of .*url, etcd/],
+      [{ url: 'not a url' }, /url: "not a url" is not a URL/],
     ];
     for (const [options, message] of cases) {
       const error = await refusal(options);
