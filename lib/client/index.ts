@@ -10,10 +10,24 @@ import { clientWriter, DashboardStore } from '../store/dashboard-store';
 import { reachDashboard } from './reach-dashboard';
 
 /**
- * Where the cluster's state lives: etcd (as RINGSIDE_ETCD and RINGSIDE_ETCD_PREFIX name it), a data directory no other
- * process drives, or a running dashboard's address (`token`: its RINGSIDE_TOKEN, by default this process's).
+ * etcd as the servers reach it (RINGSIDE_ETCD, RINGSIDE_ETCD_PREFIX and the credentials and TLS variables): `ca`,
+ * `cert` and `key` are paths to PEM files, for https:// members; `cert` and `key` go together.
  */
-export type ConnectOptions = ({ etcd: string | readonly string[]; prefix?: string } | { dataDir: string } | { url: string; token?: string }) & {
+export interface EtcdOptions {
+  etcd: string | readonly string[];
+  prefix?: string;
+  username?: string;
+  password?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * Where the cluster's state lives: etcd, a data directory no other process drives, or a running dashboard's
+ * address (`token`: its RINGSIDE_TOKEN, by default this process's).
+ */
+export type ConnectOptions = (EtcdOptions | { dataDir: string } | { url: string; token?: string }) & {
   /** Deadline of each call to a memcached node, in ms (1000 by default, as the servers). */
   deadlineMs?: number;
 };
@@ -59,7 +73,17 @@ export interface RingsideClient {
 }
 
 const common = { deadlineMs: z.number().int().positive().max(60_000).optional() };
-const etcdSchema = z.strictObject({ etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]), prefix: z.string().min(1).optional(), ...common });
+const text = z.string().min(1).optional();
+const etcdSchema = z.strictObject({
+  etcd: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  prefix: text,
+  username: text,
+  password: text,
+  ca: text,
+  cert: text,
+  key: text,
+  ...common,
+});
 const dataDirSchema = z.strictObject({ dataDir: z.string().min(1), ...common });
 const urlSchema = z.strictObject({ url: z.string().min(1), token: z.string().min(1).optional(), ...common });
 type Chosen = z.infer<typeof etcdSchema> | z.infer<typeof dataDirSchema> | z.infer<typeof urlSchema>;
@@ -79,22 +103,32 @@ export async function connect(options: ConnectOptions): Promise<RingsideClient> 
   return clientOf(connected.cluster);
 }
 
-function connectTo(chosen: Exclude<Chosen, { url: string }>, writer?: string): Promise<ConnectResult> {
+/** Each client joins under a writer id of its own: two in one process are two writers. */
+function connectTo(chosen: Exclude<Chosen, { url: string }>): Promise<ConnectResult> {
   return 'etcd' in chosen
-    ? Cluster.connect({
-        dataDir: '',
-        deadlineMs: chosen.deadlineMs,
-        writer,
-        env: { RINGSIDE_ETCD: [chosen.etcd].flat().join(','), ...(chosen.prefix ? { RINGSIDE_ETCD_PREFIX: chosen.prefix } : {}) },
-      })
+    ? Cluster.connect({ dataDir: '', deadlineMs: chosen.deadlineMs, writer: clientWriter(), env: etcdEnv(chosen) })
     : Cluster.connect({ dataDir: path.resolve(chosen.dataDir), deadlineMs: chosen.deadlineMs, env: {} });
+}
+
+/** The options as the variables the servers read (lib/store/config.ts checks them the same way for both). */
+function etcdEnv(chosen: z.infer<typeof etcdSchema>): Record<string, string> {
+  const named: Record<string, string | undefined> = {
+    RINGSIDE_ETCD: [chosen.etcd].flat().join(','),
+    RINGSIDE_ETCD_PREFIX: chosen.prefix,
+    RINGSIDE_ETCD_USERNAME: chosen.username,
+    RINGSIDE_ETCD_PASSWORD: chosen.password,
+    RINGSIDE_ETCD_CA: chosen.ca,
+    RINGSIDE_ETCD_CERT: chosen.cert,
+    RINGSIDE_ETCD_KEY: chosen.key,
+  };
+  return Object.fromEntries(Object.entries(named).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 /** Through a dashboard's API (its file store shared, lib/store/relay), or to the etcd it names when its state is there. */
 async function connectByUrl(chosen: z.infer<typeof urlSchema>): Promise<ConnectResult | { ok: false; error: ConnectErrorCode; message: string }> {
   const reached = await reachDashboard(chosen.url, chosen.token ?? (process.env.RINGSIDE_TOKEN || undefined));
   if (!reached.ok) return reached;
-  if ('etcd' in reached) return connectTo({ etcd: reached.etcd.endpoints, prefix: reached.etcd.prefix, deadlineMs: chosen.deadlineMs }, clientWriter());
+  if ('etcd' in reached) return connectTo({ etcd: reached.etcd.endpoints, prefix: reached.etcd.prefix, deadlineMs: chosen.deadlineMs });
   const absent = { ok: false as const, error: 'no_cluster' as const, message: `the dashboard at ${chosen.url} holds no cluster yet: add a node there first` };
   return Cluster.attach(new DashboardStore(reached.target), { dataDir: '', deadlineMs: chosen.deadlineMs }, absent);
 }
@@ -145,7 +179,7 @@ function parseOptions(options: unknown): Chosen {
   const kinds = (given ?? []).filter((name) => name === 'etcd' || name === 'dataDir' || name === 'url');
   if (!given || kinds.length !== 1) {
     throw bad(
-      `connect takes one of { etcd: "http://host:2379" | [...], prefix? }, { dataDir: "path" } or { url: "http://dashboard:3000", token? } (got ${given === null ? JSON.stringify(options ?? null) : given.length ? given.join(', ') : 'no options'})`,
+      `connect takes one of { etcd: "http://host:2379" | [...], prefix?, username?, password?, ca?, cert?, key? }, { dataDir: "path" } or { url: "http://dashboard:3000", token? } (got ${given === null ? JSON.stringify(options ?? null) : given.length ? given.join(', ') : 'no options'})`,
     );
   }
   const parsed = ({ etcd: etcdSchema, dataDir: dataDirSchema, url: urlSchema } as const)[kinds[0] as 'etcd' | 'dataDir' | 'url'].safeParse(options);
