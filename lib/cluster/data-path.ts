@@ -20,6 +20,8 @@ export class DataPath {
   private readonly clock: HybridClock;
   /** The writer's id as the nodes store it (its hash), computed once rather than per write. */
   private readonly writerHash: number;
+  /** Key sets that every acknowledged write adds its key to, while someone watches (see watchWrites). */
+  private readonly watchers = new Set<Set<string>>();
 
   constructor(private readonly ctx: ClusterContext) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
@@ -141,6 +143,16 @@ export class DataPath {
     return Math.min(this.ctx.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
   }
 
+  /**
+   * Collects the keys of the writes acknowledged from now until `stop`: a membership change spares the copies
+   * such writes put on a key's new list, which its plan, made from listings, may have taken for stale ones.
+   */
+  watchWrites(): { written: ReadonlySet<string>; stop(): void } {
+    const written = new Set<string>();
+    this.watchers.add(written);
+    return { written, stop: () => void this.watchers.delete(written) };
+  }
+
   /** Resolves once every write that began before the call has settled: they chose their targets from the old ring alone. */
   async settled(): Promise<void> {
     await Promise.all([...this.inflight]);
@@ -175,6 +187,7 @@ export class DataPath {
     if (acknowledged) for (const o of outcomes) if (o.error === 'out_of_memory') pool.markSuspect(o.node, key);
     // During a move the write reached both lists, so the move's own copy of this key would be older.
     if (acknowledged) transition?.dirty.add(key);
+    if (acknowledged) for (const written of this.watchers) written.add(key);
     return outcomes;
   }
 

@@ -31,6 +31,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
   const fromRing = state.ring;
   const transition = state.beginTransition(nodes);
   const to = transition.to;
+  const watch = data.watchWrites();
   try {
     const journal: ChangeJournal = {
       from,
@@ -88,12 +89,17 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     }
     const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
-    let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length));
+    // The plan deletes a copy on a key's new list when no node of its old list held the key: a stale copy, unless the
+    // key was written since. The listings are taken node by node while writes go on, so a key written between two of
+    // them shows on its new node and not yet on its old ones; and a write after the switch reaches the new list alone.
+    const spare = ({ key, from }: DeleteStep) => watch.written.has(key) && preferenceList(to, key).includes(from);
+    let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length), spare);
     if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;
     const summary = summaryOf(plan, copies, { deleted, settled, tombstones: deletesCopied, converged: 0 }, started);
     ctx.emit({ type: 'move-done', reason, copied: summary.copied, deleted, settled, skipped: summary.skipped, failed: summary.failed, ms: summary.ms });
     return summary;
   } finally {
+    watch.stop();
     state.endTransition();
   }
 }

@@ -78,16 +78,25 @@ async function copyOne(ctx: TransferContext, step: CopyStep): Promise<'copied' |
   return 'failed';
 }
 
-/** A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it. */
-export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteStep[], onStep?: (done: number) => void): Promise<number> {
+/**
+ * A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it.
+ * With `spare`, each delete runs under its key's lock (this process's writes of the key wait) and is skipped
+ * when `spare` says a write has made that copy current since the plan; returns how many were deleted.
+ */
+export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteStep[], onStep?: (done: number) => void, spare?: (step: DeleteStep) => boolean): Promise<number> {
   let steps = 0;
-  const results = await mapLimit(deletes, ctx.concurrency, async ({ key, from }) => {
-    const done = (await ctx.pool.call(from, (client) => client.delete(key))).ok;
-    if (!done) ctx.pool.markSuspect(from, key);
+  const results = await mapLimit(deletes, ctx.concurrency, async (step) => {
+    const done = spare ? await ctx.keyLocks.run(step.key, async () => !spare(step) && (await deleteOne(ctx, step))) : await deleteOne(ctx, step);
     onStep?.(++steps);
     return done;
   });
   return results.filter(Boolean).length;
+}
+
+async function deleteOne(ctx: TransferContext, { key, from }: DeleteStep): Promise<boolean> {
+  const done = (await ctx.pool.call(from, (client) => client.delete(key))).ok;
+  if (!done) ctx.pool.markSuspect(from, key);
+  return done;
 }
 
 /**

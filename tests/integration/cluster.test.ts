@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fakeEntries } from '@/lib/fake-data';
 import { recordOf } from '@/lib/key-columns';
 import { minimumCopies } from '@/lib/plan';
-import { buildRing } from '@/lib/ring';
+import { encodeValue } from '@/lib/envelope';
+import { buildRing, preferenceList } from '@/lib/ring';
 import { stopLocalNode } from '@/lib/memcached/local-nodes';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 
@@ -71,6 +72,38 @@ describe('placement on real memcached', () => {
     expect(result.ok).toBe(true);
     expect(fixture.cluster.currentRing.nodes.find((n) => n.id === 'node-1')?.vnodes).toBe(320);
     expect(await fixture.holdings()).toEqual(fixture.expected(keys));
+  });
+});
+
+describe('writes during a move', () => {
+  it('keeps a key written during a change on every node of its new list, though the plan found it there alone', async () => {
+    const { fixture, keys } = await seeded(4, 100);
+    const before = fixture.cluster.currentRing;
+    const after = buildRing(
+      before.nodes.filter((n) => n.id !== 'node-2').map(({ id, vnodes }) => ({ id, vnodes })),
+      3,
+    );
+    const lone = Array.from({ length: 400 }, (_, i) => `lone:${i}`)
+      .map((key) => ({ key, newcomer: preferenceList(after, key).find((node) => !preferenceList(before, key).includes(node)) }))
+      .filter((entry): entry is { key: string; newcomer: string } => entry.newcomer !== undefined)
+      .slice(0, 40);
+    // What listings taken a moment apart show of a key written between them: absent from its old list, held by a node of its new one.
+    for (const { key, newcomer } of lone) await fixture.rawSet(newcomer, key, encodeValue({ wall: 1, counter: 0, writerHash: 7 }, Buffer.from('listed')));
+    // Half the keys are written while the change copies (to both lists), half once the ring has switched (to the new list).
+    const writes: Promise<unknown>[] = [];
+    const stop = fixture.cluster.events.subscribe((event) => {
+      const half = event.type === 'move-planned' ? lone.slice(0, 20) : event.type === 'ring-changed' ? lone.slice(20) : [];
+      for (const { key } of half) writes.push(fixture.cluster.put(key, `written ${key}`).then((put) => expect(put.ok).toBe(true)));
+    });
+    const removed = await fixture.cluster.removeNode('node-2');
+    stop();
+    await Promise.all(writes);
+    expect(removed.ok).toBe(true);
+    expect(writes).toHaveLength(40);
+    for (const { key } of lone) {
+      for (const node of preferenceList(fixture.cluster.currentRing, key)) expect((await fixture.rawGet(node, key))?.toString(), `${key} on ${node}`).toBe(`written ${key}`);
+    }
+    expect(await fixture.holdings()).toEqual(fixture.expected([...keys, ...lone.map((entry) => entry.key)]));
   });
 });
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, type ClusterOptions } from '@/lib/cluster/cluster';
+import type { Envelope } from '@/lib/envelope';
 import { NodeClient, type VersionedItem } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
 import { parseAddress } from '@/lib/validate';
@@ -20,6 +21,8 @@ export interface Fixture {
   rawItem(nodeId: string, key: string): Promise<VersionedItem | null>;
   /** Deletes a key from one node behind the cluster's back. */
   rawDelete(nodeId: string, key: string): Promise<boolean>;
+  /** Stores an item on one node behind the cluster's back. */
+  rawSet(nodeId: string, key: string, envelope: Envelope): Promise<void>;
   /** A key's remaining lifetime on one node, read directly: seconds, -1 for never, null when absent. */
   rawTtl(nodeId: string, key: string): Promise<number | null>;
   /** For every key: the nodes its preference list names, sorted, by node id. */
@@ -59,6 +62,7 @@ export async function openFixture(nodes = 3, options: Partial<ClusterOptions> = 
       }),
     rawItem: (nodeId, key) => withNode(nodeId, (client) => client.getVersioned(key)),
     rawDelete: (nodeId, key) => withNode(nodeId, (client) => client.delete(key)),
+    rawSet: (nodeId, key, envelope) => withNode(nodeId, (client) => client.setVersioned(key, envelope)),
     rawTtl: (nodeId, key) => withNode(nodeId, (client) => client.ttl(key)),
     expected(keys) {
       const ring = fixture.cluster.currentRing;
