@@ -104,12 +104,11 @@ export class QuietConnection {
     this.socket.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
   }
 
+  /** The batch's calls time out, and the connection goes with them: one failure of the node, as memjs's first timeout is. */
   private timeOut(batch: Batch): void {
     batch.timer = null;
-    const timeout = new NodeError('timeout', this.label, `no answer within ${this.deadlineMs} ms`);
-    for (const call of batch.calls) call?.reject(timeout);
-    batch.calls.length = 0;
-    this.fail(new NodeError('closed', this.label, 'connection discarded', true));
+    const message = `no answer within ${this.deadlineMs} ms`;
+    this.fail(new NodeError('timeout', this.label, message), new NodeError('timeout', this.label, message, true));
   }
 
   private receive(chunk: Buffer): void {
@@ -156,7 +155,7 @@ export class QuietConnection {
   }
 
   private lost(message: string): false {
-    this.fail(new NodeError('protocol', this.label, message));
+    this.fail(new NodeError('protocol', this.label, message), new NodeError('closed', this.label, 'connection discarded', true));
     return false;
   }
 
@@ -165,17 +164,25 @@ export class QuietConnection {
     return new NodeError(refused ? 'unreachable' : 'closed', this.label, error.message);
   }
 
-  /** Every call fails with `error`; the socket is destroyed, or held by the fence while writes may be applied. */
-  private fail(error: NodeError): void {
+  /**
+   * The first call still waiting fails with `error`, every other with `rest` (a collateral failure unless the
+   * socket itself failed them all). The socket is destroyed, or held by the fence while writes may be applied.
+   */
+  private fail(error: NodeError, rest = error): void {
     if (this.dead) return;
     this.dead = true;
     const unanswered = this.sent.some((batch) => batch.writes > 0);
     const batches = this.next ? [...this.sent, this.next] : this.sent;
     this.next = null;
     this.parts = [];
+    let first = true;
     for (const batch of batches) {
       if (batch.timer) clearTimeout(batch.timer);
-      for (const call of batch.calls) call?.reject(error);
+      for (const call of batch.calls) {
+        if (!call) continue;
+        call.reject(first ? error : rest);
+        first = false;
+      }
     }
     this.sent.length = 0;
     if (unanswered && !this.socket.destroyed && !this.socket.connecting) this.fence.hold(this.socket);

@@ -23,14 +23,15 @@ afterAll(async () => {
 
 const envelope = (text: string, wall = Date.now()) => encodeValue({ wall, counter: 0, writerHash: 7 }, Buffer.from(text));
 
-/** Settles a call: its time in ms and the error code it failed with ('none' when it did not). */
-async function settle(call: Promise<unknown>): Promise<{ ms: number; code: string }> {
+/** Settles a call: its time in ms, the error code it failed with ('none' when it did not), and whether that was collateral. */
+async function settle(call: Promise<unknown>): Promise<{ ms: number; code: string; collateral: boolean }> {
   const started = performance.now();
   try {
     await call;
-    return { ms: performance.now() - started, code: 'none' };
+    return { ms: performance.now() - started, code: 'none', collateral: false };
   } catch (error) {
-    return { ms: performance.now() - started, code: error instanceof NodeError ? error.code : String(error) };
+    const failure = error instanceof NodeError ? error : null;
+    return { ms: performance.now() - started, code: failure?.code ?? String(error), collateral: failure?.collateral ?? false };
   }
 }
 
@@ -70,6 +71,8 @@ describe('quiet batches under faults', () => {
       await freeze(frozen.pid);
       const stuck = await Promise.all([c.setVersioned('k', envelope('older', 2)), c.getVersioned('k'), c.getVersioned('other')].map(settle));
       expect(stuck.map((s) => s.code)).toEqual(['timeout', 'timeout', 'timeout']);
+      // One batch missed its deadline: the node is charged one failure, as for one call, not one per call in it.
+      expect(stuck.filter((s) => !s.collateral)).toHaveLength(1);
       for (const s of stuck) expect(s.ms).toBeLessThan(DEADLINE + 300);
       // The timed-out write may still be applied: a newer one waits, and is refused at its deadline.
       const refused = await settle(c.setVersioned('k', envelope('new', 3)));
@@ -139,7 +142,8 @@ describe('quiet batches under faults', () => {
     const c = new NodeClient({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port }, { deadlineMs: DEADLINE });
     try {
       const settled = await Promise.all([c.getVersioned('a'), c.setVersioned('b', envelope('v'))].map(settle));
-      expect(settled.map((s) => s.code)).toEqual(['protocol', 'protocol']);
+      expect(settled.map((s) => s.code)).toEqual(['protocol', 'closed']);
+      expect(settled.map((s) => s.collateral)).toEqual([false, true]);
       for (const s of settled) expect(s.ms).toBeLessThan(DEADLINE / 2);
     } finally {
       c.close();
