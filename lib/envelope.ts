@@ -58,17 +58,33 @@ export function compareItemVersions(a: ItemVersion | null, b: ItemVersion | null
 }
 
 function header(kind: number, version: ItemVersion, extra: number): Buffer {
-  const { wall, counter, writerHash } = version;
+  const { wall, counter } = version;
   if (!Number.isInteger(wall) || wall < 0 || wall > MAX_WALL) throw new RangeError(`wall ${wall} is not 0 to 2^48-1 ms`);
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new RangeError(`counter ${counter} is not 0 to 2^32-1`);
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + extra);
-  buffer[0] = MAGIC_R;
-  buffer[1] = MAGIC_S;
-  buffer[2] = kind;
-  buffer.writeUIntBE(wall, 3, 6);
-  buffer.writeUInt32BE(counter, 9);
-  buffer.writeUInt32BE(writerHash >>> 0, 13);
+  writeHeader(buffer, 0, kind, version);
   return buffer;
+}
+
+function writeHeader(target: Buffer, at: number, kind: number, { wall, counter, writerHash }: ItemVersion): number {
+  target[at] = MAGIC_R;
+  target[at + 1] = MAGIC_S;
+  target[at + 2] = kind;
+  // 48 bits of wall time as 16 then 32: writeUIntBE's general path showed in the put profile.
+  target.writeUInt16BE(Math.floor(wall / 2 ** 32), at + 3);
+  target.writeUInt32BE(wall >>> 0, at + 5);
+  target.writeUInt32BE(counter, at + 9);
+  target.writeUInt32BE(writerHash >>> 0, at + 13);
+  return at + HEADER_BYTES;
+}
+
+/**
+ * A versioned value's header written into `target` at `at`, for a request that carries the user's bytes right
+ * after it (the quiet connection builds a put's request in place); where the bytes go. The version comes from
+ * this process's clock, which keeps it in range.
+ */
+export function writeValueHeader(target: Buffer, at: number, version: ItemVersion): number {
+  return writeHeader(target, at, KIND_VALUE, version);
 }
 
 /** A versioned value: the header, then the user's bytes unchanged. */

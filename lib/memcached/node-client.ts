@@ -258,6 +258,14 @@ export class NodeClient {
     this.quiet = null;
   }
 
+  /**
+   * The quiet connection, for the data path's plain calls made without a promise each (a write only while no
+   * thrown-away connection may still deliver older writes: null then, and the write takes `setVersioned`).
+   */
+  quietFor(write: boolean): QuietConnection | null {
+    return write && this.fence.holding ? null : this.quietConnection();
+  }
+
   private quietConnection(): QuietConnection {
     if (!this.quiet?.usable) this.quiet = new QuietConnection(this.label, this.address, this.deadlineMs, this.fence);
     return this.quiet;

@@ -1,7 +1,8 @@
 import 'server-only';
 // One socket to one memcached server carrying the data path's plain sets and gets as quiet binary batches: one noop reply settles each batch.
 import net from 'node:net';
-import { Opcode, request, STATUS_NOT_FOUND, STATUS_TEXT } from './binary';
+import { HEADER_BYTES, VALUE_FLAGS, writeValueHeader, type ItemVersion } from '../envelope';
+import { Opcode, STATUS_NOT_FOUND, STATUS_TEXT } from './binary';
 import { NodeError, type NodeErrorCode } from './node-error';
 import type { WriteFence } from './write-fence';
 
@@ -12,10 +13,19 @@ export interface QuietHit {
   cas: bigint;
 }
 
+/**
+ * Whoever waits for a call's answer, told once: `hit` for a get that found the key (null: a miss, or a set
+ * stored), `error` when it failed. `tag` is what the caller gave with the call (a put's replica, say), so one
+ * receiver can wait for several calls without a closure for each.
+ */
+export interface QuietReceiver {
+  answered(tag: number, error: NodeError | null, hit: QuietHit | null): void;
+}
+
 interface Call {
   opcode: Opcode.SetQ | Opcode.GetQ;
-  resolve(hit: QuietHit | null): void;
-  reject(error: Error): void;
+  receiver: QuietReceiver;
+  tag: number;
 }
 
 /** The calls of one write, opaques `first` onward in order, closed by a noop whose opaque is `noop`. */
@@ -27,18 +37,30 @@ interface Batch {
   timer: NodeJS.Timeout | null;
 }
 
+/** Requests are written into buffers this large, each shared by the batches that fit in it (a larger request gets its own). */
+const STAGING_BYTES = 16 * 1024;
+const REQUEST_HEADER = 24;
+const STORE_EXTRAS = 8;
+
 /**
  * memjs answers every request with a reply it matches by sequence number through a dictionary. Here the
  * requests made while handling one poll phase go out in one write as SETQ/GETQ, closed by a NOOP: memcached
  * answers a quiet set only when it fails and a quiet get only when it hits, in order, so the noop's reply
  * settles every call of the batch still waiting (a set stored, a get missed). Replies are matched by their
- * position in the batch. Deadline and faults as the node client's: the batch fails at its deadline, a closed
- * socket fails everything at once, and a connection thrown away with writes unanswered goes to the fence.
+ * position in the batch. Requests are written straight into a staging buffer that successive batches share,
+ * so a put's value is copied once, from the caller's bytes to the bytes sent. Deadline and faults as the node
+ * client's: the batch fails at its deadline, a closed socket fails everything at once, and a connection thrown
+ * away with writes unanswered goes to the fence.
  */
 export class QuietConnection {
   private readonly socket: net.Socket;
   private readonly sent: Batch[] = [];
   private next: Batch | null = null;
+  /** The staging buffer, the start of the batch being written in it, and where its next request goes. */
+  private out: Buffer = Buffer.allocUnsafeSlow(STAGING_BYTES);
+  private start = 0;
+  private at = 0;
+  /** Earlier parts of the batch being written, when it outgrew a staging buffer. */
   private parts: Buffer[] = [];
   private opaque = 0;
   private rest: Buffer | null = null;
@@ -62,31 +84,81 @@ export class QuietConnection {
     return !this.dead;
   }
 
+  /** Stores raw bytes under `flags` (the item exactly as given). */
   set(key: string, value: Buffer, flags: number, expires: number): Promise<void> {
-    return this.add(Opcode.SetQ, request(Opcode.SetQ, key, 0, { value, flags, expires })) as Promise<unknown> as Promise<void>;
+    return new Promise((resolve, reject) => this.store(key, null, value, flags, expires, { answered: (_, error) => (error ? reject(error) : resolve()) }, 0));
+  }
+
+  /** Stores a versioned value: the envelope's header written in place before `bytes` (see ../envelope). */
+  setVersioned(key: string, version: ItemVersion, bytes: Uint8Array, expires: number, receiver: QuietReceiver, tag: number): void {
+    this.store(key, version, bytes, VALUE_FLAGS, expires, receiver, tag);
   }
 
   get(key: string): Promise<QuietHit | null> {
-    return this.add(Opcode.GetQ, request(Opcode.GetQ, key, 0));
+    return new Promise((resolve, reject) => this.read(key, { answered: (_, error, hit) => (error ? reject(error) : resolve(hit)) }, 0));
+  }
+
+  /** A get answered to `receiver`. */
+  read(key: string, receiver: QuietReceiver, tag: number): void {
+    if (this.dead) return receiver.answered(tag, discarded(this.label), null);
+    const at = this.reserve(REQUEST_HEADER + key.length * 3);
+    const keyBytes = this.out.write(key, at + REQUEST_HEADER, 'utf8');
+    this.header(at, Opcode.GetQ, keyBytes, 0, keyBytes);
+    this.add(Opcode.GetQ, receiver, tag, at + REQUEST_HEADER + keyBytes, false);
   }
 
   /** Fails every call now; writes possibly unapplied leave the socket to the fence rather than destroyed. */
   close(): void {
-    this.fail(new NodeError('closed', this.label, 'connection discarded', true));
+    this.fail(discarded(this.label));
   }
 
-  private add(opcode: Call['opcode'], buffer: Buffer): Promise<QuietHit | null> {
-    if (this.dead) return Promise.reject(new NodeError('closed', this.label, 'connection discarded', true));
+  private store(key: string, version: ItemVersion | null, bytes: Uint8Array, flags: number, expires: number, receiver: QuietReceiver, tag: number): void {
+    if (this.dead) return receiver.answered(tag, discarded(this.label), null);
+    const valueBytes = (version ? HEADER_BYTES : 0) + bytes.length;
+    const at = this.reserve(REQUEST_HEADER + STORE_EXTRAS + key.length * 3 + valueBytes);
+    const out = this.out;
+    const keyBytes = out.write(key, at + REQUEST_HEADER + STORE_EXTRAS, 'utf8');
+    this.header(at, Opcode.SetQ, keyBytes, STORE_EXTRAS, STORE_EXTRAS + keyBytes + valueBytes);
+    out.writeUInt32BE(flags >>> 0, at + REQUEST_HEADER);
+    out.writeUInt32BE(expires >>> 0, at + REQUEST_HEADER + 4);
+    let end = at + REQUEST_HEADER + STORE_EXTRAS + keyBytes;
+    if (version) end = writeValueHeader(out, end, version);
+    out.set(bytes, end);
+    this.add(Opcode.SetQ, receiver, tag, end + bytes.length, true);
+  }
+
+  /** Room for a request of at most `bytes` at the end of the batch being written; where it starts. */
+  private reserve(bytes: number): number {
+    if (this.out.length - this.at >= bytes) return this.at;
+    if (this.at > this.start) this.parts.push(this.out.subarray(this.start, this.at));
+    this.out = Buffer.allocUnsafeSlow(Math.max(STAGING_BYTES, bytes + REQUEST_HEADER));
+    this.start = this.at = 0;
+    return 0;
+  }
+
+  /** A request's header; its opaque is the next. Data type, vbucket and CAS are zero. */
+  private header(at: number, opcode: Opcode, keyBytes: number, extras: number, bodyBytes: number): void {
+    const out = this.out;
+    out[at] = 0x80;
+    out[at + 1] = opcode;
+    out.writeUInt16BE(keyBytes, at + 2);
+    out[at + 4] = extras;
+    out[at + 5] = out[at + 6] = out[at + 7] = 0;
+    out.writeUInt32BE(bodyBytes, at + 8);
+    out.writeUInt32BE(this.opaque, at + 12);
+    out.fill(0, at + 16, at + 24);
+  }
+
+  private add(opcode: Call['opcode'], receiver: QuietReceiver, tag: number, end: number, write: boolean): void {
     let batch = this.next;
     if (!batch) {
       batch = this.next = { calls: [], first: this.opaque, noop: 0, writes: 0, timer: null };
       setImmediate(() => this.flush());
     }
-    buffer.writeUInt32BE(this.opaque, 12);
+    this.at = end;
     this.opaque = (this.opaque + 1) >>> 0;
-    this.parts.push(buffer);
-    if (opcode === Opcode.SetQ) batch.writes++;
-    return new Promise((resolve, reject) => batch.calls.push({ opcode, resolve, reject }));
+    if (write) batch.writes++;
+    batch.calls.push({ opcode, receiver, tag });
   }
 
   /** Sends the batch in one write; its deadline starts now, within a poll phase of its calls. */
@@ -95,13 +167,21 @@ export class QuietConnection {
     if (!batch || this.dead) return;
     this.next = null;
     batch.noop = this.opaque;
-    this.parts.push(request(Opcode.Noop, '', this.opaque));
+    const at = this.reserve(REQUEST_HEADER);
+    this.header(at, Opcode.Noop, 0, 0, 0);
     this.opaque = (this.opaque + 1) >>> 0;
-    const parts = this.parts;
-    this.parts = [];
+    this.at = at + REQUEST_HEADER;
+    const last = this.out.subarray(this.start, this.at);
+    this.start = this.at;
+    let data = last;
+    if (this.parts.length > 0) {
+      this.parts.push(last);
+      data = Buffer.concat(this.parts);
+      this.parts = [];
+    }
     batch.timer = setTimeout(() => this.timeOut(batch), this.deadlineMs);
     this.sent.push(batch);
-    this.socket.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    this.socket.write(data);
   }
 
   /** The batch's calls time out, and the connection goes with them: one failure of the node, as memjs's first timeout is. */
@@ -134,7 +214,11 @@ export class QuietConnection {
       // Everything not answered before the noop: a set stored, a get missed.
       if (batch.timer) clearTimeout(batch.timer);
       this.sent.shift();
-      for (const call of batch.calls) call?.resolve(null);
+      const calls = batch.calls;
+      for (let i = 0; i < calls.length; i++) {
+        const call = calls[i];
+        if (call) call.receiver.answered(call.tag, null, null);
+      }
       return true;
     }
     const index = (opaque - batch.first) >>> 0;
@@ -147,15 +231,15 @@ export class QuietConnection {
       const extras = data[at + 4];
       const keyBytes = data.readUInt16BE(at + 2);
       const flags = extras >= 4 ? data.readUInt32BE(at + 24) : 0;
-      call.resolve({ flags, value: data.subarray(at + 24 + extras + keyBytes, end), cas: data.readBigUInt64BE(at + 16) });
-    } else if (status === STATUS_NOT_FOUND && opcode === Opcode.GetQ) call.resolve(null);
-    else if (STATUS_TEXT[status]) call.reject(refusal(this.label, status));
+      call.receiver.answered(call.tag, null, { flags, value: data.subarray(at + 24 + extras + keyBytes, end), cas: data.readBigUInt64BE(at + 16) });
+    } else if (status === STATUS_NOT_FOUND && opcode === Opcode.GetQ) call.receiver.answered(call.tag, null, null);
+    else if (STATUS_TEXT[status]) call.receiver.answered(call.tag, refusal(this.label, status), null);
     else return this.lost(`an unknown status 0x${status.toString(16)}`);
     return true;
   }
 
   private lost(message: string): false {
-    this.fail(new NodeError('protocol', this.label, message), new NodeError('closed', this.label, 'connection discarded', true));
+    this.fail(new NodeError('protocol', this.label, message), discarded(this.label));
     return false;
   }
 
@@ -172,22 +256,23 @@ export class QuietConnection {
     if (this.dead) return;
     this.dead = true;
     const unanswered = this.sent.some((batch) => batch.writes > 0);
-    const batches = this.next ? [...this.sent, this.next] : this.sent;
+    const failed: Call[] = [];
+    for (const batch of this.next ? [...this.sent, this.next] : this.sent) {
+      if (batch.timer) clearTimeout(batch.timer);
+      for (const call of batch.calls) if (call) failed.push(call);
+    }
     this.next = null;
     this.parts = [];
-    let first = true;
-    for (const batch of batches) {
-      if (batch.timer) clearTimeout(batch.timer);
-      for (const call of batch.calls) {
-        if (!call) continue;
-        call.reject(first ? error : rest);
-        first = false;
-      }
-    }
     this.sent.length = 0;
+    // The socket is dealt with before anyone hears: a receiver may open the next connection at once.
     if (unanswered && !this.socket.destroyed && !this.socket.connecting) this.fence.hold(this.socket);
     else this.socket.destroy();
+    failed.forEach((call, i) => call.receiver.answered(call.tag, i === 0 ? error : rest, null));
   }
+}
+
+function discarded(label: string): NodeError {
+  return new NodeError('closed', label, 'connection discarded', true);
 }
 
 /** A status memcached answers a store with when it refuses it: the connection stays in step. */
