@@ -39,6 +39,8 @@ interface Batch {
 
 /** Requests are written into buffers this large, each shared by the batches that fit in it (a larger request gets its own). */
 const STAGING_BYTES = 16 * 1024;
+/** The read buffer: a batch's replies (a noop, and the hits of its gets) usually fit in one read. */
+const READ_BYTES = 64 * 1024;
 const REQUEST_HEADER = 24;
 const STORE_EXTRAS = 8;
 
@@ -72,9 +74,10 @@ export class QuietConnection {
     private readonly deadlineMs: number,
     private readonly fence: WriteFence,
   ) {
-    this.socket = net.connect({ host: address.host, port: address.port });
+    // Replies are read into one buffer of the connection's own, not through the stream's chunks (see `receive`).
+    const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
+    this.socket = net.connect({ host: address.host, port: address.port, onread: { buffer, callback: (bytes: number) => (this.receive(buffer.subarray(0, bytes)), true) } });
     this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     this.socket.on('error', (error: NodeJS.ErrnoException) => this.fail(this.transportError(error)));
     this.socket.on('close', () => this.fail(new NodeError('closed', this.label, 'the server closed the connection')));
   }
@@ -153,13 +156,15 @@ export class QuietConnection {
     let batch = this.next;
     if (!batch) {
       batch = this.next = { calls: [], first: this.opaque, noop: 0, writes: 0, timer: null };
-      setImmediate(() => this.flush());
+      setImmediate(this.flushing);
     }
     this.at = end;
     this.opaque = (this.opaque + 1) >>> 0;
     if (write) batch.writes++;
     batch.calls.push({ opcode, receiver, tag });
   }
+
+  private readonly flushing = () => this.flush();
 
   /** Sends the batch in one write; its deadline starts now, within a poll phase of its calls. */
   private flush(): void {
@@ -191,7 +196,9 @@ export class QuietConnection {
     this.fail(new NodeError('timeout', this.label, message), new NodeError('timeout', this.label, message, true));
   }
 
+  /** `chunk` is the read buffer, reused for the next read: whatever outlives the call is copied out of it. */
   private receive(chunk: Buffer): void {
+    if (this.dead) return;
     const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = null;
     let at = 0;
@@ -201,7 +208,7 @@ export class QuietConnection {
       if (!this.reply(data, at, end)) return;
       at = end;
     }
-    if (at < data.length) this.rest = data.subarray(at);
+    if (at < data.length) this.rest = Buffer.from(data.subarray(at));
   }
 
   /** One reply; false when it cannot belong to the stream (the connection is then gone). */
@@ -231,7 +238,7 @@ export class QuietConnection {
       const extras = data[at + 4];
       const keyBytes = data.readUInt16BE(at + 2);
       const flags = extras >= 4 ? data.readUInt32BE(at + 24) : 0;
-      call.receiver.answered(call.tag, null, { flags, value: data.subarray(at + 24 + extras + keyBytes, end), cas: data.readBigUInt64BE(at + 16) });
+      call.receiver.answered(call.tag, null, { flags, value: Buffer.from(data.subarray(at + 24 + extras + keyBytes, end)), cas: data.readBigUInt64BE(at + 16) });
     } else if (status === STATUS_NOT_FOUND && opcode === Opcode.GetQ) call.receiver.answered(call.tag, null, null);
     else if (STATUS_TEXT[status]) call.receiver.answered(call.tag, refusal(this.label, status), null);
     else return this.lost(`an unknown status 0x${status.toString(16)}`);
