@@ -47,32 +47,40 @@ export class DataPath {
     const w = options.w ?? this.ctx.state.consistency.w;
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return Promise.resolve(bad);
-    // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
-    // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
-    const shared = this.sharedWriters();
-    if (!shared && !this.ctx.state.transition) {
+    if (!this.ctx.state.transition) {
       const plain = this.plainPut(key, bytes, ttl, w);
       if (plain) return plain;
     }
     // The write may wait for the key's lock: the caller's bytes are copied now, as they are.
-    const copied = typeof value === 'string' ? (bytes as Buffer) : Buffer.from(bytes);
+    return this.lockedPut(key, typeof value === 'string' ? (bytes as Buffer) : Buffer.from(bytes), ttl, w, null);
+  }
+
+  /**
+   * A put under the key's lock, on the general path. `shared` as `sharedWriters` found it, or null to ask it once
+   * the lock is held: a plain SET must start while the permission it was decided under lasts.
+   */
+  private lockedPut(key: string, bytes: Buffer, ttl: number, w: Level, shared: boolean | null): Promise<Result<PutResult>> {
     return this.tracked(key, async () => {
+      // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
+      // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
+      const conditional = shared ?? this.sharedWriters();
       // Judged against the lists the write goes to, as they are when it is sent.
       const lists = listsOf(this.ctx, key);
       const version = this.clock.now();
-      const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, copied);
-      const replicas = await this.onEachTarget(key, (client) => (shared ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
+      const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
+      const replicas = await this.onEachTarget(key, (client) => (conditional ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       this.ctx.changed();
-      return this.putOutcome(key, copied.length, ttl, w, lists, replicas, version);
+      return this.putOutcome(key, bytes.length, ttl, w, lists, replicas, version);
     });
   }
 
   /**
-   * The put of the common case, with one promise: outside a membership change, alone, the key's lock free and
-   * every target's quiet connection open for writes (none held by the fence). Null otherwise, having done nothing.
+   * The put of the common case, with one promise: outside a membership change, the key's lock free, every
+   * target's quiet connection open for writes (none held by the fence) and this process alone, so its SETs go
+   * out now, under the permission they were decided by. Null when it did nothing; the general path otherwise.
    */
   private plainPut(key: string, bytes: Uint8Array, ttl: number, w: Level): Promise<Result<PutResult>> | null {
-    const { pool, state } = this.ctx;
+    const { pool, state, keyLocks } = this.ctx;
     const targets = preferenceList(state.ring, key);
     const links: (QuietConnection | 'down')[] = [];
     for (const node of targets) {
@@ -80,7 +88,11 @@ export class DataPath {
       if (!link) return null;
       links.push(link);
     }
-    if (!this.ctx.keyLocks.tryTake(key)) return null;
+    if (!keyLocks.tryTake(key)) return null;
+    if (this.sharedWriters()) {
+      keyLocks.release(key);
+      return this.lockedPut(key, Buffer.from(bytes), ttl, w, true);
+    }
     const version = this.clock.now();
     return new Promise((resolve) => {
       const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
