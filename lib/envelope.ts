@@ -70,12 +70,21 @@ function writeHeader(target: Buffer, at: number, kind: number, { wall, counter, 
   target[at] = MAGIC_R;
   target[at + 1] = MAGIC_S;
   target[at + 2] = kind;
-  // 48 bits of wall time as 16 then 32: writeUIntBE's general path showed in the put profile.
-  target.writeUInt16BE(Math.floor(wall / 2 ** 32), at + 3);
-  target.writeUInt32BE(wall >>> 0, at + 5);
-  target.writeUInt32BE(counter, at + 9);
-  target.writeUInt32BE(writerHash >>> 0, at + 13);
+  // Byte by byte, 48 bits of wall time as 16 then 32: Buffer's checked writers showed in the put profile.
+  const high = Math.floor(wall / 2 ** 32);
+  target[at + 3] = high >>> 8;
+  target[at + 4] = high & 0xff;
+  setUint32(target, at + 5, wall >>> 0);
+  setUint32(target, at + 9, counter);
+  setUint32(target, at + 13, writerHash);
   return at + HEADER_BYTES;
+}
+
+function setUint32(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = (value >>> 16) & 0xff;
+  target[at + 2] = (value >>> 8) & 0xff;
+  target[at + 3] = value & 0xff;
 }
 
 /**

@@ -105,7 +105,7 @@ export class QuietConnection {
   read(key: string, receiver: QuietReceiver, tag: number): void {
     if (this.dead) return receiver.answered(tag, discarded(this.label), null);
     const at = this.reserve(REQUEST_HEADER + key.length * 3);
-    const keyBytes = this.out.write(key, at + REQUEST_HEADER, 'utf8');
+    const keyBytes = writeKey(this.out, at + REQUEST_HEADER, key);
     this.header(at, Opcode.GetQ, keyBytes, 0, keyBytes);
     this.add(Opcode.GetQ, receiver, tag, at + REQUEST_HEADER + keyBytes, false);
   }
@@ -120,10 +120,10 @@ export class QuietConnection {
     const valueBytes = (version ? HEADER_BYTES : 0) + bytes.length;
     const at = this.reserve(REQUEST_HEADER + STORE_EXTRAS + key.length * 3 + valueBytes);
     const out = this.out;
-    const keyBytes = out.write(key, at + REQUEST_HEADER + STORE_EXTRAS, 'utf8');
+    const keyBytes = writeKey(out, at + REQUEST_HEADER + STORE_EXTRAS, key);
     this.header(at, Opcode.SetQ, keyBytes, STORE_EXTRAS, STORE_EXTRAS + keyBytes + valueBytes);
-    out.writeUInt32BE(flags >>> 0, at + REQUEST_HEADER);
-    out.writeUInt32BE(expires >>> 0, at + REQUEST_HEADER + 4);
+    setUint32(out, at + REQUEST_HEADER, flags);
+    setUint32(out, at + REQUEST_HEADER + 4, expires);
     let end = at + REQUEST_HEADER + STORE_EXTRAS + keyBytes;
     if (version) end = writeValueHeader(out, end, version);
     out.set(bytes, end);
@@ -141,15 +141,17 @@ export class QuietConnection {
 
   /** A request's header; its opaque is the next. Data type, vbucket and CAS are zero. */
   private header(at: number, opcode: Opcode, keyBytes: number, extras: number, bodyBytes: number): void {
+    // Byte by byte: Buffer's checked writers and fill() showed in the put profile, on 24 bytes per request.
     const out = this.out;
     out[at] = 0x80;
     out[at + 1] = opcode;
-    out.writeUInt16BE(keyBytes, at + 2);
+    out[at + 2] = keyBytes >>> 8;
+    out[at + 3] = keyBytes & 0xff;
     out[at + 4] = extras;
     out[at + 5] = out[at + 6] = out[at + 7] = 0;
-    out.writeUInt32BE(bodyBytes, at + 8);
-    out.writeUInt32BE(this.opaque, at + 12);
-    out.fill(0, at + 16, at + 24);
+    setUint32(out, at + 8, bodyBytes);
+    setUint32(out, at + 12, this.opaque);
+    for (let i = at + 16; i < at + 24; i++) out[i] = 0;
   }
 
   private add(opcode: Call['opcode'], receiver: QuietReceiver, tag: number, end: number, write: boolean): void {
@@ -276,6 +278,23 @@ export class QuietConnection {
     else this.socket.destroy();
     failed.forEach((call, i) => call.receiver.answered(call.tag, i === 0 ? error : rest, null));
   }
+}
+
+function setUint32(out: Buffer, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
+}
+
+/** The key's UTF-8 bytes at `at` (room for 3 per UTF-16 unit reserved); their count. ASCII, the usual key, is copied directly. */
+function writeKey(out: Buffer, at: number, key: string): number {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x80) return out.write(key, at, 'utf8');
+    out[at + i] = code;
+  }
+  return key.length;
 }
 
 function discarded(label: string): NodeError {
