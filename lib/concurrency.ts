@@ -36,19 +36,94 @@ export class Mutex {
   }
 }
 
-/** Operations on the same key run one after another; different keys run freely. */
+/**
+ * Operations on the same key run one after another; different keys run freely. A key held by nobody is taken at
+ * once, without a promise: the data path's plain put takes and releases it from its replies' callbacks.
+ */
 export class KeyLocks {
-  private tails = new Map<string, Promise<unknown>>();
+  /** Keys held, each with the sections waiting for it in order (null: none waiting). */
+  private held = new Map<string, (() => void)[] | null>();
+
+  /** Takes the key when nobody holds it; false when held (queue with `run`). Pair with `release`. */
+  tryTake(key: string): boolean {
+    if (this.held.has(key)) return false;
+    this.held.set(key, null);
+    return true;
+  }
+
+  /** Hands the key to the next section waiting for it, or frees it. */
+  release(key: string): void {
+    const waiting = this.held.get(key);
+    const next = waiting?.shift();
+    if (!next) this.held.delete(key);
+    else next();
+  }
 
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(fn, fn);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    // Forget the key once nothing else queued behind this call, so the map holds only busy keys.
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        let running: Promise<T>;
+        try {
+          running = fn();
+        } catch (error) {
+          running = Promise.reject(error);
+        }
+        running.then(
+          (value) => {
+            this.release(key);
+            resolve(value);
+          },
+          (error: unknown) => {
+            this.release(key);
+            reject(error);
+          },
+        );
+      };
+      if (this.tryTake(key)) return start();
+      const waiting = this.held.get(key);
+      if (waiting) waiting.push(start);
+      else this.held.set(key, [start]);
     });
-    return result;
   }
+}
+
+/**
+ * Operations in flight, counted rather than kept: `settled` waits for those begun before it was called, however
+ * many begin after. Each `begin` returns the cohort its `end` must be given.
+ */
+export class InFlight {
+  private current: Cohort = new Cohort();
+  private readonly closed = new Set<Cohort>();
+
+  begin(): Cohort {
+    this.current.open++;
+    return this.current;
+  }
+
+  end(cohort: Cohort): void {
+    if (--cohort.open === 0) cohort.wake?.();
+  }
+
+  settled(): Promise<void> {
+    const cohort = this.current;
+    if (cohort.open > 0) {
+      this.current = new Cohort();
+      this.closed.add(cohort);
+      cohort.done = new Promise<void>((resolve) => {
+        cohort.wake = () => {
+          this.closed.delete(cohort);
+          resolve();
+        };
+      });
+    }
+    const waiting = [...this.closed].map((c) => c.done!);
+    return waiting.length === 0 ? Promise.resolve() : Promise.all(waiting).then(() => undefined);
+  }
+}
+
+/** The operations begun between two calls of `InFlight.settled`. */
+export class Cohort {
+  open = 0;
+  wake: (() => void) | null = null;
+  done: Promise<void> | null = null;
 }

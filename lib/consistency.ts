@@ -1,5 +1,6 @@
 // Consistency levels: how many of a key's replicas must acknowledge a write (W) or answer a read (R).
 import { compareItemVersions, type ItemVersion } from './envelope';
+import { wallHex } from './version';
 
 export const LEVELS = ['one', 'majority', 'all'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -78,7 +79,19 @@ export function olderThan<T extends ReplicaRead>(reads: readonly T[], newest: Re
 }
 
 /** A version as results show it: wall and counter as in lib/version's encoding, then the writer's hash (what nodes keep). */
+// Most versions read were written by one process: its hash's text is kept.
+let lastWriter = -1;
+let lastWriterHex = '';
+
+function writerHex(writerHash: number): string {
+  if (writerHash !== lastWriter) {
+    lastWriter = writerHash;
+    lastWriterHex = (writerHash >>> 0).toString(16).padStart(8, '0');
+  }
+  return lastWriterHex;
+}
+
 export function describeItemVersion(version: ItemVersion | null): string | null {
   if (!version) return null;
-  return `${version.wall.toString(16).padStart(12, '0')}.${version.counter.toString(16).padStart(8, '0')}.#${(version.writerHash >>> 0).toString(16).padStart(8, '0')}`;
+  return `${wallHex(version.wall)}.${version.counter.toString(16).padStart(8, '0')}.#${writerHex(version.writerHash)}`;
 }

@@ -58,17 +58,42 @@ export function compareItemVersions(a: ItemVersion | null, b: ItemVersion | null
 }
 
 function header(kind: number, version: ItemVersion, extra: number): Buffer {
-  const { wall, counter, writerHash } = version;
+  const { wall, counter } = version;
   if (!Number.isInteger(wall) || wall < 0 || wall > MAX_WALL) throw new RangeError(`wall ${wall} is not 0 to 2^48-1 ms`);
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new RangeError(`counter ${counter} is not 0 to 2^32-1`);
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + extra);
-  buffer[0] = MAGIC_R;
-  buffer[1] = MAGIC_S;
-  buffer[2] = kind;
-  buffer.writeUIntBE(wall, 3, 6);
-  buffer.writeUInt32BE(counter, 9);
-  buffer.writeUInt32BE(writerHash >>> 0, 13);
+  writeHeader(buffer, 0, kind, version);
   return buffer;
+}
+
+function writeHeader(target: Buffer, at: number, kind: number, { wall, counter, writerHash }: ItemVersion): number {
+  target[at] = MAGIC_R;
+  target[at + 1] = MAGIC_S;
+  target[at + 2] = kind;
+  // Byte by byte, 48 bits of wall time as 16 then 32: Buffer's checked writers showed in the put profile.
+  const high = Math.floor(wall / 2 ** 32);
+  target[at + 3] = high >>> 8;
+  target[at + 4] = high & 0xff;
+  setUint32(target, at + 5, wall >>> 0);
+  setUint32(target, at + 9, counter);
+  setUint32(target, at + 13, writerHash);
+  return at + HEADER_BYTES;
+}
+
+function setUint32(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = (value >>> 16) & 0xff;
+  target[at + 2] = (value >>> 8) & 0xff;
+  target[at + 3] = value & 0xff;
+}
+
+/**
+ * A versioned value's header written into `target` at `at`, for a request that carries the user's bytes right
+ * after it (the quiet connection builds a put's request in place); where the bytes go. The version comes from
+ * this process's clock, which keeps it in range.
+ */
+export function writeValueHeader(target: Buffer, at: number, version: ItemVersion): number {
+  return writeHeader(target, at, KIND_VALUE, version);
 }
 
 /** A versioned value: the header, then the user's bytes unchanged. */

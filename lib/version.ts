@@ -35,7 +35,20 @@ export function compareVersions(a: WriteVersion, b: WriteVersion): -1 | 0 | 1 {
  * records by their version and read them back in order.
  */
 export function encodeVersion(v: WriteVersion): string {
-  return `${v.wall.toString(16).padStart(WALL_DIGITS, '0')}.${v.counter.toString(16).padStart(COUNTER_DIGITS, '0')}.${v.writer}`;
+  return `${wallHex(v.wall)}.${v.counter.toString(16).padStart(COUNTER_DIGITS, '0')}.${v.writer}`;
+}
+
+// Every put and get returns a version, and most of them share their millisecond with the one before.
+let lastWall = -1;
+let lastWallHex = '';
+
+/** A wall time as the 12 hex digits versions carry. */
+export function wallHex(wall: number): string {
+  if (wall !== lastWall) {
+    lastWall = wall;
+    lastWallHex = wall.toString(16).padStart(WALL_DIGITS, '0');
+  }
+  return lastWallHex;
 }
 
 const ENCODED = new RegExp(`^([0-9a-f]{${WALL_DIGITS}})\\.([0-9a-f]{${COUNTER_DIGITS}})\\.(.+)$`);

@@ -1,13 +1,16 @@
 import 'server-only';
 // The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
+import { InFlight } from '../concurrency';
 import { badLevel, describeItemVersion, isLevel, type Level } from '../consistency';
-import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
+import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf, type Decoded } from '../envelope';
 import { envelopeOf, type NodeClient } from '../memcached/node-client';
+import type { QuietConnection } from '../memcached/quiet';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
-import { encodeVersion, HybridClock } from '../version';
+import { encodeVersion, HybridClock, type WriteVersion } from '../version';
 import type { ClusterContext } from './context';
-import { describeOutcomes, listOf, listsOf, quorumRead, tooFewForWrite, writeMeets, type QuorumDeps } from './quorum';
+import { KEEPS_OLD_VALUE, PlainPut, PlainRead } from './plain-calls';
+import { describeOutcomes, listOf, listsOf, quorumRead, tooFewForWrite, writeMeets, type KeyLists, type QuorumDeps } from './quorum';
 import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
@@ -15,9 +18,11 @@ const ITEM_OVERHEAD_BYTES = 1024;
 
 export class DataPath {
   /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = new InFlight();
   /** This process's write versions: every put and delete carries one, and every version read moves it on. */
   private readonly clock: HybridClock;
+  /** The value limit and the node records it was computed from. */
+  private limit: { records: readonly object[]; bytes: number } | null = null;
   /** The writer's id as the nodes store it (its hash), computed once rather than per write. */
   private readonly writerHash: number;
   /** Key sets that every acknowledged write adds its key to, while someone watches (see watchWrites). */
@@ -38,48 +43,116 @@ export class DataPath {
    * Writes to every node of the key's preference list in parallel; the result says which acknowledged. It succeeds
    * when W did (the cluster's default level unless `w` names one), and fails naming them otherwise.
    */
-  async put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
+  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
     const ttl = options.ttl ?? 0;
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const w = options.w ?? this.ctx.state.consistency.w;
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
-    if (bad) return bad;
+    if (bad) return Promise.resolve(bad);
+    if (!this.ctx.state.transition) {
+      const plain = this.plainPut(key, bytes, ttl, w);
+      if (plain) return plain;
+    }
+    // The write may wait for the key's lock: the caller's bytes are copied now, as they are.
+    return this.lockedPut(key, typeof value === 'string' ? (bytes as Buffer) : Buffer.from(bytes), ttl, w, null);
+  }
+
+  /**
+   * A put under the key's lock, on the general path. `shared` as `sharedWriters` found it, or null to ask it once
+   * the lock is held: a plain SET must start while the permission it was decided under lasts.
+   */
+  private lockedPut(key: string, bytes: Buffer, ttl: number, w: Level, shared: boolean | null): Promise<Result<PutResult>> {
     return this.tracked(key, async () => {
+      // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
+      // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
+      const conditional = shared ?? this.sharedWriters();
       // Judged against the lists the write goes to, as they are when it is sent.
       const lists = listsOf(this.ctx, key);
       const version = this.clock.now();
       const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
-      // Alone, this process's key lock orders every write of the key and its versions only grow: a plain SET is
-      // always the newest. Beside other processes (a shared store), a SET could land over a newer write of theirs.
-      const shared = this.sharedWriters();
-      const replicas = await this.onEachTarget(key, (client) => (shared ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
-      const acknowledged = replicas.filter((r) => r.ok).length;
+      const replicas = await this.onEachTarget(key, (client) => (conditional ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       this.ctx.changed();
-      if (acknowledged > 0 && writeMeets(w, lists, replicas)) return { ok: true, key, bytes: bytes.length, ttl, acknowledged, replicas, version: encodeVersion(version), w };
-      if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
-      if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
-      if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
-      return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
+      return this.putOutcome(key, bytes.length, ttl, w, lists, replicas, version);
     });
+  }
+
+  /**
+   * The put of the common case, with one promise: outside a membership change, the key's lock free, every
+   * target's quiet connection open for writes (none held by the fence) and this process alone, so its SETs go
+   * out now, under the permission they were decided by. Null when it did nothing; the general path otherwise.
+   */
+  private plainPut(key: string, bytes: Uint8Array, ttl: number, w: Level): Promise<Result<PutResult>> | null {
+    const { pool, state, keyLocks } = this.ctx;
+    const targets = preferenceList(state.ring, key);
+    const links: (QuietConnection | 'down')[] = [];
+    for (const node of targets) {
+      const link = pool.quiet(node, true);
+      if (!link) return null;
+      links.push(link);
+    }
+    if (!keyLocks.tryTake(key)) return null;
+    if (this.sharedWriters()) {
+      keyLocks.release(key);
+      return this.lockedPut(key, Buffer.from(bytes), ttl, w, true);
+    }
+    const version = this.clock.now();
+    return new Promise((resolve) => {
+      const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
+        this.ctx.changed();
+        resolve(this.putOutcome(key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
+      });
+      put.send(links, { wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes, ttl);
+    });
+  }
+
+  /** A put judged against W once every target answered. */
+  private putOutcome(key: string, bytes: number, ttl: number, w: Level, lists: KeyLists, replicas: ReplicaOutcome[], version: WriteVersion): Result<PutResult> | Promise<Failure> {
+    let acknowledged = 0;
+    for (const r of replicas) if (r.ok) acknowledged++;
+    if (acknowledged > 0 && (w === 'one' || writeMeets(w, lists, replicas))) return { ok: true, key, bytes, ttl, acknowledged, replicas, version: encodeVersion(version), w };
+    if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
+    if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
+    if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
+    return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
   }
 
   /**
    * At R=one (the default unless the cluster's or `r` says otherwise), reads along the preference list; a replica found
    * missing the value is given it back. At majority or all, asks that many at once and returns the newest (quorum.ts).
    */
-  async get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
     const r = options.r ?? this.ctx.state.consistency.r;
     const refused = checkLevel('r', r);
-    if (refused) return refused;
+    if (refused) return Promise.resolve(refused);
     const bad = checkKey(key);
-    if (bad) return fail('invalid_key', bad);
+    if (bad) return Promise.resolve(fail('invalid_key', bad));
     const { pool, state } = this.ctx;
-    if (state.ring.nodes.length === 0) return fail('no_nodes', 'the ring has no nodes: add one with `add`');
+    if (state.ring.nodes.length === 0) return Promise.resolve(fail('no_nodes', 'the ring has no nodes: add one with `add`'));
     if (r !== 'one') return quorumRead(this.ctx, this.quorum, key, r);
-    const tried: ReplicaOutcome[] = [];
-    const missing: string[] = [];
+    const targets = this.writeTargets(key);
+    // The common case, with one promise: the first replica's answer by callback, and a hit served from it.
+    const first = targets[0];
+    const link = pool.isSuspect(first, key) ? null : pool.quiet(first, false);
+    if (!link || link === 'down') return this.readAlong(key, targets, 0, [], []);
+    return new Promise((resolve) =>
+      link.read(
+        key,
+        new PlainRead(this.ctx, first, (node, error, item) => {
+          if (item) resolve(this.served(key, node, item, [], []));
+          else if (error) resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error }], []));
+          else resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error: 'miss' }], [node]));
+        }),
+        0,
+      ),
+    );
+  }
+
+  /** Reads `targets` from `from` on, after `tried` (and `missing`, the replicas found without the key). */
+  private async readAlong(key: string, targets: readonly string[], from: number, tried: ReplicaOutcome[], missing: string[]): Promise<Result<GetResult>> {
+    const { pool, state } = this.ctx;
     // Reads try the same nodes writes reach: during a move, the new list first, then the old.
-    for (const node of this.writeTargets(key)) {
+    for (let i = from; i < targets.length; i++) {
+      const node = targets[i];
       if (pool.isSuspect(node, key)) {
         tried.push({ node, ok: false, error: 'suspect' });
         continue;
@@ -89,22 +162,20 @@ export class DataPath {
       else if (!outcome.value) {
         tried.push({ node, ok: false, error: 'miss' });
         missing.push(node);
-      } else {
-        const item = outcome.value;
-        if (item.version) this.clock.observe(item.version.wall, item.version.counter);
-        const repaired = missing.length > 0 && !state.transition ? await this.readRepair(key, node, missing) : [];
-        // A tombstone is a recorded delete, not an empty node: believed from the first replica that holds it.
-        if (item.kind === 'tombstone') return fail('not_found', `no key ${key} is stored (${node} holds its delete)`);
-        const version = describeItemVersion(item.version);
-        tried.push({ node, ok: true, held: item.kind, version });
-        return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired, r, version };
-      }
+      } else return this.served(key, node, outcome.value, tried, missing);
     }
     // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
     const authoritative = preferenceList(state.ring, key);
     const misses = missing.filter((node) => authoritative.includes(node)).length;
     if (misses > 0 && misses * 2 > authoritative.length) return fail('not_found', `no key ${key} is stored`);
     return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
+  }
+
+  /** A read that found the key on `node`: given back first to the replicas found `missing` it. */
+  private served(key: string, node: string, item: Served, tried: ReplicaOutcome[], missing: string[]): Result<GetResult> | Promise<Result<GetResult>> {
+    if (item.version) this.clock.observe(item.version.wall, item.version.counter);
+    if (missing.length === 0 || this.ctx.state.transition) return answer(key, node, item, tried, []);
+    return this.readRepair(key, node, missing).then((repaired) => answer(key, node, item, tried, repaired));
   }
 
   /**
@@ -136,11 +207,13 @@ export class DataPath {
    * that is too large by deleting the value the key had, on every replica.
    */
   valueLimit(): number {
-    const items = this.ctx.state
-      .records()
-      .map((n) => n.itemSizeMax)
-      .filter((size): size is number => size !== undefined);
-    return Math.min(this.ctx.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
+    // The state keeps its node records until they change: the limit is computed once per list of them.
+    const records = this.ctx.state.records();
+    if (this.limit?.records === records) return this.limit.bytes;
+    const items = records.map((n) => n.itemSizeMax).filter((size): size is number => size !== undefined);
+    const bytes = Math.min(this.ctx.options.maxValueBytes, ...items.map((size) => size - ITEM_OVERHEAD_BYTES));
+    this.limit = { records, bytes };
+    return bytes;
   }
 
   /**
@@ -154,8 +227,8 @@ export class DataPath {
   }
 
   /** Resolves once every write that began before the call has settled: they chose their targets from the old ring alone. */
-  async settled(): Promise<void> {
-    await Promise.all([...this.inflight]);
+  settled(): Promise<void> {
+    return this.inflight.settled();
   }
 
   private checkWritable(key: string): Failure | null {
@@ -179,7 +252,7 @@ export class DataPath {
       targets.map(async (node): Promise<ReplicaOutcome> => {
         const outcome = await pool.call(node, write);
         if (outcome.ok) pool.clearSuspect(node, key);
-        else if (outcome.error !== 'too_large' && outcome.error !== 'server_error' && outcome.error !== 'out_of_memory') pool.markSuspect(node, key);
+        else if (!KEEPS_OLD_VALUE.has(outcome.error) && outcome.error !== 'out_of_memory') pool.markSuspect(node, key);
         return outcome.ok ? { node, ok: true } : { node, ok: false, error: outcome.error };
       }),
     );
@@ -193,13 +266,10 @@ export class DataPath {
 
   /** A write under the key's lock, tracked so a membership change can wait for those that began before it. */
   private tracked<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const cohort = this.inflight.begin();
     const running = this.ctx.keyLocks.run(key, write);
-    const settled = running.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inflight.add(settled);
-    void settled.then(() => this.inflight.delete(settled));
+    const end = () => this.inflight.end(cohort);
+    running.then(end, end);
     return running;
   }
 
@@ -255,6 +325,17 @@ export class DataPath {
         `Add a node, delete keys, or ${more}. Nodes refuse writes when full rather than evict, and a refused write also drops the key's previous value there.`,
     );
   }
+}
+
+/** What a read served needs of the item found. */
+type Served = Pick<Decoded, 'kind' | 'version' | 'bytes'>;
+
+function answer(key: string, node: string, item: Served, tried: ReplicaOutcome[], repaired: string[]): Result<GetResult> {
+  // A tombstone is a recorded delete, not an empty node: believed from the first replica that holds it.
+  if (item.kind === 'tombstone') return fail('not_found', `no key ${key} is stored (${node} holds its delete)`);
+  const version = describeItemVersion(item.version);
+  tried.push({ node, ok: true, held: item.kind, version });
+  return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired, r: 'one', version };
 }
 
 function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failure | null {

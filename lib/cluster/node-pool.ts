@@ -1,6 +1,7 @@
 import 'server-only';
 // The cluster's connections and health: one client per node, calls under deadlines, down after repeated failures, suspect copies.
 import { NodeClient, NodeError } from '../memcached/node-client';
+import type { QuietConnection } from '../memcached/quiet';
 import { WriteFence } from '../memcached/write-fence';
 
 export interface PoolAddress {
@@ -114,6 +115,28 @@ export class NodePool {
       if (TRANSPORT_ERRORS.has(error.code) && !error.collateral && ++member.failures >= FAILURES_TO_DOWN) this.markDown(id, error.code);
       return { ok: false, error: error.code };
     }
+  }
+
+  /**
+   * The quiet connection of an up node for a plain set or get answered by callback (see ../memcached/quiet):
+   * `down` when the node is not tried, null when the call must go through `call` instead. Its answer goes to
+   * `answered`, which counts it as `call` counts one.
+   */
+  quiet(id: string, write: boolean): QuietConnection | 'down' | null {
+    const member = this.members.get(id);
+    if (!member || member.status === 'down') return 'down';
+    return this.clientOf(member).quietFor(write);
+  }
+
+  /** A quiet call's answer counted against its node: the outcome's error code, null when it succeeded. */
+  answered(id: string, error: NodeError | null): string | null {
+    const member = this.members.get(id);
+    if (!error) {
+      if (member) member.failures = 0;
+      return null;
+    }
+    if (member && TRANSPORT_ERRORS.has(error.code) && !error.collateral && ++member.failures >= FAILURES_TO_DOWN) this.markDown(id, error.code);
+    return error.code;
   }
 
   /** A call that ignores the node's status, for probes: the caller decides what its outcome means. */

@@ -53,7 +53,9 @@ export async function runCrashingWorker(scenario: CrashScenario, dataDir: string
       }
     }
   });
-  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': the process can be gone with its last lines still in the pipe, and a call begun there
+  // but never read would leave a write in memcached that the history knows nothing of.
+  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   // Calls in flight at the crash: a write may or may not have landed; a read told nobody anything.
   for (const call of begun.values())
     if (call.kind !== 'get')

@@ -6,12 +6,15 @@ export const enum Opcode {
   Get = 0x00,
   Set = 0x01,
   Add = 0x02,
+  GetQ = 0x09,
+  Noop = 0x0a,
+  SetQ = 0x11,
 }
 
 export const STATUS_NOT_FOUND = 0x01;
 export const STATUS_EXISTS = 0x02;
 // memjs's texts for the statuses a get or a store can answer (its lib/memjs/protocol.js).
-const STATUS_TEXT: Record<number, string> = {
+export const STATUS_TEXT: Record<number, string> = {
   0x03: 'Value too large',
   0x04: 'Invalid arguments',
   0x05: 'Item not stored',
@@ -46,7 +49,7 @@ interface MemjsInternals {
  * A request in one buffer. memjs's own builder zero-fills each request twice, allocates its header
  * separately and has no per-call flags or CAS; on a busy node it cost more than the rest of a put.
  */
-function request(opcode: Opcode, key: string, opaque: number, store?: Store): Buffer {
+export function request(opcode: Opcode, key: string, opaque: number, store?: Store): Buffer {
   const keyBytes = Buffer.byteLength(key);
   const extras = store ? 8 : 0;
   const valueBytes = store?.value.length ?? 0;

@@ -8,31 +8,15 @@ import type { KeyColumns, NodeColumn } from '../key-columns';
 import { listNode, listNodeInto, type Listing } from './listing';
 import type { InventoryItem } from './metadump';
 import { TombstoneIndex } from './tombstones';
+import { NodeError, type NodeErrorCode } from './node-error';
+import { QuietConnection } from './quiet';
 import { WriteFence } from './write-fence';
+
+export { NodeError, type NodeErrorCode };
 
 export interface NodeAddress {
   host: string;
   port: number;
-}
-
-/**
- * `out_of_memory`: a store refused because the server is full and may not evict (memcached -M).
- * `contended`: a conditional write kept losing its compare-and-swap to other writes of the key.
- * `draining`: a write not sent, because writes sent earlier on a thrown-away connection may still be applied (see WriteFence).
- */
-export type NodeErrorCode = 'timeout' | 'unreachable' | 'closed' | 'too_large' | 'out_of_memory' | 'server_error' | 'protocol' | 'contended' | 'draining';
-
-export class NodeError extends Error {
-  constructor(
-    readonly code: NodeErrorCode,
-    readonly address: string,
-    message: string,
-    /** True when the call failed only because another call's failure closed the shared connection. */
-    readonly collateral = false,
-  ) {
-    super(`${address}: ${message}`);
-    this.name = 'NodeError';
-  }
 }
 
 const DISCARDED = 'connection discarded';
@@ -82,6 +66,8 @@ const MEMJS_TIMEOUT_SECONDS = 3600;
 export class NodeClient {
   readonly label: string;
   private client: memjs.Client | null = null;
+  /** The data path's plain versioned sets and gets, in quiet batches (see ./quiet). */
+  private quiet: QuietConnection | null = null;
   private readonly deadlineMs: number;
   private readonly inventoryDeadlineMs: number;
   private readonly tombstones = new TombstoneIndex();
@@ -121,19 +107,23 @@ export class NodeClient {
    * `until` (epoch ms) shortens the deadline for a call that is part of a longer one.
    */
   async getVersioned(key: string, until = Infinity): Promise<VersionedItem | null> {
+    // The data path's plain read goes in a quiet batch; a read that is part of a longer call keeps its own deadline on memjs.
+    if (until === Infinity) {
+      const hit = await this.quietConnection().get(key);
+      return hit && versionedItem(hit.flags, hit.value, hit.cas);
+    }
     const deadlineMs = Math.min(this.deadlineMs, this.remaining(until));
     const response = await this.run((client) => perform(client, 'GET', Opcode.Get, key, [STATUS_NOT_FOUND]), deadlineMs);
     if (response.header.status === STATUS_NOT_FOUND) return null;
-    const flags = flagsOf(response.extras);
-    // Built field by field: spreading the decoded union cost more than the rest of the read (measured, 64 in flight).
-    const { kind, version, bytes } = decodeItem(flags, response.val);
-    return { kind, version, bytes, flags, cas: casOf(response), value: response.val };
+    return versionedItem(flagsOf(response.extras), response.val, casOf(response));
   }
 
   /** Stores an envelope whatever the node holds: one round trip, for a writer that knows it writes the newest version. */
   setVersioned(key: string, envelope: Envelope, expires = 0): Promise<void> {
     // No async wrapper of its own: on the data path's hottest call, the extra promise showed in the profile.
-    return this.set(key, envelope.value, expires, envelope.flags);
+    // While the fence holds, the write waits on memjs's path, which waits for the fence within its deadline.
+    if (this.fence.holding) return this.set(key, envelope.value, expires, envelope.flags);
+    return this.quietConnection().set(key, envelope.value, envelope.flags, expires);
   }
 
   /**
@@ -264,6 +254,21 @@ export class NodeClient {
   /** Drops the connection; the next call opens a fresh one. */
   close(): void {
     this.discard();
+    this.quiet?.close();
+    this.quiet = null;
+  }
+
+  /**
+   * The quiet connection, for the data path's plain calls made without a promise each (a write only while no
+   * thrown-away connection may still deliver older writes: null then, and the write takes `setVersioned`).
+   */
+  quietFor(write: boolean): QuietConnection | null {
+    return write && this.fence.holding ? null : this.quietConnection();
+  }
+
+  private quietConnection(): QuietConnection {
+    if (!this.quiet?.usable) this.quiet = new QuietConnection(this.label, this.address, this.deadlineMs, this.fence);
+    return this.quiet;
   }
 
   private connection(): memjs.Client {
@@ -375,6 +380,12 @@ export class NodeClient {
 /** An item as read, ready to be stored elsewhere unchanged. */
 export function envelopeOf(item: VersionedItem): Envelope {
   return { flags: item.flags, value: item.value };
+}
+
+function versionedItem(flags: number, value: Buffer, cas: bigint): VersionedItem {
+  // Built field by field: spreading the decoded union cost more than the rest of the read (measured, 64 in flight).
+  const { kind, version, bytes } = decodeItem(flags, value);
+  return { kind, version, bytes, flags, cas, value };
 }
 
 function flagsOf(extras: Buffer): number {

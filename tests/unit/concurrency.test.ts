@@ -1,6 +1,6 @@
 // The async building blocks the cluster relies on for ordering: bounded map, mutex, per-key locks.
 import { describe, expect, it } from 'vitest';
-import { KeyLocks, mapLimit, Mutex } from '@/lib/concurrency';
+import { InFlight, KeyLocks, mapLimit, Mutex } from '@/lib/concurrency';
 import { fakeEntries } from '@/lib/fake-data';
 import { checkKey } from '@/lib/validate';
 
@@ -58,6 +58,74 @@ describe('KeyLocks', () => {
     await Promise.allSettled([slow, failing, after, other]);
     expect(order).toEqual(['other', 'k1', 'k2', 'k3']);
     await expect(failing).rejects.toThrow('expected');
+  });
+});
+
+describe('KeyLocks taken without a promise', () => {
+  it('takes a free key at once, queues sections behind a taken one, and frees the key after the last', async () => {
+    const locks = new KeyLocks();
+    const order: string[] = [];
+    expect(locks.tryTake('k')).toBe(true);
+    expect(locks.tryTake('k')).toBe(false);
+    expect(locks.tryTake('other')).toBe(true);
+    const queued = locks.run('k', async () => void order.push('queued'));
+    const next = locks.run('k', async () => void order.push('next'));
+    await tick();
+    expect(order).toEqual([]);
+    locks.release('k');
+    await Promise.all([queued, next]);
+    expect(order).toEqual(['queued', 'next']);
+    expect(locks.tryTake('k')).toBe(true);
+    locks.release('k');
+    locks.release('other');
+    // A section that throws before returning a promise releases the key too.
+    await expect(
+      locks.run('k', () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(locks.tryTake('k')).toBe(true);
+  });
+});
+
+describe('InFlight', () => {
+  it('waits for the operations begun before, not for those begun after', async () => {
+    const inflight = new InFlight();
+    await inflight.settled(); // nothing in flight
+    const early = inflight.begin();
+    const other = inflight.begin();
+    let settled = false;
+    const waiting = inflight.settled().then(() => (settled = true));
+    const late = inflight.begin();
+    inflight.end(early);
+    await tick();
+    expect(settled).toBe(false);
+    inflight.end(other);
+    await waiting;
+    expect(settled).toBe(true);
+    // The late one is still open: a second wait covers it, and the first wait's cohort is gone.
+    let second = false;
+    const again = inflight.settled().then(() => (second = true));
+    await tick();
+    expect(second).toBe(false);
+    inflight.end(late);
+    await again;
+    expect(second).toBe(true);
+  });
+
+  it('a later wait also waits for what an earlier wait waits for', async () => {
+    const inflight = new InFlight();
+    const first = inflight.begin();
+    const one = inflight.settled();
+    const second = inflight.begin();
+    let both = false;
+    const two = inflight.settled().then(() => (both = true));
+    inflight.end(second);
+    await tick();
+    expect(both).toBe(false);
+    inflight.end(first);
+    await Promise.all([one, two]);
+    expect(both).toBe(true);
   });
 });
 
