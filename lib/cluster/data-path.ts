@@ -49,7 +49,8 @@ export class DataPath {
     const w = options.w ?? this.ctx.state.consistency.w;
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return Promise.resolve(bad);
-    if (!this.ctx.state.transition) {
+    // A change watching the keys written (until its last delete) sees them on the general path.
+    if (!this.ctx.state.transition && this.watchers.size === 0) {
       const plain = this.plainPut(key, bytes, ttl, w);
       if (plain) return plain;
     }
