@@ -1,8 +1,10 @@
 // Every benchmark in one command: runs each script (the quick ones several times, taking medians) and writes
 // docs/benchmarks.md with its tables, the goals met or missed, and SVG plots in docs/benchmarks/.
-// Run: npm run bench [-- --quick] [--skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard, control-plane, lab)
-// --render rewrites the page from the last run's figures (docs/benchmarks/results.json) without measuring again.
+// Run: npm run bench [-- --quick] [--only name,... | --skip name,...] [--render]   (names: lookup, throughput, balance, movement, rebalance, scale, dashboard, control-plane, lab)
+// --render rewrites the page from the last run's figures (docs/benchmarks/results.json) without measuring again; a
+// benchmark left out by --only or --skip is shown as recorded last time.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +18,8 @@ const renderOnly = process.argv.includes('--render');
 const resultsFile = path.join(root, 'docs/benchmarks/results.json');
 const skipAt = process.argv.indexOf('--skip');
 const skipped = new Set(skipAt > 0 ? process.argv[skipAt + 1].split(',') : []);
+const onlyAt = process.argv.indexOf('--only');
+const only = new Set(onlyAt > 0 ? process.argv[onlyAt + 1].split(',') : []);
 
 interface Bench {
   script: string;
@@ -27,7 +31,7 @@ interface Bench {
 
 const BENCHES: Record<string, Bench> = {
   lookup: { script: 'bench/lookup.ts', runs: 3 },
-  throughput: { script: 'bench/throughput.ts', runs: 1, args: quick ? ['--keys', '5000', '--rounds', '3'] : [] },
+  throughput: { script: 'bench/throughput.ts', runs: quick ? 1 : 5, args: quick ? ['--keys', '5000', '--rounds', '3'] : [] },
   balance: { script: 'bench/balance.ts', runs: 1 },
   movement: { script: 'bench/movement.ts', runs: 3 },
   rebalance: { script: 'bench/rebalance.ts', runs: quick ? 1 : 3, args: quick ? ['--keys', '20000'] : [] },
@@ -105,27 +109,50 @@ function lookupSection(runs: LookupRun[]): Section {
   };
 }
 
-function throughputSection(data: ThroughputRun): Section {
-  const goals = data.goals.map((g) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: g.ratio === null ? 'n/a' : x(g.ratio), met: g.met === true }));
-  const of = (system: string) => data.results.find((r) => r.system === system);
-  const rf1 = of('ringside RF=1');
-  const viaClient = of('twemproxy, npm memcached');
-  const alsoAgainst =
-    rf1 && viaClient ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.set / viaClient.set)} on sets and ${x(rf1.get / viaClient.get)} on gets. ` : '';
-  const bars = (op: 'set' | 'get'): Bar[] => data.results.map((r) => ({ label: r.system, value: r[op], ours: r.system.startsWith('ringside') }));
+/** Each run's figures, as the median of the runs with their spread (lowest – highest). */
+function throughputSection(runs: ThroughputRun[]): Section {
+  const data = runs[runs.length - 1];
+  const spreadOf = (values: number[], digits: number) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { median: median(sorted), text: sorted.length > 1 ? `${n(sorted[0], digits)} – ${n(sorted.at(-1)!, digits)}` : '-' };
+  };
+  const systems = data.results.map((r) => r.system);
+  const figure = (system: string, field: 'set' | 'get' | 'setCpuUs' | 'getCpuUs') =>
+    spreadOf(
+      runs.flatMap((run) => run.results.filter((r) => r.system === system).map((r) => r[field])),
+      field.endsWith('CpuUs') ? 1 : 0,
+    );
+  const goalRows = data.goals.map((g) => {
+    const ratios = spreadOf(
+      runs.flatMap((run) => run.goals.filter((h) => h.goal === g.goal && h.ratio !== null).map((h) => h.ratio!)),
+      2,
+    );
+    return { goal: g.goal, target: g.target, ...ratios, met: ratios.median >= g.target };
+  });
+  const goals = goalRows.map((g) => ({ goal: `throughput, ${g.goal}: at least ${g.target}`, measured: `${x(g.median)} (median of ${runs.length}; ${g.text})`, met: g.met }));
+  const rf1 = figure('ringside RF=1', 'set');
+  const viaClient = systems.includes('twemproxy, npm memcached') ? { set: figure('twemproxy, npm memcached', 'set').median, get: figure('twemproxy, npm memcached', 'get').median } : null;
+  const alsoAgainst = viaClient
+    ? `Against twemproxy driven by the npm \`memcached\` client instead, RF=1 is ${x(rf1.median / viaClient.set)} on sets and ${x(figure('ringside RF=1', 'get').median / viaClient.get)} on gets. `
+    : '';
+  const bars = (op: 'set' | 'get'): Bar[] => systems.map((system) => ({ label: system, value: figure(system, op).median, ours: system.startsWith('ringside') }));
+  const cell = (system: string, field: 'set' | 'get' | 'setCpuUs' | 'getCpuUs') => {
+    const f = figure(system, field);
+    return `${n(f.median, field.endsWith('CpuUs') ? 1 : 0)} (${f.text})`;
+  };
   return {
     markdown: [
       `## Put/get throughput`,
-      `${data.nodes} local memcached nodes, ${n(data.keys)} keys of ${data.valueBytes} bytes, ${data.inFlight} operations in flight, median of ${data.rounds} rounds after a warm-up, every system in the same run. twemproxy is Debian's \`nutcracker\` with ketama over the same five servers; "memcached client" is the npm \`memcached\` package hashing over them itself; one memjs socket is a single server's ceiling for this client library.`,
+      `${data.nodes} local memcached nodes, ${n(data.keys)} keys of ${data.valueBytes} bytes, ${data.inFlight} operations in flight, every system in the same run; each run takes the median of ${data.rounds} rounds after a warm-up, and each figure here is the median of ${runs.length} run${runs.length > 1 ? 's' : ''} with their spread (lowest – highest). CPU is the client process's own time per operation. twemproxy is Debian's \`nutcracker\` with ketama over the same five servers; "memcached client" is the npm \`memcached\` package hashing over them itself; one memjs socket is a single server's ceiling for this client library.`,
       table(
         ['system', 'set ops/s', 'get ops/s', 'set CPU µs/op', 'get CPU µs/op'],
-        data.results.map((r) => [r.system, n(r.set), n(r.get), r.setCpuUs, r.getCpuUs]),
+        systems.map((system) => [system, cell(system, 'set'), cell(system, 'get'), cell(system, 'setCpuUs'), cell(system, 'getCpuUs')]),
       ),
       table(
-        ['goal', 'ratio', 'target', 'met'],
-        data.goals.map((g) => [g.goal, g.ratio ?? 'n/a', g.target, g.met ? 'yes' : 'no']),
+        ['goal', 'ratio (median)', 'spread', 'target', 'met'],
+        goalRows.map((g) => [g.goal, g.median.toFixed(2), g.text, g.target, g.met ? 'yes' : 'no']),
       ),
-      `The goals take the stronger twemproxy driver, the pipelined text client. ${alsoAgainst}Why RF=1 sets fall short of twemproxy with a lean client: [profiles.md](profiles.md).`,
+      `The goals take the stronger twemproxy driver, the pipelined text client. ${alsoAgainst}Where a put's time goes: [profiles.md](profiles.md).`,
       `![set throughput](benchmarks/throughput-set.svg)\n![get throughput](benchmarks/throughput-get.svg)`,
     ].join('\n\n'),
     plots: {
@@ -333,16 +360,18 @@ function dashboardSection(data: DashboardRun): Section {
 async function main() {
   const sections: Section[] = [];
   const failures: string[] = [];
-  const previous: Record<string, unknown[]> = renderOnly ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
+  // Benchmarks not measured now (--render, --skip) are shown as recorded last time.
+  const previous: Record<string, unknown[]> = existsSync(resultsFile) ? JSON.parse(await readFile(resultsFile, 'utf8')) : {};
   const results: Record<string, unknown[]> = {};
   // Each script's JSON is taken to be the shape bench/results.ts gives it: the scripts and that file change together.
   const collect = async <Run>(name: string, render: (runs: Run[]) => Section) => {
-    if (skipped.has(name) || (renderOnly && !previous[name])) return;
+    const measure = !renderOnly && !skipped.has(name) && (only.size === 0 || only.has(name));
+    if (!measure && !previous[name]) return;
     const bench = BENCHES[name];
-    if (!renderOnly) console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
+    if (measure) console.error(`bench: ${name} (${bench.runs} run${bench.runs > 1 ? 's' : ''})`);
     try {
-      const runs = (renderOnly ? previous[name] : []) as Run[];
-      for (let i = runs.length; i < bench.runs && !renderOnly; i++) runs.push((await run(name, bench)) as Run);
+      const runs = (measure ? [] : previous[name]) as Run[];
+      for (let i = runs.length; i < bench.runs && measure; i++) runs.push((await run(name, bench)) as Run);
       results[name] = runs;
       sections.push(render(runs));
     } catch (error) {
@@ -351,7 +380,7 @@ async function main() {
     }
   };
   await collect('lookup', lookupSection);
-  await collect('throughput', (runs: ThroughputRun[]) => throughputSection(runs[0]));
+  await collect('throughput', throughputSection);
   await collect('balance', (runs: BalanceRun[]) => balanceSection(runs[0]));
   await collect('movement', movementSection);
   await collect('rebalance', rebalanceSection);
