@@ -116,7 +116,7 @@ export class NodeClient {
       'set',
       key,
       () => this.write((client) => perform(client, 'SET', Opcode.Set, key, [], { value, flags, expires })),
-      () => leftBy(flags, expires),
+      () => leftBy(flags, value, expires),
     );
   }
 
@@ -126,7 +126,7 @@ export class NodeClient {
       'set',
       key,
       () => this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], { value, flags, expires })),
-      ({ header }) => (header.status === STATUS_EXISTS ? null : leftBy(flags, expires)),
+      ({ header }) => (header.status === STATUS_EXISTS ? null : leftBy(flags, value, expires)),
     );
     return header.status !== STATUS_EXISTS;
   }
@@ -320,7 +320,7 @@ export class NodeClient {
         await this.fenced(until);
         return this.run((client) => perform(client, name, opcode, key, [STATUS_EXISTS, STATUS_NOT_FOUND], store), Math.min(this.deadlineMs, this.remaining(until)), true);
       },
-      (response) => (response.header.status === 0 ? leftBy(store.flags, store.expires) : null),
+      (response) => (response.header.status === 0 ? leftBy(store.flags, store.value, store.expires) : null),
     );
     return header.status === 0;
   }
@@ -428,9 +428,10 @@ export class NodeClient {
 
 const GONE: KeyWrite = { kind: 'gone', exp: 0 };
 
-/** What a store of these flags and expiry leaves of its key: a tombstone, or a value (unversioned ones included). */
-function leftBy(flags: number, expires = 0): KeyWrite {
-  return { kind: flags === TOMBSTONE_FLAGS ? 'tombstone' : 'value', exp: expiryOf(expires) };
+/** What a store leaves of its key, as a listing tells it: a tombstone (a versioned delete), or a value (unversioned ones included). */
+function leftBy(flags: number, value: Buffer, expires: number): KeyWrite {
+  const tombstone = flags === TOMBSTONE_FLAGS && decodeItem(flags, value).kind === 'tombstone';
+  return { kind: tombstone ? 'tombstone' : 'value', exp: expiryOf(expires) };
 }
 
 /** An item as read, ready to be stored elsewhere unchanged. */
