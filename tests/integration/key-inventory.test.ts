@@ -93,13 +93,12 @@ describe('a key inventory kept between calls', () => {
     expect(keysOn(afterDelete, b)).not.toContain(victim);
 
     // A touch changes no key, but its expiry.
-    const touched = await asciiCommand(address(fixture.cluster.nodes().find((n) => n.id === a)!.address), 'touch theirs 1', (tail) => /\r\n$/.test(tail), 2000);
+    const touched = await asciiCommand(address(fixture.cluster.nodes().find((n) => n.id === a)!.address), 'touch theirs 300', (tail) => /\r\n$/.test(tail), 2000);
     expect(touched).toBe('TOUCHED\r\n');
     const afterTouch = await inventory.current(ids);
     expect(afterTouch.listed).toEqual([a]);
-    expect(recordOf(afterTouch.inventory)[a].find((e) => e.key === 'theirs')!.exp).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect(keysOn(await inventory.current(ids), a)).not.toContain('theirs');
+    const exp = recordOf(afterTouch.inventory)[a].find((e) => e.key === 'theirs')!.exp;
+    expect(Math.abs(exp - (Date.now() / 1000 + 300))).toBeLessThan(10);
 
     await another(a).flush();
     const afterFlush = await inventory.current(ids);
@@ -127,11 +126,11 @@ describe('a key inventory kept between calls', () => {
     const inventory = new KeyInventory(pool);
     const [a] = ids;
     await inventory.current(ids);
-    await write(a, (c) => c.set('brief', Buffer.from('x'), 1));
+    await write(a, (c) => c.set('brief', Buffer.from('x'), 3));
     const soon = await inventory.current(ids);
     expect(soon.listed).toEqual([]);
     expect(keysOn(soon, a)).toContain('brief');
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     const later = await inventory.current(ids);
     expect(later.listed).toEqual([]);
     expect(keysOn(later, a)).not.toContain('brief');
@@ -153,15 +152,18 @@ describe('a key inventory kept between calls', () => {
 });
 
 describe("the cluster's snapshot", () => {
-  it('shows a key set and a replica deleted behind its back, once its reuse window is over', async () => {
+  it('shows a key set and a replica deleted behind its back, once its reuse window (a second, or as long as one took) is over', async () => {
     const { cluster } = fixture;
     const before = await cluster.snapshot();
     const node = cluster.nodes()[0].id;
     await another(node).set('behind:1', Buffer.from('x'));
     const victim = before.keys.find((k) => k.holders.length > 1)!;
     expect(await another(victim.holders[1]).delete(victim.key)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const after = await cluster.snapshot();
+    let after = await cluster.snapshot();
+    for (const until = Date.now() + 10_000; after.keyCount === before.keyCount && Date.now() < until;) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await cluster.snapshot();
+    }
     expect(after.keyCount).toBe(before.keyCount + 1);
     expect(after.underReplicated).toBe(before.underReplicated + 2); // the new key lacks its other replica too
     expect(after.keys.find((k) => k.key === victim.key)!.missing).toEqual([victim.holders[1]]);
