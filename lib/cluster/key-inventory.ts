@@ -75,6 +75,9 @@ export class KeyInventory {
   private readonly books = new Map<string, Book>();
   /** One look at a time: two at once would list the same nodes twice and race on their books. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Counts changes to the columns and tombstones, so an unchanged inventory is handed out again, not rebuilt. */
+  private changes = 0;
+  private last: { signature: string; view: InventoryView } | null = null;
 
   constructor(private readonly pool: NodePool) {}
 
@@ -109,6 +112,11 @@ export class KeyInventory {
     const now = Date.now() / 1000;
     const reachable = ids.filter((id) => !unreachable.includes(id) && this.books.has(id));
     for (const id of reachable) this.dropExpired(id, this.books.get(id)!, now);
+    const listed = stale.filter((id) => !unreachable.includes(id)).sort();
+    // Views are sealed and never changed: the last one serves again while nothing changed (suspect marks aside).
+    const signature = `${this.changes}|${reachable.join(',')}`;
+    const plain = reachable.every((id) => this.pool.suspectCount(id) === 0);
+    if (plain && this.last?.signature === signature) return { ...this.last.view, unreachable: unreachable.sort(), listed };
     if (this.table.unheld() > Math.max(50_000, this.table.keys.length / 2)) this.table.compact();
     const columns = reachable.map((id) => [id, this.trusted(id, this.table.column(id)!)] as const);
     const tombstones: Record<string, KeyEntry[]> = {};
@@ -116,7 +124,9 @@ export class KeyInventory {
       tombstones[id] = [];
       for (const [key, exp] of this.books.get(id)!.tombstones) if (!this.pool.isSuspect(id, key)) tombstones[id].push({ key, exp });
     }
-    return { inventory: KeyColumns.view(this.table, columns), tombstones, unreachable: unreachable.sort(), listed: stale.filter((id) => !unreachable.includes(id)).sort() };
+    const view = { inventory: KeyColumns.view(this.table, columns), tombstones, unreachable: unreachable.sort(), listed };
+    this.last = plain ? { signature, view } : null;
+    return view;
   }
 
   /** Whether the node's book still shows what it holds (this process's writes since folded in); 'unreachable' when `stats` fails. */
@@ -171,6 +181,7 @@ export class KeyInventory {
     };
     this.books.set(id, book);
     this.table.replaceColumn(id, column);
+    this.changes++;
     const changes = ledger.take(this.limitOf(column));
     if (changes) this.fold(id, book, changes);
     else book.exact = false;
@@ -202,6 +213,7 @@ export class KeyInventory {
       keptExps.push(write.exp);
     }
     this.table.replaceColumn(id, { ids: Int32Array.from(keptIds), exps: Float64Array.from(keptExps) });
+    this.changes++;
   }
 
   /** Items expired since the book was made, dropped as a listing would leave them out. */
@@ -212,6 +224,7 @@ export class KeyInventory {
     for (let i = 0; i < ids.length; i++) if (exps[i] === -1 || exps[i] > now) live.push(i);
     if (live.length < ids.length) this.table.replaceColumn(id, { ids: Int32Array.from(live, (i) => ids[i]), exps: Float64Array.from(live, (i) => exps[i]) });
     for (const [key, exp] of book.tombstones) if (exp !== -1 && exp <= now) book.tombstones.delete(key);
+    this.changes++;
     book.nextExpiry = this.earliestExpiry(id, book);
   }
 
@@ -238,5 +251,6 @@ export class KeyInventory {
     this.books.get(id)?.ledger.untrack();
     this.books.delete(id);
     this.table.dropColumn(id);
+    this.changes++;
   }
 }
