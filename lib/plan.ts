@@ -62,33 +62,49 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
   const newLists = after.preferences.map((list) => Int32Array.from(list, (id) => numberOf.get(id)!));
   const oldOwners = new Int32Array(size);
   const newOwners = new Int32Array(size);
+  // Per key, the nodes of its target list that were on its old list too, packed three to a number (10 bits each, plus
+  // one): the pass over every listed item below then reads one array per item, not four (it is bound by memory).
+  const packed = numberOf.size < 1023 && after.preferences.every((list) => list.length <= 3) ? new Int32Array(size) : null;
   for (let k = 0; k < size; k++) {
     oldOwners[k] = ownerVnode(before, positions[k]);
     newOwners[k] = ownerVnode(after, positions[k]);
     const old = oldOwners[k] < 0 ? NO_LIST : oldLists[oldOwners[k]];
     const target = newOwners[k] < 0 ? NO_LIST : newLists[newOwners[k]];
     if (old[0] !== target[0]) plan.primariesMoved++;
-    for (let i = 0; i < target.length; i++) if (!has(old, target[i])) plan.minimumCopies++;
+    let pack = 0;
+    for (let i = 0, shift = 0; i < target.length; i++) {
+      if (!has(old, target[i])) plan.minimumCopies++;
+      else if (packed) {
+        pack |= (target[i] + 1) << shift;
+        shift += 10;
+      }
+    }
+    if (packed) packed[k] = pack;
   }
-  // Per key, its holders, and those on its target list that were on its old list too: a key held by exactly its
-  // target list, every holder trusted, has nothing to copy or delete (most keys).
-  const counts = new Uint16Array(size);
-  const settled = new Uint8Array(size);
+  // Per key, its holders (low 16 bits) and those on its target list that were on its old list too (above): a key
+  // held by exactly its target list, every holder trusted, has nothing to copy or delete (most keys).
+  const tally = new Uint32Array(size);
   for (let n = 0; n < nodes.length; n++) {
     const ids = columns.column(nodes[n])!.ids;
+    const tag = n + 1;
     for (let i = 0; i < ids.length; i++) {
       const k = ids[i];
-      counts[k]++;
-      if (newOwners[k] < 0 || oldOwners[k] < 0) continue;
-      if (has(newLists[newOwners[k]], n) && has(oldLists[oldOwners[k]], n)) settled[k]++;
+      if (packed) {
+        const pack = packed[k];
+        tally[k] += (pack & 1023) === tag || ((pack >>> 10) & 1023) === tag || pack >>> 20 === tag ? 0x10001 : 1;
+      } else {
+        const settled = newOwners[k] >= 0 && oldOwners[k] >= 0 && has(newLists[newOwners[k]], n) && has(oldLists[oldOwners[k]], n);
+        tally[k] += settled ? 0x10001 : 1;
+      }
     }
   }
   const slots = new Int32Array(size).fill(-1);
   let wanted = 0;
   for (let k = 0; k < size; k++) {
     const targetLength = newOwners[k] < 0 ? 0 : newLists[newOwners[k]].length;
-    if (!(counts[k] === targetLength && settled[k] === targetLength)) slots[k] = wanted++;
+    if (tally[k] !== targetLength * 0x10001) slots[k] = wanted++;
   }
+  const counts = (k: number) => tally[k] & 0xffff;
   const held = gatherHolders(columns, slots, counts, wanted);
   for (let k = 0; k < size; k++) {
     if (slots[k] < 0) continue;
@@ -139,9 +155,9 @@ function has(list: Int32Array, n: number): boolean {
  * The holders (in listing order) and merged expiry of the keys `slots` numbers (-1: not wanted), gathered in one pass
  * over the columns. A key that never expires on one holder must not gain an expiry by moving: -1 wins, else the latest.
  */
-function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: Uint16Array, wanted: number): (k: number) => { holders: string[]; exp: number } {
+function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): (k: number) => { holders: string[]; exp: number } {
   const starts = new Int32Array(wanted + 1);
-  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts[k];
+  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
   for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
   const filled = starts.slice(0, wanted);
   const nodes = columns.nodes;

@@ -109,27 +109,42 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
   // Each preference list once as the inventory's node numbers (-1: a node not listed), so counting a key looks up no id.
   const numbers = ring.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
   const owners = new Int32Array(size);
-  for (let k = 0; k < size; k++) owners[k] = ownerVnode(ring, positions[k]);
+  // Each key's list packed three to a number (node number plus one, 10 bits each): the pass over every listed item
+  // then reads one array per item rather than chasing its list (it is bound by memory).
+  const packed = nodes.length < 1023 && numbers.every((list) => list.length <= 3) ? new Int32Array(size) : null;
+  for (let k = 0; k < size; k++) {
+    const v = ownerVnode(ring, positions[k]);
+    owners[k] = v;
+    if (packed && v >= 0) {
+      const list = numbers[v];
+      packed[k] = (list.length > 0 ? list[0] + 1 : 0) | (list.length > 1 ? (list[1] + 1) << 10 : 0) | (list.length > 2 ? (list[2] + 1) << 20 : 0);
+    }
+  }
   const primary = new Int32Array(nodes.length);
   const replica = new Int32Array(nodes.length);
   const misplaced = new Int32Array(nodes.length);
-  const holderCounts = new Uint16Array(size);
-  // Holders on the key's own list.
-  const listed = new Uint8Array(size);
+  // Per key, its holders (low 16 bits) and those on its own list (above).
+  const tally = new Uint32Array(size);
   for (let n = 0; n < nodes.length; n++) {
     const held = columns.column(nodes[n])!.ids;
+    const tag = n + 1;
     let primaries = 0;
     let replicas = 0;
     for (let i = 0; i < held.length; i++) {
       const k = held[i];
-      holderCounts[k]++;
-      const v = owners[k];
-      if (v < 0) continue;
-      const list = numbers[v];
       let rank = -1;
-      for (let r = 0; r < list.length; r++) if (list[r] === n) rank = r;
-      if (rank < 0) continue;
-      listed[k]++;
+      if (packed) {
+        const pack = packed[k];
+        rank = (pack & 1023) === tag ? 0 : ((pack >>> 10) & 1023) === tag ? 1 : pack >>> 20 === tag ? 2 : -1;
+      } else if (owners[k] >= 0) {
+        const list = numbers[owners[k]];
+        for (let r = 0; r < list.length; r++) if (list[r] === n) rank = r;
+      }
+      if (rank < 0) {
+        tally[k] += 1;
+        continue;
+      }
+      tally[k] += 0x10001;
       if (rank === 0) primaries++;
       else replicas++;
     }
@@ -137,19 +152,20 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
     replica[n] = replicas;
     misplaced[n] = held.length - primaries - replicas;
   }
+  const listed = (k: number) => tally[k] >>> 16;
   const first = smallestKeys(keys, limit);
   // A key on every node of its list misses nothing: only the others are judged, with their holders gathered.
   const gathered = new Int32Array(size).fill(-1);
   let wanted = 0;
-  for (let k = 0; k < size; k++) if (listed[k] < (owners[k] < 0 ? 0 : numbers[owners[k]].length)) gathered[k] = wanted++;
+  for (let k = 0; k < size; k++) if (listed(k) < (owners[k] < 0 ? 0 : numbers[owners[k]].length)) gathered[k] = wanted++;
   for (const k of first) if (gathered[k] < 0) gathered[k] = wanted++;
-  const holders = gatherHolders(columns, gathered, holderCounts, wanted);
+  const holders = gatherHolders(columns, gathered, (k) => tally[k] & 0xffff, wanted);
   const test = { at: 0, holds: (node: string) => holders.of(test.at).includes(node) };
   let underReplicated = 0;
   let moving = 0;
   for (let k = 0; k < size; k++) {
     if (change && targetOf(ring, change, positions[k])) moving++;
-    if (gathered[k] < 0 || listed[k] >= (owners[k] < 0 ? 0 : numbers[owners[k]].length)) continue;
+    if (gathered[k] < 0 || listed(k) >= (owners[k] < 0 ? 0 : numbers[owners[k]].length)) continue;
     test.at = k;
     if (missingReplicas(ring, change, keys[k], positions[k], test.holds).length > 0) underReplicated++;
   }
@@ -169,9 +185,9 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
 }
 
 /** The holders (node ids, in listing order) of the keys `slots` numbers (-1: not wanted), gathered in one pass over the columns. */
-function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: Uint16Array, wanted: number): { of(k: number): readonly string[] } {
+function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): { of(k: number): readonly string[] } {
   const starts = new Int32Array(wanted + 1);
-  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts[k];
+  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
   for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
   const filled = starts.slice(0, wanted);
   const nodes = columns.nodes;
