@@ -2,7 +2,7 @@ import 'server-only';
 // What every node holds, kept between calls: each node's last listing plus this process's writes since, listed again only when its counters say another wrote.
 import { mapLimit } from '../concurrency';
 import { KeyColumns, type KeyEntry, type NodeColumn } from '../key-columns';
-import type { KeyWrite, LedgerPosition, WriteLedger } from '../memcached/write-ledger';
+import { countersOf, explains, type KeyWrite, type LedgerPosition, type ServerCounters, type WriteLedger } from '../memcached/write-ledger';
 import type { NodePool } from './node-pool';
 
 /** Listings at once: each reply is held whole, as bytes and then as text, while it is read. */
@@ -10,48 +10,10 @@ const LISTINGS_IN_FLIGHT = 16;
 /** Keys a node's ledger records between two looks at it, beyond which the node is listed again instead. */
 const MIN_TRACKED = 10_000;
 
-/**
- * Counters only other clients move: this process never flushes, touches, increments, or has items evicted
- * (a refusal of its own is a doubt in the ledger). Any change means the node holds what no listing showed.
- */
-const FOREIGN = [
-  'cmd_flush',
-  'cmd_touch',
-  'touch_hits',
-  'touch_misses',
-  'incr_hits',
-  'incr_misses',
-  'decr_hits',
-  'decr_misses',
-  'evictions',
-  'store_no_memory',
-  'store_too_large',
-  'slab_reassign_evictions_nomem',
-  'slab_reassign_busy_deletes',
-] as const;
-
-interface Counters {
-  instance: string;
-  sets: number;
-  deletes: number;
-  foreign: string;
-}
-
-function countersOf(stats: Record<string, string>): Counters {
-  const n = (name: string) => Number(stats[name] ?? 0);
-  return {
-    // The server process: its pid and start time (a restarted server holds nothing it held).
-    instance: `${stats.pid}@${n('time') - n('uptime')}`,
-    sets: n('cmd_set'),
-    deletes: n('delete_hits') + n('delete_misses'),
-    foreign: FOREIGN.map(n).join(','),
-  };
-}
-
 /** A node's keys as last known (its column, in the table: its listing with this process's writes since folded in), and the counters that vouch for it. */
 interface Book {
   ledger: WriteLedger;
-  counters: Counters;
+  counters: ServerCounters;
   /** Where the ledger stood when `counters` were read. */
   mark: LedgerPosition;
   /** False when writes were in flight while `counters` were read: they vouch for nothing, the next look lists again. */
@@ -141,14 +103,7 @@ export class KeyInventory {
     // A write in flight while the counters were read may or may not be in them: they vouch for nothing.
     if (before.sent !== before.settled || after.sent !== before.sent) return false;
     const seen = countersOf(outcome.value);
-    const { counters, mark } = book;
-    const explained =
-      seen.instance === counters.instance &&
-      seen.foreign === counters.foreign &&
-      after.doubts === mark.doubts &&
-      seen.sets - counters.sets === after.sets - mark.sets &&
-      seen.deletes - counters.deletes === after.deletes - mark.deletes;
-    if (!explained) return false;
+    if (!explains(book.counters, book.mark, seen, after)) return false;
     const changes = ledger.take(this.limitOf(this.table.column(id)));
     if (!changes) return false;
     this.fold(id, book, changes);

@@ -79,6 +79,60 @@ export class WriteLedger {
   }
 }
 
+/**
+ * Counters the ledger's records never explain: this process never touches or increments, a flush or a refusal of
+ * its own is a doubt in the ledger, and evictions are memcached's. Any change means the node holds what no listing showed.
+ */
+const FOREIGN = [
+  'cmd_flush',
+  'cmd_touch',
+  'touch_hits',
+  'touch_misses',
+  'incr_hits',
+  'incr_misses',
+  'decr_hits',
+  'decr_misses',
+  'evictions',
+  'store_no_memory',
+  'store_too_large',
+  'slab_reassign_evictions_nomem',
+  'slab_reassign_busy_deletes',
+] as const;
+
+/** What a server's `stats` say of the writes it took, as a ledger's records explain them. */
+export interface ServerCounters {
+  instance: string;
+  sets: number;
+  deletes: number;
+  foreign: string;
+}
+
+export function countersOf(stats: Record<string, string>): ServerCounters {
+  const n = (name: string) => Number(stats[name] ?? 0);
+  return {
+    // The server process: its pid and start time (a restarted server holds nothing it held).
+    instance: `${stats.pid}@${n('time') - n('uptime')}`,
+    sets: n('cmd_set'),
+    deletes: n('delete_hits') + n('delete_misses'),
+    foreign: FOREIGN.map(n).join(','),
+  };
+}
+
+/**
+ * Whether the server took exactly this process's writes between two readings of its counters, each read with none of
+ * its writes in flight (`mark` and `at`, where the ledger stood): the same server process, nothing in doubt, the stores
+ * and deletes answered since, and none of the changes only others make.
+ */
+export function explains(before: ServerCounters, mark: LedgerPosition, seen: ServerCounters, at: LedgerPosition): boolean {
+  return (
+    seen.instance === before.instance &&
+    seen.foreign === before.foreign &&
+    at.doubts === mark.doubts &&
+    seen.sets - before.sets === at.sets - mark.sets &&
+    seen.deletes - before.deletes === at.deletes - mark.deletes
+  );
+}
+
 /** memcached's expiry rule: 0 never, up to 30 days seconds from now, beyond an absolute unix time. As a listing shows it. */
 export function expiryOf(expires: number, nowMs = Date.now()): number {
   if (expires === 0) return -1;
