@@ -248,20 +248,48 @@ function rebalanceSection(runs: RebalanceRun[]): Section {
   };
 }
 
+/** The scale goals: a step's time (by the start of its name) or the process's memory at the end, at most `limit`. */
+const SCALE_GOALS: { goal: string; step: string | null; limit: number }[] = [
+  { goal: 'scale: process memory (RSS) at the end at most 600 MiB', step: null, limit: 600 },
+  { goal: 'scale: move plan for a node added within 1 s', step: 'move plan', limit: 1 },
+  { goal: 'scale: dashboard snapshot within 1 s', step: 'dashboard snapshot', limit: 1 },
+  { goal: 'scale: dashboard preview of an add within 1 s', step: 'dashboard preview', limit: 1 },
+];
+
 function scaleSection(data: ScaleRun): Section {
+  const runs = data.runs ?? 1;
+  const seconds = (ms: number) => `${n(ms / 1000, 2)} s`;
+  const spread = (min: number | undefined, max: number | undefined, show: (v: number) => string) => (runs > 1 && min !== undefined && max !== undefined ? `${show(min)} – ${show(max)}` : '-');
+  const of = runs > 1 ? 'median of ' + runs : '1 run';
+  const goals: Goal[] = SCALE_GOALS.flatMap(({ goal, step, limit }) => {
+    if (step === null) {
+      const rss = data.rss;
+      return [{ goal, measured: `${n(data.rssMb)} MiB (${of}${rss && runs > 1 ? `; ${n(rss.min)} – ${n(rss.max)}` : ''})`, met: data.rssMb <= limit }];
+    }
+    const row = data.rows.find((r) => r.step.startsWith(step));
+    if (!row) return [];
+    const range = spread(row.min, row.max, seconds);
+    return [{ goal, measured: `${seconds(row.ms)} (${of}${range === '-' ? '' : `; ${range}`})`, met: row.ms / 1000 <= limit }];
+  });
   const bars: Bar[] = data.rows.filter((r) => !r.step.startsWith('load')).map((r) => ({ label: r.step.replace(/ \(.*$/, ''), value: r.ms / 1000, text: `${n(r.ms / 1000, 2)} s`, ours: true }));
+  const memory =
+    runs > 1 && data.rss
+      ? `the process's resident memory at the end was ${n(data.rssMb)} MiB (median; ${n(data.rss.min)} – ${n(data.rss.max)})`
+      : `the process's resident memory at the end was ${n(data.rssMb)} MiB`;
+  const load = data.load ? ` The load average at the end was ${data.load.map((l) => l.toFixed(1)).join(', ')} on ${os.cpus().length} cores: other work on the machine shows in the spread.` : '';
   return {
     markdown: [
       `## Scale`,
-      `${data.nodes} local memcached nodes and ${n(data.keys)} keys x 3 replicas (${n(data.items)} items) on this machine; the process's resident memory at the end was ${n(data.rssMb)} MiB.`,
+      `${data.nodes} local memcached nodes and ${n(data.keys)} keys x 3 replicas (${n(data.items)} items) on this machine (bench/scale.ts), ${runs > 1 ? `${runs} runs, each a process of its own with fresh nodes; each time is the median of the runs, with their spread (lowest – highest)` : 'one run'}; ${memory}.${load}`,
+      `The snapshot and the preview read the key inventory this process keeps (lib/cluster/key-inventory.ts): each node's last listing with this process's own writes since folded in, listed again only when its \`stats\` counters show a write this process did not make (another client's, an eviction, a restart). The inventory step is a first listing of every node; the snapshot and the preview after it find every node's counters as this process left them, and list nothing.`,
       table(
-        ['step', 'time', 'detail'],
-        data.rows.map((r) => [r.step, `${n(r.ms / 1000, 2)} s`, r.detail]),
+        ['step', 'time', 'spread', 'detail'],
+        data.rows.map((r) => [r.step, seconds(r.ms), spread(r.min, r.max, seconds), r.detail]),
       ),
       `![scale](benchmarks/scale.svg)`,
     ].join('\n\n'),
     plots: { 'scale.svg': barChart({ title: `${data.nodes} nodes, ${n(data.keys)} keys: time per step (lower is better)`, unit: 'seconds', bars }) },
-    goals: [],
+    goals,
   };
 }
 

@@ -60,12 +60,16 @@ export interface RebalanceRun {
   rows: RebalanceRow[];
 }
 
+/** bench/scale.ts: with several runs, `ms` and `rssMb` are medians, with the spread (lowest, highest) and each run's figure. */
 export interface ScaleRun {
   nodes: number;
   keys: number;
   items: number;
   rssMb: number;
-  rows: { step: string; ms: number; detail: string }[];
+  rows: { step: string; ms: number; detail: string; min?: number; max?: number; runs?: number[] }[];
+  runs?: number;
+  rss?: { median: number; min: number; max: number; runs: number[] };
+  load?: number[];
 }
 
 /** One dashboard figure over the script's runs: the median and the spread (lowest, highest) of the runs. */

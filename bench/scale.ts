@@ -1,6 +1,10 @@
 // Scale on this machine: 64 local memcached nodes and a million keys (3 replicas). Ring build, key inventory,
 // move plan (time and memory), rebalance when a 65th node joins, and the dashboard's snapshot at that size.
-// Run: NODE_OPTIONS=--expose-gc npx tsx --conditions=react-server bench/scale.ts [--nodes N] [--keys N] [--json]
+// With --runs N, each run is a process of its own (fresh nodes, its own memory), and every figure is the median of the runs with their spread.
+// Run: NODE_OPTIONS=--expose-gc npx tsx --conditions=react-server bench/scale.ts [--runs N] [--nodes N] [--keys N] [--json]
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { openThrowaway } from '../lib/cluster/throwaway';
 import { mapLimit } from '../lib/concurrency';
 import { columnsOf } from '../lib/key-columns';
@@ -14,6 +18,7 @@ const option = (name: string, fallback: number) => {
 };
 const NODES = option('nodes', 64);
 const KEYS = option('keys', 1_000_000);
+const RUNS = option('runs', 1);
 const VALUE = Buffer.alloc(32, 'v');
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -31,8 +36,36 @@ async function measure<T>(step: () => Promise<T>): Promise<{ value: T; ms: numbe
   return { value, ms: elapsed, heapMb: heapMb() - before };
 }
 
-async function main() {
-  const rows: { step: string; ms: number; detail: string }[] = [];
+interface Row {
+  step: string;
+  ms: number;
+  detail: string;
+}
+
+interface Summary {
+  nodes: number;
+  keys: number;
+  items: number;
+  rssMb: number;
+  rows: Row[];
+}
+
+/** A figure over the runs: the median and the spread (lowest, highest). */
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+function spreadOf(runs: number[]): Spread {
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return { median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, min: sorted[0], max: sorted.at(-1)!, runs };
+}
+
+async function measureOnce(): Promise<Summary> {
+  const rows: Row[] = [];
   const note = (step: string, took: number, detail = '') => {
     rows.push({ step, ms: Math.round(took), detail });
     if (!wantsJson()) console.error(`${step}: ${Math.round(took)} ms ${detail}`);
@@ -85,14 +118,51 @@ async function main() {
       `(${result.copied.toLocaleString('en-US')} copies of ${result.planned.toLocaleString('en-US')} planned, ${Math.round(result.copied / (added.ms / 1000)).toLocaleString('en-US')} copies/s, ${result.failed} failed)`,
     );
 
-    const summary = { nodes: NODES, keys: KEYS, items, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), rows };
+    return { nodes: NODES, keys: KEYS, items, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20), rows };
+  } finally {
+    await opened.value.dispose();
+  }
+}
+
+/** One run in a process of its own, as this script with --runs 1 --json. */
+function runChild(run: number): Promise<Summary> {
+  const tsx = path.join(import.meta.dirname, '../node_modules/.bin/tsx');
+  const args = ['--conditions=react-server', import.meta.filename, '--json', '--runs', '1', '--nodes', String(NODES), '--keys', String(KEYS)];
+  return new Promise((resolve, reject) =>
+    execFile(tsx, args, { maxBuffer: 16 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`run ${run} failed: ${error.message}\n${stderr.slice(-2000)}`));
+      if (!wantsJson()) console.error(`run ${run} of ${RUNS}:\n${stderr.trim()}`);
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Summary);
+    }),
+  );
+}
+
+async function main() {
+  if (RUNS <= 1) {
+    const summary = await measureOnce();
     if (wantsJson()) console.log(JSON.stringify(summary));
     else {
       console.log(`\nScale: ${NODES} local memcached nodes, ${KEYS.toLocaleString('en-US')} keys x 3 replicas (process RSS ${summary.rssMb} MiB at the end)\n`);
-      console.log(formatTable(rows.map((r) => ({ step: r.step, ms: r.ms, detail: r.detail }))));
+      console.log(formatTable(summary.rows.map((r) => ({ step: r.step, ms: r.ms, detail: r.detail }))));
     }
-  } finally {
-    await opened.value.dispose();
+    return;
+  }
+  const runs: Summary[] = [];
+  for (let run = 1; run <= RUNS; run++) runs.push(await runChild(run));
+  const rss = spreadOf(runs.map((r) => r.rssMb));
+  const rows = runs[0].rows.map((row, i) => {
+    const spread = spreadOf(runs.map((r) => r.rows[i].ms));
+    // The detail of the run whose time is the median (the lower middle one for an even count).
+    const middle = runs[runs.map((r) => r.rows[i].ms).indexOf([...spread.runs].sort((a, b) => a - b)[(runs.length - 1) >> 1])];
+    return { step: row.step, ms: spread.median, min: spread.min, max: spread.max, runs: spread.runs, detail: middle.rows[i].detail };
+  });
+  const load = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  const summary = { nodes: NODES, keys: KEYS, items: runs[0].items, rssMb: rss.median, rss, runs: RUNS, load, rows };
+  if (wantsJson()) console.log(JSON.stringify(summary));
+  else {
+    console.log(`\nScale: ${NODES} local memcached nodes, ${KEYS.toLocaleString('en-US')} keys x 3 replicas, ${RUNS} runs (each a process of its own); load average ${load.join(', ')}`);
+    console.log(`process RSS at the end: median ${rss.median} MiB, ${rss.min} – ${rss.max} (runs: ${rss.runs.join(' ')})\n`);
+    console.log(formatTable(rows.map((r) => ({ step: r.step, median: r.ms, min: r.min, max: r.max, runs: r.runs.join(' '), detail: r.detail }))));
   }
 }
 

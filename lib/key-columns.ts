@@ -1,5 +1,7 @@
 // A whole cluster's listings as columns: each distinct key's text once, and per node typed arrays of key numbers and expiries.
 // At a million keys on three replicas, an object per listed item (and the same key's text once per holder) was most of the process's memory.
+import { keyPosition } from './hash';
+import { hashListedKey, hashListedRange, isListedForm } from './listed-key';
 
 /** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
 export interface KeyEntry {
@@ -13,20 +15,15 @@ export interface NodeColumn {
   readonly exps: Float64Array;
 }
 
-/** FNV-1a over the UTF-16 code units of text[start, end), finalised. */
-function hashRange(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  // FNV's low bits, the ones a table slot is taken from, mix poorly across keys that differ in a digit or two:
-  // murmur3's finaliser spreads every bit over them.
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) | 0;
-}
-
 /** A copy of text[start, end) that does not keep `text` alive (a slice of a long string may be a view into it). */
 function ownCopy(text: string, start: number, end: number): string {
   return end - start < 13 ? text.slice(start, end) : ('_' + text.slice(start, end)).slice(1);
+}
+
+/** Whether text[start, end) holds a %: a listed key without one is the key itself. */
+function escaped(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) === 37) return true;
+  return false;
 }
 
 /**
@@ -38,55 +35,65 @@ const COLUMNS: unique symbol = Symbol.for('ringside.key-columns');
 export class KeyColumns {
   readonly [COLUMNS] = true;
   /** Every distinct key, in order of first listing; a key's number is its index here. */
-  readonly keys: string[] = [];
+  keys: string[] = [];
   /**
-   * An open-addressing table of key numbers, found by hashing the text where it lies (a whole
-   * listing reply, say): a key already numbered costs no string of its own, where a Map would need one.
+   * An open-addressing table of key numbers, found by hashing a key's listed form (memcached's URL-encoding)
+   * where it lies (a whole listing reply, say): a key already numbered costs no string of its own, where a
+   * Map would need one. A key given as itself hashes to the same slot (see listed-key.ts).
    */
   private slots: Int32Array | null = new Int32Array(2 << 12);
-  private hashes = new Int32Array(1 << 11);
-  /** Each key's text as listed: the key itself, or its encoding (see internRange). */
-  private listed: string[] = [];
+  private hashes: Int32Array = new Int32Array(1 << 11);
+  /** Each key's ring position, hashed once when it is numbered. */
+  private ringPositions: Uint32Array = new Uint32Array(1 << 11);
   private readonly columns = new Map<string, NodeColumn>();
 
   /** The number of `key`, given one when it is new. */
   intern(key: string): number {
-    return this.internRange(key, 0, key.length);
+    const h = hashListedKey(key);
+    const found = this.find(h, (k) => this.keys[k] === key);
+    return found >= 0 ? found : this.add(h, key);
   }
 
   /**
-   * The number of the key listed as text[start, end), given one (and a copy of the text) when it is new.
-   * With `decode`, the listed text is an encoding of the key (memcached's URL-encoding, one per key): keys
-   * are then told apart by their listed text, and `decode` runs once per key, not once per holder. A table
-   * is numbered either from keys or from one encoding of them, not both.
+   * The number of the key listed as text[start, end) (memcached's URL-encoding of it), given one when it is new:
+   * `decode` then runs once, for the key, not once per holder.
    */
-  internRange(text: string, start: number, end: number, decode?: (listed: string) => string): number {
+  internRange(text: string, start: number, end: number, decode: (listed: string) => string): number {
+    const h = hashListedRange(text, start, end);
+    const found = this.find(h, (k) => isListedForm(text, start, end, this.keys[k]));
+    if (found >= 0) return found;
+    return this.add(h, escaped(text, start, end) ? decode(text.slice(start, end)) : ownCopy(text, start, end));
+  }
+
+  /** Ring positions by key number (a view, valid until the next key is numbered). */
+  get positions(): Uint32Array {
+    return this.ringPositions.subarray(0, this.keys.length);
+  }
+
+  private find(h: number, same: (k: number) => boolean): number {
     const slots = this.slots;
     if (!slots) throw new Error('the key table is sealed');
-    const length = end - start;
-    const h = hashRange(text, start, end);
-    // Each slot is a pair, key number plus one and its hash: a probe reads a key's text only when the hashes agree.
+    // Each slot is a pair, key number plus one and its hash: a key is compared only when the hashes agree.
     const mask = (slots.length >> 1) - 1;
     for (let at = h & mask; ; at = (at + 1) & mask) {
       const slot = slots[at * 2];
-      if (slot === 0) break;
-      if (slots[at * 2 + 1] !== h) continue;
-      const listed = this.listed[slot - 1];
-      if (listed.length === length && text.startsWith(listed, start)) return slot - 1;
+      if (slot === 0) return -1;
+      if (slots[at * 2 + 1] === h && same(slot - 1)) return slot - 1;
     }
+  }
+
+  private add(h: number, key: string): number {
     const k = this.keys.length;
-    const listed = ownCopy(text, start, end);
-    this.listed.push(listed);
-    this.keys.push(decode ? decode(listed) : listed);
+    this.keys.push(key);
     if (k === this.hashes.length) {
-      const grown = new Int32Array(k * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+      this.hashes = grow(this.hashes, k * 2);
+      this.ringPositions = grow(this.ringPositions, k * 2);
     }
     this.hashes[k] = h;
+    this.ringPositions[k] = keyPosition(key);
     // Kept at most half full, so probes stay short.
-    if ((k + 1) * 2 > slots.length >> 1) this.rehash(slots.length * 2);
-    else this.place(slots, k);
+    if ((k + 1) * 2 > this.slots!.length >> 1) this.rehash(this.slots!.length * 2);
+    else this.place(this.slots!, k);
     return k;
   }
 
@@ -120,6 +127,15 @@ export class KeyColumns {
   addColumn(node: string, column: NodeColumn): void {
     if (this.columns.has(node)) throw new Error(`node ${node} is listed already`);
     this.columns.set(node, column);
+  }
+
+  /** Sets a node's column in a table kept between listings; the arrays are never changed in place afterwards. */
+  replaceColumn(node: string, column: NodeColumn): void {
+    this.columns.set(node, column);
+  }
+
+  dropColumn(node: string): void {
+    this.columns.delete(node);
   }
 
   /** The listed nodes, in the order they were added. */
@@ -157,20 +173,68 @@ export class KeyColumns {
   seal(): this {
     this.slots = null;
     this.hashes = new Int32Array(0);
-    this.listed = [];
-    const held = new Uint8Array(this.keys.length);
-    for (const { ids } of this.columns.values()) for (let i = 0; i < ids.length; i++) held[ids[i]] = 1;
-    if (held.every((h) => h === 1)) return this;
-    const renumbered = new Int32Array(this.keys.length);
-    let next = 0;
-    for (let k = 0; k < this.keys.length; k++) {
-      if (!held[k]) continue;
-      renumbered[k] = next;
-      this.keys[next++] = this.keys[k];
-    }
-    this.keys.length = next;
+    const renumbered = this.renumbering([...this.columns.values()]);
+    if (!renumbered) return this;
+    this.keys = this.keptKeys(renumbered);
+    this.ringPositions = this.keptPositions(renumbered);
     for (const { ids } of this.columns.values()) for (let i = 0; i < ids.length; i++) ids[i] = renumbered[ids[i]];
     return this;
+  }
+
+  /**
+   * Drops the keys no column holds any more from a table kept between listings, renumbering the others. Columns get
+   * new arrays: a view (KeyColumns.view) made earlier keeps the ones it has.
+   */
+  compact(): void {
+    const renumbered = this.renumbering([...this.columns.values()]);
+    if (!renumbered) return;
+    this.keys = this.keptKeys(renumbered);
+    this.hashes = Int32Array.from(this.hashes.subarray(0, renumbered.length).filter((_, k) => renumbered[k] >= 0));
+    this.ringPositions = this.keptPositions(renumbered);
+    for (const [node, column] of this.columns) this.columns.set(node, { ids: column.ids.map((k) => renumbered[k]), exps: column.exps });
+    this.rehash(Math.max(2 << 12, 2 << Math.ceil(Math.log2(this.keys.length * 2 + 1))));
+  }
+
+  /** Unheld keys of this table, with the given columns as the only holders. */
+  unheld(columns: Iterable<NodeColumn> = this.columns.values()): number {
+    const held = new Uint8Array(this.keys.length);
+    for (const { ids } of columns) for (let i = 0; i < ids.length; i++) held[ids[i]] = 1;
+    let none = 0;
+    for (let k = 0; k < held.length; k++) none += 1 - held[k];
+    return none;
+  }
+
+  /** Each key's new number, -1 for a key no column holds; null when every key is held. */
+  private renumbering(columns: readonly NodeColumn[]): Int32Array | null {
+    const renumbered = new Int32Array(this.keys.length).fill(-1);
+    for (const { ids } of columns) for (let i = 0; i < ids.length; i++) renumbered[ids[i]] = 0;
+    let next = 0;
+    for (let k = 0; k < renumbered.length; k++) if (renumbered[k] === 0) renumbered[k] = next++;
+    return next === renumbered.length ? null : renumbered;
+  }
+
+  private keptKeys(renumbered: Int32Array): string[] {
+    return this.keys.filter((_, k) => renumbered[k] >= 0);
+  }
+
+  private keptPositions(renumbered: Int32Array): Uint32Array {
+    return this.ringPositions.subarray(0, renumbered.length).filter((_, k) => renumbered[k] >= 0);
+  }
+
+  /**
+   * A sealed inventory of `columns` numbered in `table`, for a caller to keep: its own key list (the keys those
+   * columns hold, renumbered when others are left out) and positions; the table goes on changing without it.
+   */
+  static view(table: KeyColumns, columns: Iterable<readonly [string, NodeColumn]>): KeyColumns {
+    const chosen = [...columns];
+    const view = new KeyColumns();
+    view.slots = null;
+    view.hashes = new Int32Array(0);
+    const renumbered = table.renumbering(chosen.map(([, column]) => column));
+    view.keys = renumbered ? table.keptKeys(renumbered) : table.keys.slice();
+    view.ringPositions = renumbered ? table.keptPositions(renumbered) : table.positions.slice();
+    for (const [node, column] of chosen) view.columns.set(node, renumbered ? { ids: column.ids.map((k) => renumbered[k]), exps: column.exps } : column);
+    return view;
   }
 
   static of(record: Readonly<Record<string, readonly KeyEntry[]>>): KeyColumns {
@@ -178,6 +242,12 @@ export class KeyColumns {
     for (const [node, entries] of Object.entries(record)) columns.setNode(node, entries);
     return columns;
   }
+}
+
+function grow<T extends Int32Array | Uint32Array>(array: T, size: number): T {
+  const grown = new (array.constructor as new (size: number) => T)(size);
+  grown.set(array);
+  return grown;
 }
 
 /** What each node holds, by node id: as columns, or as lists of entries. Nodes absent from it are unknown, not empty. */

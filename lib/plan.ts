@@ -1,7 +1,6 @@
 // The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
 import { keyPosition } from './hash';
-import { Holdings } from './holdings';
-import { recordOf, type Inventory, type KeyEntry } from './key-columns';
+import { columnsOf, recordOf, type Inventory, type KeyColumns, type KeyEntry } from './key-columns';
 import { ownerVnode, preferenceListAt, type Ring } from './ring';
 
 export type { Inventory, KeyEntry } from './key-columns';
@@ -52,30 +51,69 @@ export interface PlanOptions {
 export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
   const unavailable = options.unavailable ?? new Set<string>();
   const plan: MovePlan = { keys: 0, copies: [], deletes: [], primariesMoved: 0, deferred: 0, minimumCopies: 0 };
-  const holdings = new Holdings(inventory);
-  const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
-  // Each target list once as holdings' node numbers (-1: a node not listed), so checking a key looks up no id.
-  const targetNumbers = after.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
-  const onTarget = (k: number, numbers: Int32Array, target: readonly string[], old: readonly string[]) => {
-    for (let i = 0; i < numbers.length; i++) if (numbers[i] < 0 || !holdings.holds(k, numbers[i]) || (old !== target && !old.includes(target[i]))) return false;
-    return true;
-  };
-  for (let k = 0; k < holdings.size; k++) {
-    const key = holdings.keys[k];
-    plan.keys++;
-    const position = keyPosition(key);
-    const old = preferenceListAt(before, position);
-    const v = ownerVnode(after, position);
-    const target = v < 0 ? old.slice(0, 0) : after.preferences[v];
+  const columns = columnsOf(inventory);
+  const { keys, positions, nodes } = columns;
+  const size = keys.length;
+  plan.keys = size;
+  // Every node of either ring or the listings numbered once: lists become typed arrays, and checking a key compares numbers.
+  const numberOf = new Map<string, number>();
+  for (const id of [...nodes, ...before.nodes.map((n) => n.id), ...after.nodes.map((n) => n.id)]) if (!numberOf.has(id)) numberOf.set(id, numberOf.size);
+  const oldLists = before.preferences.map((list) => Int32Array.from(list, (id) => numberOf.get(id)!));
+  const newLists = after.preferences.map((list) => Int32Array.from(list, (id) => numberOf.get(id)!));
+  const oldOwners = new Int32Array(size);
+  const newOwners = new Int32Array(size);
+  // Per key, the nodes of its target list that were on its old list too, packed three to a number (10 bits each, plus
+  // one): the pass over every listed item below then reads one array per item, not four (it is bound by memory).
+  const packed = numberOf.size < 1023 && after.preferences.every((list) => list.length <= 3) ? new Int32Array(size) : null;
+  for (let k = 0; k < size; k++) {
+    oldOwners[k] = ownerVnode(before, positions[k]);
+    newOwners[k] = ownerVnode(after, positions[k]);
+    const old = oldOwners[k] < 0 ? NO_LIST : oldLists[oldOwners[k]];
+    const target = newOwners[k] < 0 ? NO_LIST : newLists[newOwners[k]];
     if (old[0] !== target[0]) plan.primariesMoved++;
-    if (old !== target) for (const node of target) if (!old.includes(node)) plan.minimumCopies++;
-    // Most keys already sit exactly on their target list: nothing to copy, nothing to delete.
-    if (holdings.count(k) === target.length && (v < 0 || onTarget(k, targetNumbers[v], target, old))) continue;
-
-    const holders = holdings.holders(k);
+    let pack = 0;
+    for (let i = 0, shift = 0; i < target.length; i++) {
+      if (!has(old, target[i])) plan.minimumCopies++;
+      else if (packed) {
+        pack |= (target[i] + 1) << shift;
+        shift += 10;
+      }
+    }
+    if (packed) packed[k] = pack;
+  }
+  // Per key, its holders (low 16 bits) and those on its target list that were on its old list too (above): a key
+  // held by exactly its target list, every holder trusted, has nothing to copy or delete (most keys).
+  const tally = new Uint32Array(size);
+  for (let n = 0; n < nodes.length; n++) {
+    const ids = columns.column(nodes[n])!.ids;
+    const tag = n + 1;
+    for (let i = 0; i < ids.length; i++) {
+      const k = ids[i];
+      if (packed) {
+        const pack = packed[k];
+        tally[k] += (pack & 1023) === tag || ((pack >>> 10) & 1023) === tag || pack >>> 20 === tag ? 0x10001 : 1;
+      } else {
+        const settled = newOwners[k] >= 0 && oldOwners[k] >= 0 && has(newLists[newOwners[k]], n) && has(oldLists[oldOwners[k]], n);
+        tally[k] += settled ? 0x10001 : 1;
+      }
+    }
+  }
+  const slots = new Int32Array(size).fill(-1);
+  let wanted = 0;
+  for (let k = 0; k < size; k++) {
+    const targetLength = newOwners[k] < 0 ? 0 : newLists[newOwners[k]].length;
+    if (tally[k] !== targetLength * 0x10001) slots[k] = wanted++;
+  }
+  const counts = (k: number) => tally[k] & 0xffff;
+  const held = gatherHolders(columns, slots, counts, wanted);
+  for (let k = 0; k < size; k++) {
+    if (slots[k] < 0) continue;
+    const key = keys[k];
+    const old = preferenceListAt(before, positions[k]);
+    const target = newOwners[k] < 0 ? old.slice(0, 0) : after.preferences[newOwners[k]];
+    const { holders, exp } = held(k);
     // Only copies on the key's old list are kept current by writes: any other may be stale, so it is neither counted nor copied from.
     const trusted = holders.filter((holder) => old.includes(holder));
-    const exp = holdings.exp(k);
     let sources: string[] | null = null;
     let deferred = false;
     const copiedTo: string[] = [];
@@ -103,6 +141,40 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
     }
   }
   return plan;
+}
+
+const NO_LIST = new Int32Array(0);
+
+/** A list holds a node number (a loop: the typed arrays' own includes is a call V8 does not inline). */
+function has(list: Int32Array, n: number): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === n) return true;
+  return false;
+}
+
+/**
+ * The holders (in listing order) and merged expiry of the keys `slots` numbers (-1: not wanted), gathered in one pass
+ * over the columns. A key that never expires on one holder must not gain an expiry by moving: -1 wins, else the latest.
+ */
+function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): (k: number) => { holders: string[]; exp: number } {
+  const starts = new Int32Array(wanted + 1);
+  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
+  for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
+  const filled = starts.slice(0, wanted);
+  const nodes = columns.nodes;
+  const found = new Uint16Array(starts[wanted]);
+  const exps = new Float64Array(wanted).fill(NaN);
+  for (let n = 0; n < nodes.length; n++) {
+    const column = columns.column(nodes[n])!;
+    for (let i = 0; i < column.ids.length; i++) {
+      const s = slots[column.ids[i]];
+      if (s < 0) continue;
+      found[filled[s]++] = n;
+      const merged = exps[s];
+      const exp = column.exps[i];
+      exps[s] = merged !== merged ? exp : merged === -1 || exp === -1 ? -1 : Math.max(merged, exp);
+    }
+  }
+  return (k) => ({ holders: Array.from(found.subarray(starts[slots[k]], starts[slots[k] + 1]), (n) => nodes[n]), exp: exps[slots[k]] });
 }
 
 /**

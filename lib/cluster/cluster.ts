@@ -24,6 +24,7 @@ import { ForeignChanges } from './foreign-change';
 import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
 import { itemSizesOf } from './item-sizes';
 import { LeaderDuty } from './leader';
+import { KeyInventory } from './key-inventory';
 import { Health } from './health';
 import { DEFAULT_HOT_PUBLISH_MS, HotCounts } from './hot';
 import type { HotView } from '../hot-view';
@@ -85,7 +86,7 @@ export class Cluster {
     const keyLocks = new KeyLocks();
     const transfer = { pool, keyLocks, events: { emit }, concurrency: options.moveConcurrency };
     const soleWriter = new SoleWriter(store, options.deadlineMs, () => this.data.settled());
-    this.ctx = { options, state, pool, keyLocks, transfer, soleWriter, emit, changed: () => this.changed() };
+    this.ctx = { options, state, pool, keys: new KeyInventory(pool), keyLocks, transfer, soleWriter, emit, changed: () => this.changed() };
     this.data = new DataPath(this.ctx);
     this.local = new LocalProcesses(this.ctx);
     this.foreign = new ForeignChanges(this.ctx, this.data);

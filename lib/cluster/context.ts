@@ -3,6 +3,7 @@ import 'server-only';
 import type { KeyLocks } from '../concurrency';
 import type { ClusterState } from './cluster-state';
 import type { ClusterEvent } from './events';
+import type { KeyInventory } from './key-inventory';
 import type { NodePool } from './node-pool';
 import type { SoleWriter } from './sole-writer';
 import type { TransferContext } from './transfer';
@@ -36,6 +37,8 @@ export interface ClusterContext {
   readonly options: ResolvedOptions;
   readonly state: ClusterState;
   readonly pool: NodePool;
+  /** What every node holds, kept between calls and listed again only where another client wrote. */
+  readonly keys: KeyInventory;
   readonly keyLocks: KeyLocks;
   readonly transfer: TransferContext;
   /** Whether a put may be a plain SET now: this process alone among the cluster's live writers. */

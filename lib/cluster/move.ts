@@ -50,7 +50,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
     await data.settled();
     const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
-    const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids);
+    const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids, { fresh: true });
     for (const id of unreachable) if (nodes.some((n) => n.id === id)) await state.setHealth(id, { missedMove: true });
     const plan = planMoves(fromRing, to, inventory, { unavailable: new Set(unreachable) });
     for (const id of unreachable) transition.unavailable.add(id);
@@ -126,7 +126,7 @@ async function acknowledged(ctx: ClusterContext, tag: string): Promise<string[]>
 export async function runRepair(ctx: ClusterContext, reason = 'repair', { versions = false }: { versions?: boolean } = {}): Promise<MoveSummary> {
   const started = Date.now();
   const settled = (await settleSuspects(ctx.transfer, ctx.state.ring)) + (await dropStraysOfReturnedNodes(ctx));
-  const { inventory, tombstones, unreachable } = await inventoryOf(ctx);
+  const { inventory, tombstones, unreachable } = await inventoryOf(ctx, undefined, { fresh: true });
   const ring = ctx.state.ring;
   const plan = planMoves(ring, ring, inventory, { unavailable: new Set(unreachable) });
   ctx.emit({ type: 'move-planned', reason, keys: plan.keys, copies: plan.copies.length, deletes: plan.deletes.length, primariesMoved: 0, deferred: plan.deferred });

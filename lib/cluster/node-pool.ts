@@ -3,6 +3,7 @@ import 'server-only';
 import { NodeClient, NodeError } from '../memcached/node-client';
 import type { QuietConnection } from '../memcached/quiet';
 import { WriteFence } from '../memcached/write-fence';
+import { WriteLedger } from '../memcached/write-ledger';
 
 export interface PoolAddress {
   host: string;
@@ -18,6 +19,8 @@ interface Member {
   client: NodeClient | null;
   /** Outlives the clients, each replaced after a failure: their thrown-away connections may still deliver writes. */
   fence: WriteFence;
+  /** This process's writes to the node, across its clients (the key inventory reads it). */
+  ledger: WriteLedger;
 }
 
 export interface PoolListener {
@@ -48,7 +51,7 @@ export class NodePool {
   /** Adds a node, or points an existing one at a new address (dropping its connection). */
   track(id: string, address: PoolAddress, status: 'up' | 'down'): void {
     this.members.get(id)?.client?.close();
-    this.members.set(id, { address: { ...address }, status, failures: 0, client: null, fence: new WriteFence() });
+    this.members.set(id, { address: { ...address }, status, failures: 0, client: null, fence: new WriteFence(), ledger: new WriteLedger() });
   }
 
   /** Whether the node is tracked at this address already: tracking it again would drop its connection and the calls on it. */
@@ -69,6 +72,11 @@ export class NodePool {
 
   isUp(id: string): boolean {
     return this.members.get(id)?.status === 'up';
+  }
+
+  /** The ledger of this process's writes to the node; a node tracked again (a new address) gets a new one. */
+  ledger(id: string): WriteLedger | undefined {
+    return this.members.get(id)?.ledger;
   }
 
   /** True while writes sent to the node on a thrown-away connection may still be applied (no write is sent to it meanwhile). */
@@ -153,7 +161,7 @@ export class NodePool {
   }
 
   private clientOf(member: Member): NodeClient {
-    member.client ??= new NodeClient(member.address, { deadlineMs: this.deadlineMs, fence: member.fence });
+    member.client ??= new NodeClient(member.address, { deadlineMs: this.deadlineMs, fence: member.fence, ledger: member.ledger });
     return member.client;
   }
 

@@ -1,10 +1,8 @@
 import 'server-only';
 // Reading the cluster: node views, listings, placements, stats, the dashboard's snapshot, dry runs and lookups.
 import { ringShares, spreadOf } from '../balance';
-import { mapLimit } from '../concurrency';
 import { hashPart, keyPosition } from '../hash';
-import { KeyColumns, type Inventory, type KeyEntry } from '../key-columns';
-import { dropKeys } from '../memcached/listing';
+import type { Inventory } from '../key-columns';
 import { DEFAULT_VNODES, ownerVnode, preferenceList, type Ring } from '../ring';
 import type { MemberRecord } from '../store/types';
 import { checkKey, checkNodeId, checkVnodes, formatAddress } from '../validate';
@@ -16,8 +14,6 @@ import type { ChangeInFlight } from './replication';
 import { densityOf, summariseStats, type ClusterSnapshot } from './snapshot';
 import { fail, type Failure, type LocateResult, type NodeStatus, type NodeView, type Result } from './types';
 import { firstPlacements, keyViewOf, type KeyPlacement, type NodeKeyCounts } from './views';
-
-const LISTINGS_IN_FLIGHT = 8;
 
 export type MembershipChange = { type: 'add'; id?: string; vnodes?: number } | { type: 'remove'; id: string } | { type: 'vnodes'; id: string; vnodes: number };
 
@@ -48,29 +44,17 @@ export function unknownNode(ctx: ClusterContext, id: string): Failure {
 }
 
 /**
- * Every key each reachable node holds, read from memcached itself (so it survives a restart of Ringside); suspect
- * copies left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
+ * Every key each reachable node holds, as memcached lists it (so it survives a restart of Ringside), kept between calls
+ * and listed again where another client may have written (see KeyInventory); `fresh` lists every node. Suspect copies
+ * are left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
  */
 export async function inventoryOf(
   ctx: ClusterContext,
   ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id),
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
-  const { pool } = ctx;
-  // Each node's keys are numbered into one table as its listing arrives: a key held three times is one string.
-  const inventory = new KeyColumns();
-  const tombstones: Record<string, KeyEntry[]> = {};
-  const unreachable: string[] = [];
-  // A few nodes at a time: each reply is held whole, as bytes and then as text, while it is read.
-  await mapLimit(ids, LISTINGS_IN_FLIGHT, async (id) => {
-    const outcome = await pool.call(id, (client) => client.listingInto(inventory));
-    if (!outcome.ok) return void unreachable.push(id);
-    // A suspect copy is neither counted nor used as a source: it may be stale, or deleted elsewhere.
-    const trusted = ({ key }: { key: string }) => !pool.isSuspect(id, key);
-    const { column, tombstones: deletes } = outcome.value;
-    inventory.addColumn(id, pool.suspectCount(id) === 0 ? column : dropKeys(column, (k) => pool.isSuspect(id, inventory.keys[k])));
-    tombstones[id] = (pool.suspectCount(id) === 0 ? deletes : deletes.filter(trusted)).map(({ key, exp }) => ({ key, exp }));
-  });
-  return { inventory: inventory.seal(), tombstones, unreachable: unreachable.sort() };
+  const { inventory, tombstones, unreachable } = await ctx.keys.current(ids, { fresh });
+  return { inventory, tombstones, unreachable };
 }
 
 /** The ring's identity and balance: checksum, vnodes and each node's share of the hash space. */

@@ -26,8 +26,8 @@ export class SnapshotCache {
 
   /**
    * Every open tab asks after every change, so callers share one computation, reused until something
-   * changes (for a second at most); and since at a million keys one takes seconds (a listing of every node),
-   * the next starts no sooner than the last one took after it ended: the server spends at most half its time on them.
+   * changes (for a second at most); and since at a million keys one can take seconds (when other clients wrote to
+   * every node, each is listed again), the next starts no sooner than the last one took after it ended: the server spends at most half its time on them.
    */
   async get(): Promise<ClusterSnapshot> {
     for (;;) {

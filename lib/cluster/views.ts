@@ -1,7 +1,7 @@
 // What the adapters show, computed from a ring and what the nodes hold: key placements and per-node counts.
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
-import type { Inventory } from '../plan';
+import { columnsOf, type Inventory, type KeyColumns } from '../key-columns';
 import { ownerVnode, preferenceListAt, type Ring } from '../ring';
 import { missingReplicas, targetOf, type ChangeInFlight } from './replication';
 import type { LocateResult } from './types';
@@ -73,7 +73,10 @@ export function firstPlacements(ring: Ring, inventory: Inventory, { nodeId, limi
     if (missing && missingReplicas(ring, change, holdings.keys[k], keyPosition(holdings.keys[k]), test.holds).length === 0) continue;
     chosen.push(k);
   }
-  const first = smallestKeys(chosen, Math.min(limit, chosen.length), (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]));
+  const first = smallestKeys(
+    chosen.map((k) => holdings.keys[k]),
+    limit,
+  ).map((i) => chosen[i]);
   return { keys: first.map((k) => placementOf(ring, change, holdings.keys[k], keyPosition(holdings.keys[k]), holdings.holders(k))), total: chosen.length };
 }
 
@@ -83,7 +86,7 @@ export interface KeyView {
   /** The first `limit` keys in key order, with placement. */
   placements: KeyPlacement[];
   /** Every key's ring position, for drawing density. */
-  positions: Float64Array;
+  positions: Uint32Array;
   counts: Record<string, NodeKeyCounts | null>;
   /** Keys, of all of them, missing a replica with no copy on the way. */
   underReplicated: number;
@@ -92,49 +95,88 @@ export interface KeyView {
 }
 
 /**
- * What the dashboard shows of the keys, in one pass that hashes each key once: counts per node, every
- * position, and placements for only the first `limit` keys, so a million keys cost no million objects.
- * During a change (`change`), keys it moves are judged against both rings, so moving is not missing.
+ * What the dashboard shows of the keys, from the listings' columns in passes over typed arrays: counts per node,
+ * every position (hashed when the key was first listed), and placements for only the first `limit` keys, so a
+ * million keys cost no million objects. Holders are gathered only for the keys that need them: those drawn, and
+ * those missing from a node of their list. During a change (`change`), keys it moves are judged against both rings,
+ * so moving is not missing.
  */
 export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Inventory, limit: number, change: ChangeInFlight | null = null): KeyView {
-  const holdings = new Holdings(inventory);
-  const positions = new Float64Array(holdings.size);
-  const tallies = holdings.nodes.map(() => ({ primary: 0, replica: 0, misplaced: 0 }));
-  const nodeIndex = new Map(holdings.nodes.map((id, n) => [id, n]));
-  const test = holderTest(holdings);
+  const columns = columnsOf(inventory);
+  const { keys, positions, nodes } = columns;
+  const size = keys.length;
+  const nodeIndex = new Map(nodes.map((id, n) => [id, n]));
+  // Each preference list once as the inventory's node numbers (-1: a node not listed), so counting a key looks up no id.
+  const numbers = ring.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
+  const owners = new Int32Array(size);
+  // Each key's list packed three to a number (node number plus one, 10 bits each): the pass over every listed item
+  // then reads one array per item rather than chasing its list (it is bound by memory).
+  const packed = nodes.length < 1023 && numbers.every((list) => list.length <= 3) ? new Int32Array(size) : null;
+  for (let k = 0; k < size; k++) {
+    const v = ownerVnode(ring, positions[k]);
+    owners[k] = v;
+    if (packed && v >= 0) {
+      const list = numbers[v];
+      packed[k] = (list.length > 0 ? list[0] + 1 : 0) | (list.length > 1 ? (list[1] + 1) << 10 : 0) | (list.length > 2 ? (list[2] + 1) << 20 : 0);
+    }
+  }
+  const primary = new Int32Array(nodes.length);
+  const replica = new Int32Array(nodes.length);
+  const misplaced = new Int32Array(nodes.length);
+  // Per key, its holders (low 16 bits) and those on its own list (above).
+  const tally = new Uint32Array(size);
+  for (let n = 0; n < nodes.length; n++) {
+    const held = columns.column(nodes[n])!.ids;
+    const tag = n + 1;
+    let primaries = 0;
+    let replicas = 0;
+    for (let i = 0; i < held.length; i++) {
+      const k = held[i];
+      let rank = -1;
+      if (packed) {
+        const pack = packed[k];
+        rank = (pack & 1023) === tag ? 0 : ((pack >>> 10) & 1023) === tag ? 1 : pack >>> 20 === tag ? 2 : -1;
+      } else if (owners[k] >= 0) {
+        const list = numbers[owners[k]];
+        for (let r = 0; r < list.length; r++) if (list[r] === n) rank = r;
+      }
+      if (rank < 0) {
+        tally[k] += 1;
+        continue;
+      }
+      tally[k] += 0x10001;
+      if (rank === 0) primaries++;
+      else replicas++;
+    }
+    primary[n] = primaries;
+    replica[n] = replicas;
+    misplaced[n] = held.length - primaries - replicas;
+  }
+  const listed = (k: number) => tally[k] >>> 16;
+  const first = smallestKeys(keys, limit);
+  // A key on every node of its list misses nothing: only the others are judged, with their holders gathered.
+  const gathered = new Int32Array(size).fill(-1);
+  let wanted = 0;
+  for (let k = 0; k < size; k++) if (listed(k) < (owners[k] < 0 ? 0 : numbers[owners[k]].length)) gathered[k] = wanted++;
+  for (const k of first) if (gathered[k] < 0) gathered[k] = wanted++;
+  const holders = gatherHolders(columns, gathered, (k) => tally[k] & 0xffff, wanted);
+  const test = { at: 0, holds: (node: string) => holders.of(test.at).includes(node) };
   let underReplicated = 0;
   let moving = 0;
-  // Each preference list once as holdings' node numbers (-1: a node not listed), so counting a key looks up no id.
-  const numbers = ring.preferences.map((list) => Int32Array.from(list, (id) => nodeIndex.get(id) ?? -1));
-  for (let k = 0; k < holdings.size; k++) {
-    const position = keyPosition(holdings.keys[k]);
-    positions[k] = position;
-    const v = ownerVnode(ring, position);
-    const preference = v < 0 ? [] : ring.preferences[v];
-    let listed = 0;
-    for (let rank = 0; v >= 0 && rank < numbers[v].length; rank++) {
-      const n = numbers[v][rank];
-      if (n < 0 || !holdings.holds(k, n)) continue;
-      listed++;
-      if (rank === 0) tallies[n].primary++;
-      else tallies[n].replica++;
-    }
+  for (let k = 0; k < size; k++) {
+    if (change && targetOf(ring, change, positions[k])) moving++;
+    if (gathered[k] < 0 || listed(k) >= (owners[k] < 0 ? 0 : numbers[owners[k]].length)) continue;
     test.at = k;
-    // A key on every node of its list misses nothing: only the others are judged.
-    if (listed < preference.length && missingReplicas(ring, change, holdings.keys[k], position, test.holds).length > 0) underReplicated++;
-    if (change && targetOf(ring, change, position)) moving++;
-    if (listed < holdings.count(k)) for (const node of holdings.holders(k)) if (!preference.includes(node)) tallies[nodeIndex.get(node)!].misplaced++;
+    if (missingReplicas(ring, change, keys[k], positions[k], test.holds).length > 0) underReplicated++;
   }
-  const first = smallestKeys(
-    holdings.keys.map((_, k) => k),
-    limit,
-    (a, b) => compareKeys(holdings.keys[a], holdings.keys[b]),
-  );
   const counts: Record<string, NodeKeyCounts | null> = {};
-  for (const id of ids) counts[id] = nodeIndex.has(id) ? tallies[nodeIndex.get(id)!] : null;
+  for (const id of ids) {
+    const n = nodeIndex.get(id);
+    counts[id] = n === undefined ? null : { primary: primary[n], replica: replica[n], misplaced: misplaced[n] };
+  }
   return {
-    keyCount: holdings.size,
-    placements: first.map((k) => placementOf(ring, change, holdings.keys[k], positions[k], holdings.holders(k))),
+    keyCount: size,
+    placements: first.map((k) => placementOf(ring, change, keys[k], positions[k], [...holders.of(k)])),
     positions,
     counts,
     underReplicated,
@@ -142,34 +184,47 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
   };
 }
 
-/** The `limit` smallest items in order: a quickselect first when there are many more, so a million are never fully sorted. */
-function smallestKeys(items: number[], limit: number, compare: (a: number, b: number) => number): number[] {
-  if (limit <= 0) return [];
-  if (items.length <= limit * 2) return items.sort(compare).slice(0, limit);
-  const target = limit - 1;
-  let lo = 0;
-  let hi = items.length - 1;
-  while (lo < hi) {
-    // Hoare partition round a middle pivot: afterwards [lo, j] <= pivot <= [i, hi].
-    const pivot = items[(lo + hi) >>> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (compare(items[i], pivot) < 0) i++;
-      while (compare(items[j], pivot) > 0) j--;
-      if (i <= j) {
-        const swap = items[i];
-        items[i] = items[j];
-        items[j] = swap;
-        i++;
-        j--;
-      }
+/** The holders (node ids, in listing order) of the keys `slots` numbers (-1: not wanted), gathered in one pass over the columns. */
+function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): { of(k: number): readonly string[] } {
+  const starts = new Int32Array(wanted + 1);
+  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
+  for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
+  const filled = starts.slice(0, wanted);
+  const nodes = columns.nodes;
+  const found = new Uint16Array(starts[wanted]);
+  for (let n = 0; n < nodes.length; n++) {
+    const ids = columns.column(nodes[n])!.ids;
+    for (let i = 0; i < ids.length; i++) {
+      const s = slots[ids[i]];
+      if (s >= 0) found[filled[s]++] = n;
     }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
   }
-  return items.slice(0, limit).sort(compare);
+  return { of: (k) => (slots[k] < 0 ? [] : Array.from(found.subarray(starts[slots[k]], starts[slots[k] + 1]), (n) => nodes[n])) };
+}
+
+/**
+ * The numbers of the `limit` smallest keys, in key order. A sample's quantile first bounds them: only the keys at or
+ * under it are sorted, so a million keys are compared once each and never sorted whole.
+ */
+export function smallestKeys(keys: readonly string[], limit: number): number[] {
+  const size = keys.length;
+  const byKey = (a: number, b: number) => compareKeys(keys[a], keys[b]);
+  if (limit <= 0 || size === 0) return [];
+  const all = () => Array.from({ length: size }, (_, k) => k);
+  if (size <= limit * 4) return all().sort(byKey).slice(0, limit);
+  // Evenly spread, so keys listed in order are sampled as well as any.
+  const samples = Math.min(size, 16_384);
+  const sample = Array.from({ length: samples }, (_, i) => keys[Math.floor((i * size) / samples)]).sort(compareKeys);
+  // Past the rank `limit` would take in the sample, with room for the sample's error.
+  const rank = Math.ceil((limit * samples * 1.25) / size) + 32;
+  if (rank < samples) {
+    const bound = sample[rank];
+    const under: number[] = [];
+    for (let k = 0; k < size; k++) if (keys[k] <= bound) under.push(k);
+    // At least `limit` keys are at or under the bound, so the `limit` smallest are among them.
+    if (under.length >= limit) return under.sort(byKey).slice(0, limit);
+  }
+  return all().sort(byKey).slice(0, limit);
 }
 
 /**

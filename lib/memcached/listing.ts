@@ -52,9 +52,18 @@ export async function listNode(node: ListingPort, index: TombstoneIndex, until: 
   return { keys, tombstones, candidates: candidates.length, reads };
 }
 
-/** A node's listing with its keys numbered into `table`, one of the cluster's: as listNode, without an object per key. */
-export async function listNodeInto(node: ListingPort, index: TombstoneIndex, until: number, table: KeyColumns): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
-  const reply = await metadumpOf(node, index, until);
+/**
+ * A node's listing with its keys numbered into `table`, one of the cluster's: as listNode, without an object per key.
+ * `onStats` gets the `stats` read before the listing, as soon as they arrive (the counters a kept inventory starts from).
+ */
+export async function listNodeInto(
+  node: ListingPort,
+  index: TombstoneIndex,
+  until: number,
+  table: KeyColumns,
+  onStats?: (stats: Record<string, string>) => void,
+): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
+  const reply = await metadumpOf(node, index, until, onStats);
   const { column, candidates } = scanMetadumpInto(reply, Date.now() / 1000, table, index.isCandidate);
   const { tombstones, dropped, reads } = await confirmCandidates(node, index, until, candidates);
   return { column: dropped.size === 0 ? column : dropKeys(column, (k) => dropped.has(table.keys[k])), tombstones, candidates: candidates.length, reads };
@@ -72,8 +81,9 @@ export function dropKeys(column: NodeColumn, drop: (k: number) => boolean): Node
   return { ids: Int32Array.from(ids), exps: Float64Array.from(exps) };
 }
 
-async function metadumpOf(node: ListingPort, index: TombstoneIndex, until: number): Promise<string> {
+async function metadumpOf(node: ListingPort, index: TombstoneIndex, until: number, onStats?: (stats: Record<string, string>) => void): Promise<string> {
   const stats = await node.stats();
+  onStats?.(stats);
   index.useInstance(`${stats.pid}@${Number(stats.time) - Number(stats.uptime)}`);
   // An empty server has nothing to classify: it is left untouched (the probes would take a slab page of their own).
   if (!index.calibrated && Number(stats.curr_items) > 0) await writeProbes(node);

@@ -1,7 +1,7 @@
 import 'server-only';
 // The seam to one memcached server: a memjs client under our own deadlines, rebuilt after any failure.
 import memjs from 'memjs';
-import { compareItemVersions, decodeItem, type Envelope, type ItemVersion } from '../envelope';
+import { compareItemVersions, decodeItem, TOMBSTONE_FLAGS, type Envelope, type ItemVersion } from '../envelope';
 import { asciiCommand } from './ascii';
 import { batchWrites, casOf, Opcode, perform, STATUS_EXISTS, STATUS_NOT_FOUND, type Store } from './binary';
 import type { KeyColumns, NodeColumn } from '../key-columns';
@@ -11,6 +11,7 @@ import { TombstoneIndex } from './tombstones';
 import { NodeError, type NodeErrorCode } from './node-error';
 import { QuietConnection } from './quiet';
 import { WriteFence } from './write-fence';
+import { expiryOf, WriteLedger, type KeyWrite } from './write-ledger';
 
 export { NodeError, type NodeErrorCode };
 
@@ -57,6 +58,8 @@ export interface NodeClientOptions {
   inventoryDeadlineMs?: number;
   /** Shared by every client of one server (a client of its own when not given). */
   fence?: WriteFence;
+  /** This process's writes to the server, shared like the fence (see WriteLedger). */
+  ledger?: WriteLedger;
 }
 
 const silent = { log: () => undefined };
@@ -72,6 +75,7 @@ export class NodeClient {
   private readonly inventoryDeadlineMs: number;
   private readonly tombstones = new TombstoneIndex();
   private readonly fence: WriteFence;
+  private readonly ledger: WriteLedger;
   /** Writes sent on each connection and not answered yet. */
   private readonly unanswered = new WeakMap<memjs.Client, number>();
 
@@ -83,6 +87,7 @@ export class NodeClient {
     this.deadlineMs = options.deadlineMs ?? 1000;
     this.inventoryDeadlineMs = options.inventoryDeadlineMs ?? 30_000;
     this.fence = options.fence ?? new WriteFence();
+    this.ledger = options.ledger ?? new WriteLedger();
   }
 
   async get(key: string): Promise<StoredValue | null> {
@@ -93,12 +98,22 @@ export class NodeClient {
 
   /** `expires`: 0 never; up to 30 days, seconds from now; beyond, an absolute unix time (memcached's rule). */
   async set(key: string, value: Buffer, expires = 0, flags = 0): Promise<void> {
-    await this.write((client) => perform(client, 'SET', Opcode.Set, key, [], { value, flags, expires }));
+    await this.ledgered(
+      'set',
+      key,
+      () => this.write((client) => perform(client, 'SET', Opcode.Set, key, [], { value, flags, expires })),
+      () => leftBy(flags, value, expires),
+    );
   }
 
   /** Stores only when the key is absent; false when it already existed. */
   async add(key: string, value: Buffer, expires = 0, flags = 0): Promise<boolean> {
-    const { header } = await this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], { value, flags, expires }));
+    const { header } = await this.ledgered(
+      'set',
+      key,
+      () => this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], { value, flags, expires })),
+      ({ header }) => (header.status === STATUS_EXISTS ? null : leftBy(flags, value, expires)),
+    );
     return header.status !== STATUS_EXISTS;
   }
 
@@ -163,7 +178,12 @@ export class NodeClient {
 
   /** False when the key was not there. */
   async delete(key: string): Promise<boolean> {
-    return this.write((client) => client.delete(key));
+    return this.ledgered(
+      'delete',
+      key,
+      () => this.write((client) => client.delete(key)),
+      () => GONE,
+    );
   }
 
   /** The general `stats`, or a group such as `settings`, `slabs` or `items`. */
@@ -184,7 +204,9 @@ export class NodeClient {
   }
 
   async flush(): Promise<void> {
-    await this.write((client) => client.flush());
+    // Every key goes: no change the ledger could record, so the inventory lists the server again.
+    this.ledger.begin();
+    await this.write((client) => client.flush()).finally(() => this.ledger.doubted());
   }
 
   /** Every live user key on the server: tombstones and Ringside's reserved keys left out. */
@@ -200,9 +222,9 @@ export class NodeClient {
     return listNode(this, this.tombstones, Date.now() + this.inventoryDeadlineMs);
   }
 
-  /** As listing, with the keys numbered into `table`, one for the whole cluster's listings. */
-  async listingInto(table: KeyColumns): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
-    return listNodeInto(this, this.tombstones, Date.now() + this.inventoryDeadlineMs, table);
+  /** As listing, with the keys numbered into `table`, one for the whole cluster's listings; `onStats` sees the `stats` it starts from. */
+  async listingInto(table: KeyColumns, onStats?: (stats: Record<string, string>) => void): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
+    return listNodeInto(this, this.tombstones, Date.now() + this.inventoryDeadlineMs, table, onStats);
   }
 
   /**
@@ -296,9 +318,41 @@ export class NodeClient {
 
   /** One store of a conditional write; false when the key existed (ADD), or changed or went (SET with a CAS). */
   private async store(name: string, opcode: Opcode, key: string, store: Store, until: number): Promise<boolean> {
-    await this.fenced(until);
-    const { header } = await this.run((client) => perform(client, name, opcode, key, [STATUS_EXISTS, STATUS_NOT_FOUND], store), Math.min(this.deadlineMs, this.remaining(until)), true);
+    const { header } = await this.ledgered(
+      'set',
+      key,
+      async () => {
+        await this.fenced(until);
+        return this.run((client) => perform(client, name, opcode, key, [STATUS_EXISTS, STATUS_NOT_FOUND], store), Math.min(this.deadlineMs, this.remaining(until)), true);
+      },
+      (response) => (response.header.status === 0 ? leftBy(store.flags, store.value, store.expires) : null),
+    );
     return header.status === 0;
+  }
+
+  /**
+   * A mutating command kept in the ledger: counted once answered, with what it `left` of the key; in doubt when it
+   * fails, a refusal included (whether memcached counted it, and what it dropped, the answer does not say).
+   */
+  private ledgered<T>(command: 'set' | 'delete', key: string, send: () => Promise<T>, left: (answer: T) => KeyWrite | null): Promise<T> {
+    this.ledger.begin();
+    let sending: Promise<T>;
+    try {
+      sending = send();
+    } catch (error) {
+      this.ledger.doubted();
+      throw error;
+    }
+    return sending.then(
+      (answer) => {
+        this.ledger.answered(command, key, left(answer));
+        return answer;
+      },
+      (error: unknown) => {
+        this.ledger.doubted();
+        throw error;
+      },
+    );
   }
 
   /** Time left before `until`; a call out of time fails before it sends anything, so the connection stays. */
@@ -375,6 +429,14 @@ export class NodeClient {
     if (message === DISCARDED) return new NodeError('closed', this.label, message, true);
     return new NodeError('closed', this.label, message);
   }
+}
+
+const GONE: KeyWrite = { kind: 'gone', exp: 0 };
+
+/** What a store leaves of its key, as a listing tells it: a tombstone (a versioned delete), or a value (unversioned ones included). */
+function leftBy(flags: number, value: Buffer, expires: number): KeyWrite {
+  const tombstone = flags === TOMBSTONE_FLAGS && decodeItem(flags, value).kind === 'tombstone';
+  return { kind: tombstone ? 'tombstone' : 'value', exp: expiryOf(expires) };
 }
 
 /** An item as read, ready to be stored elsewhere unchanged. */

@@ -39,6 +39,18 @@ describe('planning a ring change from a matching inventory', () => {
     expect(plan.deferred).toBe(0);
   });
 
+  it('plans the same with lists longer than three (five replicas): copies only onto the new node, the minimum', () => {
+    const fiveOfSix = buildRing(named(FIVE), 5);
+    const sixOfSix = buildRing(named(SIX), 5);
+    const plan = planMoves(fiveOfSix, sixOfSix, inventoryOf(fiveOfSix, keys));
+    expect(plan.copies.length).toBe(minimumCopies(fiveOfSix, sixOfSix, keys));
+    expect(plan.copies.length).toBeGreaterThan(0);
+    for (const copy of plan.copies) expect(copy.to).toBe('node-6');
+    for (const { key, from } of plan.deletes) expect(leaving(fiveOfSix, sixOfSix, key)).toEqual([from]);
+    expect(plan.deletes.length).toBe(plan.copies.length);
+    expect(planMoves(sixOfSix, sixOfSix, inventoryOf(sixOfSix, keys))).toMatchObject({ copies: [], deletes: [] });
+  });
+
   it('removing a node copies only to nodes entering a list, from its holders, and deletes only on the removed node', () => {
     const after = buildRing(named(SIX.filter((id) => id !== 'node-3')));
     const plan = planMoves(six, after, inventoryOf(six, keys));
