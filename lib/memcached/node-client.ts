@@ -1,7 +1,7 @@
 import 'server-only';
 // The seam to one memcached server: a memjs client under our own deadlines, rebuilt after any failure.
 import memjs from 'memjs';
-import { compareItemVersions, decodeItem, TOMBSTONE_FLAGS, type Envelope, type ItemVersion } from '../envelope';
+import { compareItemVersions, decodeItem, type Envelope, type ItemVersion } from '../envelope';
 import { asciiCommand } from './ascii';
 import { batchWrites, casOf, Opcode, perform, STATUS_EXISTS, STATUS_NOT_FOUND, type Store } from './binary';
 import type { KeyColumns, NodeColumn } from '../key-columns';
@@ -11,7 +11,7 @@ import { TombstoneIndex } from './tombstones';
 import { NodeError, type NodeErrorCode } from './node-error';
 import { QuietConnection } from './quiet';
 import { WriteFence } from './write-fence';
-import { expiryOf, WriteLedger, type KeyWrite } from './write-ledger';
+import { storeLeaves, WriteLedger, type KeyWrite } from './write-ledger';
 
 export { NodeError, type NodeErrorCode };
 
@@ -102,7 +102,7 @@ export class NodeClient {
       'set',
       key,
       () => this.write((client) => perform(client, 'SET', Opcode.Set, key, [], { value, flags, expires })),
-      () => leftBy(flags, value, expires),
+      () => storeLeaves(flags, value, expires),
     );
   }
 
@@ -112,7 +112,7 @@ export class NodeClient {
       'set',
       key,
       () => this.write((client) => perform(client, 'ADD', Opcode.Add, key, [STATUS_EXISTS], { value, flags, expires })),
-      ({ header }) => (header.status === STATUS_EXISTS ? null : leftBy(flags, value, expires)),
+      ({ header }) => (header.status === STATUS_EXISTS ? null : storeLeaves(flags, value, expires)),
     );
     return header.status !== STATUS_EXISTS;
   }
@@ -289,7 +289,7 @@ export class NodeClient {
   }
 
   private quietConnection(): QuietConnection {
-    if (!this.quiet?.usable) this.quiet = new QuietConnection(this.label, this.address, this.deadlineMs, this.fence);
+    if (!this.quiet?.usable) this.quiet = new QuietConnection(this.label, this.address, this.deadlineMs, this.fence, this.ledger);
     return this.quiet;
   }
 
@@ -325,7 +325,7 @@ export class NodeClient {
         await this.fenced(until);
         return this.run((client) => perform(client, name, opcode, key, [STATUS_EXISTS, STATUS_NOT_FOUND], store), Math.min(this.deadlineMs, this.remaining(until)), true);
       },
-      (response) => (response.header.status === 0 ? leftBy(store.flags, store.value, store.expires) : null),
+      (response) => (response.header.status === 0 ? storeLeaves(store.flags, store.value, store.expires) : null),
     );
     return header.status === 0;
   }
@@ -434,10 +434,6 @@ export class NodeClient {
 const GONE: KeyWrite = { kind: 'gone', exp: 0 };
 
 /** What a store leaves of its key, as a listing tells it: a tombstone (a versioned delete), or a value (unversioned ones included). */
-function leftBy(flags: number, value: Buffer, expires: number): KeyWrite {
-  const tombstone = flags === TOMBSTONE_FLAGS && decodeItem(flags, value).kind === 'tombstone';
-  return { kind: tombstone ? 'tombstone' : 'value', exp: expiryOf(expires) };
-}
 
 /** An item as read, ready to be stored elsewhere unchanged. */
 export function envelopeOf(item: VersionedItem): Envelope {

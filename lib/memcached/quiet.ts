@@ -5,6 +5,7 @@ import { HEADER_BYTES, VALUE_FLAGS, writeValueHeader, type ItemVersion } from '.
 import { Opcode, STATUS_NOT_FOUND, STATUS_TEXT } from './binary';
 import { NodeError, type NodeErrorCode } from './node-error';
 import type { WriteFence } from './write-fence';
+import { expiryOf, storeLeaves, type KeyWrite, type WriteLedger } from './write-ledger';
 
 /** A hit: the item's flags, bytes and CAS. */
 export interface QuietHit {
@@ -26,6 +27,9 @@ interface Call {
   opcode: Opcode.SetQ | Opcode.GetQ;
   receiver: QuietReceiver;
   tag: number;
+  /** A set's key and what it leaves of it once stored, for the server's write ledger. */
+  key: string | null;
+  leaves: KeyWrite | null;
 }
 
 /** The calls of one write, opaques `first` onward in order, closed by a noop whose opaque is `noop`. */
@@ -73,6 +77,7 @@ export class QuietConnection {
     address: { host: string; port: number },
     private readonly deadlineMs: number,
     private readonly fence: WriteFence,
+    private readonly ledger: WriteLedger,
   ) {
     // Replies are read into one buffer of the connection's own, not through the stream's chunks (see `receive`).
     const buffer = Buffer.allocUnsafeSlow(READ_BYTES);
@@ -107,7 +112,7 @@ export class QuietConnection {
     const at = this.reserve(REQUEST_HEADER + key.length * 3);
     const keyBytes = writeKey(this.out, at + REQUEST_HEADER, key);
     this.header(at, Opcode.GetQ, keyBytes, 0, keyBytes);
-    this.add(Opcode.GetQ, receiver, tag, at + REQUEST_HEADER + keyBytes, false);
+    this.add(Opcode.GetQ, receiver, tag, at + REQUEST_HEADER + keyBytes, null, null);
   }
 
   /** Fails every call now; writes possibly unapplied leave the socket to the fence rather than destroyed. */
@@ -127,7 +132,8 @@ export class QuietConnection {
     let end = at + REQUEST_HEADER + STORE_EXTRAS + keyBytes;
     if (version) end = writeValueHeader(out, end, version);
     out.set(bytes, end);
-    this.add(Opcode.SetQ, receiver, tag, end + bytes.length, true);
+    this.ledger.begin();
+    this.add(Opcode.SetQ, receiver, tag, end + bytes.length, key, version ? { kind: 'value', exp: expiryOf(expires) } : storeLeaves(flags, bytes, expires));
   }
 
   /** Room for a request of at most `bytes` at the end of the batch being written; where it starts. */
@@ -154,7 +160,7 @@ export class QuietConnection {
     for (let i = at + 16; i < at + 24; i++) out[i] = 0;
   }
 
-  private add(opcode: Call['opcode'], receiver: QuietReceiver, tag: number, end: number, write: boolean): void {
+  private add(opcode: Call['opcode'], receiver: QuietReceiver, tag: number, end: number, key: string | null, leaves: KeyWrite | null): void {
     let batch = this.next;
     if (!batch) {
       batch = this.next = { calls: [], first: this.opaque, noop: 0, writes: 0, timer: null };
@@ -162,8 +168,8 @@ export class QuietConnection {
     }
     this.at = end;
     this.opaque = (this.opaque + 1) >>> 0;
-    if (write) batch.writes++;
-    batch.calls.push({ opcode, receiver, tag });
+    if (opcode === Opcode.SetQ) batch.writes++;
+    batch.calls.push({ opcode, receiver, tag, key, leaves });
   }
 
   private readonly flushing = () => this.flush();
@@ -226,7 +232,9 @@ export class QuietConnection {
       const calls = batch.calls;
       for (let i = 0; i < calls.length; i++) {
         const call = calls[i];
-        if (call) call.receiver.answered(call.tag, null, null);
+        if (!call) continue;
+        if (call.opcode === Opcode.SetQ) this.ledger.answered('set', call.key!, call.leaves);
+        call.receiver.answered(call.tag, null, null);
       }
       return true;
     }
@@ -234,7 +242,11 @@ export class QuietConnection {
     const call = index < batch.calls.length ? batch.calls[index] : null;
     if (!call || call.opcode !== opcode) return this.lost('a reply that is not an answer to a request');
     batch.calls[index] = null;
-    if (opcode === Opcode.SetQ) batch.writes--;
+    // A refused set: whether memcached counted it, and what it dropped, the answer does not say.
+    if (opcode === Opcode.SetQ) {
+      batch.writes--;
+      this.ledger.doubted();
+    }
     const status = data.readUInt16BE(at + 6);
     if (status === 0 && opcode === Opcode.GetQ) {
       const extras = data[at + 4];
@@ -270,6 +282,7 @@ export class QuietConnection {
       if (batch.timer) clearTimeout(batch.timer);
       for (const call of batch.calls) if (call) failed.push(call);
     }
+    for (const call of failed) if (call.opcode === Opcode.SetQ) this.ledger.doubted();
     this.next = null;
     this.parts = [];
     this.sent.length = 0;

@@ -1,4 +1,5 @@
 // What this process wrote to one memcached server: the counts `stats` must show for them, and what each write left of its key.
+import { decodeItem, TOMBSTONE_FLAGS } from '../envelope';
 import { RESERVED_PREFIX } from './metadump';
 
 /** A key as one of this process's writes left it, as a listing would show it: a value or a delete until `exp` (-1: never), or nothing. */
@@ -137,4 +138,10 @@ export function explains(before: ServerCounters, mark: LedgerPosition, seen: Ser
 export function expiryOf(expires: number, nowMs = Date.now()): number {
   if (expires === 0) return -1;
   return expires <= 30 * 24 * 3600 ? Math.floor(nowMs / 1000) + expires : expires;
+}
+
+/** What a store answered as stored leaves of its key: a value or a delete (as its flags and bytes say), until its expiry. */
+export function storeLeaves(flags: number, value: Uint8Array, expires: number): KeyWrite {
+  const tombstone = flags === TOMBSTONE_FLAGS && decodeItem(flags, Buffer.from(value.buffer, value.byteOffset, value.byteLength)).kind === 'tombstone';
+  return { kind: tombstone ? 'tombstone' : 'value', exp: expiryOf(expires) };
 }

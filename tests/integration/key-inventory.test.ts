@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyInventory } from '@/lib/cluster/key-inventory';
 import { NodePool } from '@/lib/cluster/node-pool';
-import { encodeTombstone } from '@/lib/envelope';
+import { encodeTombstone, encodeValue } from '@/lib/envelope';
 import { recordOf } from '@/lib/key-columns';
 import { asciiCommand } from '@/lib/memcached/ascii';
 import { NodeClient } from '@/lib/memcached/node-client';
@@ -58,13 +58,15 @@ describe('a key inventory kept between calls', () => {
     expect((await write(a, (c) => c.add('mine:2', Buffer.from('y')))).ok).toBe(true); // exists: nothing changes
     expect((await write(a, (c) => c.delete(before[0]))).ok).toBe(true);
     expect((await write(a, (c) => c.delete('never-there'))).ok).toBe(true);
+    // The data path's plain set, in a quiet batch on a connection of its own.
+    expect((await write(a, (c) => c.setVersioned('mine:3', encodeValue({ wall: Date.now(), counter: 0, writerHash: 1 }, Buffer.from('q'))))).ok).toBe(true);
     const tombstone = encodeTombstone({ wall: Date.now(), counter: 0, writerHash: 1 });
     expect((await write(b, (c) => c.set('gone:1', tombstone.value, 600, tombstone.flags))).ok).toBe(true);
     expect((await write(b, (c) => c.set('odd:1', Buffer.from('not a delete'), 0, tombstone.flags))).ok).toBe(true);
 
     const second = await inventory.current(ids);
     expect(second.listed).toEqual([]);
-    expect(keysOn(second, a)).toEqual([...before.slice(1), 'mine:1', 'mine:2'].sort());
+    expect(keysOn(second, a)).toEqual([...before.slice(1), 'mine:1', 'mine:2', 'mine:3'].sort());
     expect(second.tombstones[b].map((t) => t.key)).toContain('gone:1');
     expect(keysOn(second, b)).not.toContain('gone:1');
     expect(keysOn(second, b)).toContain('odd:1');
