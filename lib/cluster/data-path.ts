@@ -7,10 +7,11 @@ import type { NodeClient } from '../memcached/node-client';
 import type { QuietConnection } from '../memcached/quiet';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
-import { encodeVersion, HybridClock, type WriteVersion } from '../version';
+import { encodeVersion, HybridClock } from '../version';
 import type { ClusterContext } from './context';
 import { KEEPS_OLD_VALUE, PlainPut } from './plain-calls';
-import { describeOutcomes, listOf, listsOf, tooFewForWrite, writeMeets, writeTargets, type KeyLists } from './quorum';
+import { putOutcome } from './put-outcome';
+import { describeOutcomes, listsOf, tooFewForWrite, writeMeets, writeTargets } from './quorum';
 import { ReadPath } from './read-path';
 import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
 
@@ -72,7 +73,7 @@ export class DataPath {
       const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
       const replicas = await this.onEachTarget(key, (client) => (conditional ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       this.ctx.changed();
-      return this.putOutcome(key, bytes.length, ttl, w, lists, replicas, version);
+      return putOutcome(this.ctx, key, bytes.length, ttl, w, lists, replicas, version);
     });
   }
 
@@ -99,21 +100,10 @@ export class DataPath {
     return new Promise((resolve) => {
       const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
         this.ctx.changed();
-        resolve(this.putOutcome(key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
+        resolve(putOutcome(this.ctx, key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
       });
       put.send(links, { wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes, ttl);
     });
-  }
-
-  /** A put judged against W once every target answered. */
-  private putOutcome(key: string, bytes: number, ttl: number, w: Level, lists: KeyLists, replicas: ReplicaOutcome[], version: WriteVersion): Result<PutResult> | Promise<Failure> {
-    let acknowledged = 0;
-    for (const r of replicas) if (r.ok) acknowledged++;
-    if (acknowledged > 0 && (w === 'one' || writeMeets(w, lists, replicas))) return { ok: true, key, bytes, ttl, acknowledged, replicas, version: encodeVersion(version), w };
-    if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
-    if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
-    if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
-    return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
   }
 
   /**
@@ -229,26 +219,6 @@ export class DataPath {
   private sharedWriters(): boolean {
     return !this.ctx.soleWriter.plainPut();
   }
-
-  /** Names the full nodes with their memory limit, and the ways to make room. */
-  private async outOfMemory(key: string, replicas: readonly ReplicaOutcome[]): Promise<Failure> {
-    const full = replicas.filter((r) => r.error === 'out_of_memory').map((r) => r.node);
-    const limits = await Promise.all(full.map((node) => this.ctx.pool.call(node, (client) => client.stats())));
-    const named = full.map((node, i) => {
-      const limit = limits[i].ok ? Number(limits[i].value.limit_maxbytes) : NaN;
-      return limit > 0 ? `${node} (limit ${formatMiB(limit)})` : node;
-    });
-    const local = full.some((node) => this.ctx.state.record(node)?.local);
-    const suggestedMb = Math.max(256, this.ctx.options.localMemoryMb * 4);
-    const more = local ? `start local nodes with more memory (RINGSIDE_NODE_MEMORY_MB=${suggestedMb})` : 'give the servers more memory (memcached -m)';
-    const others = replicas.filter((r) => r.error !== 'out_of_memory');
-    return fail(
-      'out_of_memory',
-      `no replica acknowledged the write of ${key}: ${listOf(named)} ${full.length === 1 ? 'is' : 'are'} out of memory` +
-        `${others.length ? ` (${describeOutcomes(others)})` : ''}. ` +
-        `Add a node, delete keys, or ${more}. Nodes refuse writes when full rather than evict, and a refused write also drops the key's previous value there.`,
-    );
-  }
 }
 
 function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failure | null {
@@ -261,15 +231,4 @@ function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failur
 /** A level from outside (the API, the shell, an action) that is not one of the three changes nothing. */
 function checkLevel(name: 'w' | 'r', level: unknown): Failure | null {
   return isLevel(level) ? null : fail('invalid_level', badLevel(name, level));
-}
-
-/** Every replica that answered refused for want of memory (the others did not answer at all). */
-function refusedForMemory(outcomes: readonly ReplicaOutcome[]): boolean {
-  const unanswered = new Set(['down', 'timeout', 'unreachable', 'closed']);
-  return outcomes.some((o) => o.error === 'out_of_memory') && outcomes.every((o) => o.error === 'out_of_memory' || unanswered.has(o.error ?? ''));
-}
-
-function formatMiB(bytes: number): string {
-  const mib = bytes / 2 ** 20;
-  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
 }
