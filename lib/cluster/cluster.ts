@@ -2,35 +2,31 @@ import 'server-only';
 // The cluster's facade: opens the state store and wires the data path, changes, health, local processes, request counts and snapshots together.
 import { KeyLocks } from '../concurrency';
 import { badLevel, isLevel, type ConsistencyLevels, type Level } from '../consistency';
-import { localMemoryFromEnv } from '../memcached/local-nodes';
 import type { Inventory } from '../plan';
-import { DEFAULT_REPLICAS, type Ring } from '../ring';
-import { storeConfigFromEnv } from '../store/config';
+import type { Ring } from '../ring';
 import { EtcdStore } from '../store/etcd-store';
 import { FileStore } from '../store/file-store';
-import { openStore } from '../store/open-store';
 import { StoreRelay } from '../store/relay';
 import type { StateStore, StoreState } from '../store/types';
-import { DEFAULT_MAX_VALUE_BYTES } from '../validate';
-import { allowedFromEnv } from './allow-list';
 import { Changes, nextNodeId } from './changes';
 import { ClusterState } from './cluster-state';
 import type { ClusterContext, ClusterOptions, ResolvedOptions } from './context';
 import { DataPath } from './data-path';
 import { EventLog, type ClusterEvent } from './events';
 import { controlPlaneOf, type ControlPlaneStatus } from './control-plane';
-import { applyStoreChange, type FollowHooks } from './follow';
+import { applyStoreChange, reloadState, type FollowHooks } from './follow';
 import { ForeignChanges } from './foreign-change';
 import { compareOnCluster, type LabQuery, type LiveLabResult } from './lab';
 import { itemSizesOf } from './item-sizes';
 import { LeaderDuty } from './leader';
 import { KeyInventory } from './key-inventory';
 import { Health } from './health';
-import { DEFAULT_HOT_PUBLISH_MS, HotCounts } from './hot';
+import { HotCounts } from './hot';
 import type { HotView } from '../hot-view';
 import { LocalProcesses } from './local-processes';
 import { returnedNodes } from './move';
 import { NodePool } from './node-pool';
+import { claimClientStore, joinAsClient, leaderRound, openServerStore, repairQuietly, startDuties, type ConnectFailure, type Duties, type Opened } from './opening';
 import type { MovePreview } from './preview';
 import * as queries from './queries';
 import type { PlannedChange } from './queries';
@@ -38,7 +34,6 @@ import type { ChangeInFlight } from './replication';
 import type { ClusterSnapshot } from './snapshot';
 import { SnapshotCache } from './snapshot-cache';
 import { SoleWriter } from './sole-writer';
-import { clusterExists } from './state';
 import { fail, type DeleteResult, type Failure, GetResult, LocateResult, MembershipResult, MoveSummary, NodeStatus, NodeView, PutResult, ReplicaOutcome, Result } from './types';
 import type { KeyPlacement, NodeKeyCounts } from './views';
 
@@ -53,6 +48,7 @@ export class Cluster {
   private readonly foreign: ForeignChanges;
   private readonly leader: LeaderDuty;
   private readonly hot: HotCounts;
+  private readonly duties: Duties;
   private readonly changeListeners = new Set<() => void>();
   private unwatch: () => void = () => undefined;
   private unwatchReachability: () => void = () => undefined;
@@ -60,7 +56,7 @@ export class Cluster {
   private relay_: StoreRelay | null = null;
 
   private constructor(
-    private readonly options: ResolvedOptions,
+    options: ResolvedOptions,
     private readonly store: StateStore,
     loaded: StoreState,
     replicas: number,
@@ -91,13 +87,13 @@ export class Cluster {
     this.local = new LocalProcesses(this.ctx);
     this.foreign = new ForeignChanges(this.ctx, this.data);
     const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal), joined: (tag) => soleWriter.joined(tag) };
-    this.changes = new Changes(this.ctx, this.data, this.local, () => this.refresh(hooks));
+    this.changes = new Changes(this.ctx, this.data, this.local, () => reloadState(this.ctx, this.events, hooks));
     this.health = new Health(this.ctx);
     this.hot = new HotCounts(this.ctx, options.hotPublishMs);
     this.leader = new LeaderDuty(
       store,
       typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000,
-      () => this.leaderWork(),
+      () => leaderRound(this.duties),
       () => this.changed(),
     );
     this.snapshots = new SnapshotCache(() =>
@@ -109,6 +105,7 @@ export class Cluster {
         consistency: this.consistency(),
       }),
     );
+    this.duties = { ctx: this.ctx, events: this.events, changes: this.changes, health: this.health, local: this.local, hot: this.hot, leader: this.leader, closed: () => this.closed };
     this.events.subscribe(() => this.changed());
     // A change another process was running when this one opened: followed from the first write on.
     this.foreign.follow(state.journal);
@@ -118,46 +115,14 @@ export class Cluster {
     soleWriter.start();
   }
 
-  /** Reads the whole state from the store and applies it, as the watch does after a stall. */
-  private async refresh(hooks: FollowHooks): Promise<{ ok: true } | { ok: false; message: string }> {
-    const loaded = await this.store.load();
-    if (!loaded.ok) return loaded;
-    applyStoreChange(this.ctx, this.events, hooks, { type: 'reloaded', state: loaded.state });
-    return { ok: true };
-  }
-
   /**
    * Opens the cluster kept in the state store (`dataDir`'s file, or etcd when RINGSIDE_ETCD is set): restarts
    * its lost local nodes, probes every node once, and finishes or rolls back a change a crash interrupted.
    */
   static async open(options: ClusterOptions): Promise<Cluster> {
-    // Read before the store is opened: a bad setting must not leave the data directory claimed.
-    const localMemoryMb = options.localMemoryMb ?? localMemoryFromEnv();
-    const opened = await openStore(options.dataDir, options.env ?? process.env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
-    if (!opened.ok) throw new Error(opened.message);
-    const { store } = opened;
-    // Live before it reads: a change announced from now on waits for this process to follow it.
-    const joined = await store.join();
-    const loaded = joined.ok ? await store.load() : joined;
-    if (!loaded.ok) {
-      await store.close();
-      throw new Error(`could not read the cluster state: ${loaded.message}`);
-    }
-    const resolved: ResolvedOptions = {
-      dataDir: options.dataDir,
-      deadlineMs: options.deadlineMs ?? 1000,
-      probeIntervalMs: options.probeIntervalMs ?? 1000,
-      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-      moveConcurrency: options.moveConcurrency ?? 32,
-      allowedHosts: options.allowedHosts ?? allowedFromEnv(),
-      localMemoryMb,
-      hotPublishMs: options.hotPublishMs ?? DEFAULT_HOT_PUBLISH_MS,
-    };
-    const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
-    // No write before the processes already live write conditionally (they acknowledge this join, and ones joining
-    // now acknowledge each other's while they wait), or their permission to write alone has lapsed.
-    if (joined.ok) await cluster.ctx.soleWriter.admit(joined.tag);
-    await cluster.start(loaded.state.ring === null ? (options.bootstrapLocalNodes ?? 0) : 0);
+    const opened = await openServerStore(options);
+    const cluster = await Cluster.admitted(opened);
+    await startDuties(cluster.duties, opened.bootstrap);
     return cluster;
   }
 
@@ -167,21 +132,8 @@ export class Cluster {
    * leader campaign, probes, repairs, published request counts or local processes. It never creates a cluster.
    */
   static async connect(options: ClusterOptions): Promise<ConnectResult> {
-    const env = options.env ?? process.env;
-    const configured = storeConfigFromEnv(env);
-    if (!configured.ok) return configured;
-    const { config } = configured;
-    const etcd = config.kind === 'etcd';
-    const where = config.kind === 'etcd' ? `etcd (${config.endpoints.join(',')}, prefix ${config.prefix})` : options.dataDir;
-    const absent: ConnectFailure = { ok: false, error: 'no_cluster', message: `no Ringside cluster in ${where}: start one first (npm start, or the shell's \`add\`)` };
-    const claimed = await (async () => {
-      // Looked at before the data directory is claimed: a client must not leave one behind where there was none.
-      if (!etcd && !(await clusterExists(options.dataDir))) return absent;
-      const opened = await openStore(options.dataDir, env, { replicas: options.replicas ?? DEFAULT_REPLICAS, writer: options.writer });
-      return opened.ok ? opened : { ok: false as const, error: 'invalid_config' as const, message: opened.message };
-    })().catch((error: Error): ConnectFailure => ({ ok: false, error: 'in_use', message: error.message }));
-    if (!claimed.ok) return claimed;
-    return Cluster.attach(claimed.store, options, absent);
+    const claimed = await claimClientStore(options);
+    return claimed.ok ? Cluster.attach(claimed.store, options, claimed.absent) : claimed;
   }
 
   /**
@@ -189,65 +141,16 @@ export class Cluster {
    * store may be one `connect` opened, or a dashboard's reached through its API (lib/store/dashboard-store).
    */
   static async attach(store: StateStore, options: ClusterOptions, absent: ConnectFailure): Promise<ConnectResult> {
-    const refuse = async (failure: ConnectFailure) => (await store.close(), failure);
-    // Read before joining: a client on an empty prefix leaves nothing there.
-    const seen = await store.load();
-    if (!seen.ok) return refuse({ ok: false, error: 'unavailable', message: `could not read the cluster state: ${seen.message}` });
-    if (seen.state.ring === null) return refuse(absent);
-    const joined = await store.join();
-    const loaded = joined.ok ? await store.load() : joined;
-    if (!loaded.ok) return refuse({ ok: false, error: 'unavailable', message: `could not read the cluster state: ${loaded.message}` });
-    const resolved: ResolvedOptions = {
-      dataDir: options.dataDir,
-      deadlineMs: options.deadlineMs ?? 1000,
-      probeIntervalMs: false,
-      maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-      moveConcurrency: options.moveConcurrency ?? 32,
-      allowedHosts: [],
-      localMemoryMb: 0,
-      hotPublishMs: DEFAULT_HOT_PUBLISH_MS,
-    };
-    const cluster = new Cluster(resolved, store, loaded.state, options.replicas ?? DEFAULT_REPLICAS);
-    if (joined.ok) await cluster.ctx.soleWriter.admit(joined.tag);
-    return { ok: true, cluster };
+    const opened = await joinAsClient(store, options, absent);
+    return opened.ok ? { ok: true, cluster: await Cluster.admitted(opened) } : opened;
   }
 
-  private async start(bootstrap: number): Promise<void> {
-    const restarted = await this.changes.restartLost();
-    if (!restarted.ok && !quiet(restarted.error)) this.events.emit({ type: 'error', message: `could not restart the lost local nodes: ${restarted.message}` });
-    const repairNeeded = await this.health.check();
-    const recovered = await this.changes.recover();
-    if (!recovered.ok) {
-      if (!quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
-    } else if (!recovered.recovery && repairNeeded) await this.repairQuietly();
-    await this.bootstrap(bootstrap);
-    this.hot.start();
-    // Long-running processes campaign; the leader probes, repairs and resolves changes whose process died.
-    if (this.options.probeIntervalMs !== false) this.leader.start();
-  }
-
-  /** Local nodes for a new cluster; another process starting the same new cluster on etcd at once is left to do it. */
-  private async bootstrap(count: number): Promise<void> {
-    for (let added = 0; added < count;) {
-      const done = await this.addNode();
-      if (done.ok) added++;
-      else if (done.error !== 'busy' && done.error !== 'node_exists') throw new Error(`could not start local node ${added + 1}: ${done.message}`);
-      else if (added === 0 && this.ctx.state.ring.nodes.length > 0) return;
-      else await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-
-  /** The leader's round: probe every node, repair those back, resolve a change left by a process that died. */
-  private async leaderWork(): Promise<void> {
-    if (this.closed) return;
-    const { state, pool } = this.ctx;
-    // A node back, or suspect copies on a node that answers (marked by any process): settled by a repair.
-    const marked = state.nodes().some((node) => pool.suspectCount(node.id) > 0 && pool.isUp(node.id));
-    if ((await this.health.check()) || (marked && !this.changes.busy && !this.closed)) await this.repairQuietly();
-    const leftBehind = state.journal !== null || state.outsiders().some((id) => this.local.isRunning(state.healthOf(id)?.local));
-    if (this.closed || this.changes.busy || !leftBehind) return;
-    const recovered = await this.changes.recover();
-    if (!recovered.ok && !quiet(recovered.error)) this.events.emit({ type: 'error', message: `could not recover the last change: ${recovered.message}` });
+  private static async admitted(opened: Opened): Promise<Cluster> {
+    const cluster = new Cluster(opened.resolved, opened.store, opened.state, opened.replicas);
+    // No write before the processes already live write conditionally (they acknowledge this join, and ones joining
+    // now acknowledge each other's while they wait), or their permission to write alone has lapsed.
+    await cluster.ctx.soleWriter.admit(opened.tag);
+    return cluster;
   }
 
   /**
@@ -455,28 +358,16 @@ export class Cluster {
 
   /** Probes every node once; a node back from down or restarted is repaired. */
   async probe(): Promise<void> {
-    if (!this.closed && (await this.health.check()) && !this.closed) await this.repairQuietly();
-  }
-
-  private async repairQuietly(): Promise<void> {
-    const done = await this.changes.repair().catch((error: Error) => ({ ok: false as const, error: 'failed', message: error.message }));
-    // Busy: another process holds the change lock (etcd); its change repairs too, and the next probe asks again.
-    if (!done.ok && !quiet(done.error)) this.events.emit({ type: 'error', message: `repair failed: ${done.message}` });
+    if (!this.closed && (await this.health.check()) && !this.closed) await repairQuietly(this.duties);
   }
 }
 
 /** Why clients cannot share this process's store; with etcd, where they find it instead. */
 export type NotShared = Failure & { etcd?: { endpoints: string[]; prefix: string; credentials: boolean } };
 
-export type ConnectFailure = { ok: false; error: 'invalid_config' | 'no_cluster' | 'in_use' | 'unavailable'; message: string };
 export type ConnectResult = { ok: true; cluster: Cluster } | ConnectFailure;
 
-/** Background work that meets another process's change, or etcd away, waits for the next round without a word. */
-function quiet(error: string): boolean {
-  return error === 'busy' || error === 'control_plane_unavailable';
-}
-
-export type { ClusterOptions, ControlPlaneStatus, PlannedChange };
+export type { ClusterOptions, ConnectFailure, ControlPlaneStatus, PlannedChange };
 export type { MembershipChange } from './queries';
 export type {
   ClusterSnapshot,

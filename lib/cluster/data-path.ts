@@ -1,16 +1,18 @@
 import 'server-only';
-// The data path: replicated puts, gets and deletes under per-key locks, both rings' lists during a change, read repair.
+// The data path: replicated puts and deletes under per-key locks, to both rings' lists during a change, and the gets of read-path.ts.
 import { InFlight } from '../concurrency';
-import { badLevel, describeItemVersion, isLevel, type Level } from '../consistency';
-import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf, type Decoded } from '../envelope';
-import { envelopeOf, type NodeClient } from '../memcached/node-client';
+import { badLevel, isLevel, type Level } from '../consistency';
+import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
+import type { NodeClient } from '../memcached/node-client';
 import type { QuietConnection } from '../memcached/quiet';
 import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
-import { encodeVersion, HybridClock, type WriteVersion } from '../version';
+import { encodeVersion, HybridClock } from '../version';
 import type { ClusterContext } from './context';
-import { KEEPS_OLD_VALUE, PlainPut, PlainRead } from './plain-calls';
-import { describeOutcomes, listOf, listsOf, quorumRead, tooFewForWrite, writeMeets, type KeyLists, type QuorumDeps } from './quorum';
+import { KEEPS_OLD_VALUE, PlainPut } from './plain-calls';
+import { putOutcome } from './put-outcome';
+import { describeOutcomes, listsOf, tooFewForWrite, writeMeets, writeTargets } from './quorum';
+import { ReadPath } from './read-path';
 import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, type ReplicaOutcome, type Result } from './types';
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
@@ -28,16 +30,14 @@ export class DataPath {
   /** Key sets that every acknowledged write adds its key to, while someone watches (see watchWrites). */
   private readonly watchers = new Set<Set<string>>();
 
+  /** Gets, at every level, with the read repair they share. */
+  private readonly reads: ReadPath;
+
   constructor(private readonly ctx: ClusterContext) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
     this.writerHash = writerHashOf(this.clock.writer);
+    this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write));
   }
-
-  /** Reads at R=majority and all: the clock and the read repair they share with reads at R=one. */
-  private readonly quorum: QuorumDeps = {
-    observe: (version) => this.clock.observe(version.wall, version.counter),
-    repair: (key, source, nodes) => this.readRepair(key, source, nodes),
-  };
 
   /**
    * Writes to every node of the key's preference list in parallel; the result says which acknowledged. It succeeds
@@ -73,7 +73,7 @@ export class DataPath {
       const envelope = encodeValue({ wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes);
       const replicas = await this.onEachTarget(key, (client) => (conditional ? client.putIfNewer(key, envelope, ttl, { present: true }) : client.setVersioned(key, envelope, ttl)));
       this.ctx.changed();
-      return this.putOutcome(key, bytes.length, ttl, w, lists, replicas, version);
+      return putOutcome(this.ctx, key, bytes.length, ttl, w, lists, replicas, version);
     });
   }
 
@@ -100,21 +100,10 @@ export class DataPath {
     return new Promise((resolve) => {
       const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
         this.ctx.changed();
-        resolve(this.putOutcome(key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
+        resolve(putOutcome(this.ctx, key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
       });
       put.send(links, { wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes, ttl);
     });
-  }
-
-  /** A put judged against W once every target answered. */
-  private putOutcome(key: string, bytes: number, ttl: number, w: Level, lists: KeyLists, replicas: ReplicaOutcome[], version: WriteVersion): Result<PutResult> | Promise<Failure> {
-    let acknowledged = 0;
-    for (const r of replicas) if (r.ok) acknowledged++;
-    if (acknowledged > 0 && (w === 'one' || writeMeets(w, lists, replicas))) return { ok: true, key, bytes, ttl, acknowledged, replicas, version: encodeVersion(version), w };
-    if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
-    if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
-    if (refusedForMemory(replicas)) return this.outOfMemory(key, replicas);
-    return fail('unavailable', `no replica acknowledged the write of ${key}: ${describeOutcomes(replicas)}`);
   }
 
   /**
@@ -127,56 +116,8 @@ export class DataPath {
     if (refused) return Promise.resolve(refused);
     const bad = checkKey(key);
     if (bad) return Promise.resolve(fail('invalid_key', bad));
-    const { pool, state } = this.ctx;
-    if (state.ring.nodes.length === 0) return Promise.resolve(fail('no_nodes', 'the ring has no nodes: add one with `add`'));
-    if (r !== 'one') return quorumRead(this.ctx, this.quorum, key, r);
-    const targets = this.writeTargets(key);
-    // The common case, with one promise: the first replica's answer by callback, and a hit served from it.
-    const first = targets[0];
-    const link = pool.isSuspect(first, key) ? null : pool.quiet(first, false);
-    if (!link || link === 'down') return this.readAlong(key, targets, 0, [], []);
-    return new Promise((resolve) =>
-      link.read(
-        key,
-        new PlainRead(this.ctx, first, (node, error, item) => {
-          if (item) resolve(this.served(key, node, item, [], []));
-          else if (error) resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error }], []));
-          else resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error: 'miss' }], [node]));
-        }),
-        0,
-      ),
-    );
-  }
-
-  /** Reads `targets` from `from` on, after `tried` (and `missing`, the replicas found without the key). */
-  private async readAlong(key: string, targets: readonly string[], from: number, tried: ReplicaOutcome[], missing: string[]): Promise<Result<GetResult>> {
-    const { pool, state } = this.ctx;
-    // Reads try the same nodes writes reach: during a move, the new list first, then the old.
-    for (let i = from; i < targets.length; i++) {
-      const node = targets[i];
-      if (pool.isSuspect(node, key)) {
-        tried.push({ node, ok: false, error: 'suspect' });
-        continue;
-      }
-      const outcome = await pool.call(node, (client) => client.getVersioned(key));
-      if (!outcome.ok) tried.push({ node, ok: false, error: outcome.error });
-      else if (!outcome.value) {
-        tried.push({ node, ok: false, error: 'miss' });
-        missing.push(node);
-      } else return this.served(key, node, outcome.value, tried, missing);
-    }
-    // A miss is only believed from a majority of the current list: one empty newcomer proves nothing.
-    const authoritative = preferenceList(state.ring, key);
-    const misses = missing.filter((node) => authoritative.includes(node)).length;
-    if (misses > 0 && misses * 2 > authoritative.length) return fail('not_found', `no key ${key} is stored`);
-    return fail('unavailable', `no replica of ${key} could be read: ${describeOutcomes(tried)}`);
-  }
-
-  /** A read that found the key on `node`: given back first to the replicas found `missing` it. */
-  private served(key: string, node: string, item: Served, tried: ReplicaOutcome[], missing: string[]): Result<GetResult> | Promise<Result<GetResult>> {
-    if (item.version) this.clock.observe(item.version.wall, item.version.counter);
-    if (missing.length === 0 || this.ctx.state.transition) return answer(key, node, item, tried, []);
-    return this.readRepair(key, node, missing).then((repaired) => answer(key, node, item, tried, repaired));
+    if (this.ctx.state.ring.nodes.length === 0) return Promise.resolve(fail('no_nodes', 'the ring has no nodes: add one with `add`'));
+    return this.reads.read(key, r);
   }
 
   /**
@@ -248,7 +189,7 @@ export class DataPath {
   private async onEachTarget(key: string, write: (client: NodeClient) => Promise<unknown>): Promise<ReplicaOutcome[]> {
     const { pool } = this.ctx;
     const transition = this.ctx.state.transition;
-    const targets = this.writeTargets(key);
+    const targets = writeTargets(this.ctx, key);
     const outcomes = await Promise.all(
       targets.map(async (node): Promise<ReplicaOutcome> => {
         const outcome = await pool.call(node, write);
@@ -274,69 +215,10 @@ export class DataPath {
     return running;
   }
 
-  private writeTargets(key: string): readonly string[] {
-    const { ring, transition } = this.ctx.state;
-    const current = preferenceList(ring, key);
-    if (!transition) return current;
-    return [...new Set([...preferenceList(transition.to, key), ...current])];
-  }
-
-  /**
-   * Gives `missing` nodes what `source` holds (a value or a delete), with its remaining TTL. The write is
-   * conditional, so it never lands over a newer write made meanwhile.
-   */
-  private readRepair(key: string, source: string, missing: readonly string[]): Promise<string[]> {
-    const { pool, state } = this.ctx;
-    return this.tracked(key, async () => {
-      if (state.transition) return [];
-      const read = await pool.call(source, async (client) => ({ item: await client.getVersioned(key), ttl: await client.ttl(key) }));
-      if (!read.ok || !read.value.item || read.value.ttl === null) return [];
-      const { item, ttl } = read.value;
-      const repaired: string[] = [];
-      for (const node of missing) {
-        const outcome = await pool.call(node, (client) => client.storeIfNewer(key, envelopeOf(item), ttl < 0 ? 0 : ttl));
-        if (outcome.ok && outcome.value.outcome === 'stored') repaired.push(node);
-      }
-      if (repaired.length > 0) this.ctx.changed();
-      return repaired;
-    });
-  }
-
   /** Other processes may write the same keys (another is live, or this one cannot prove it is not): writes must then be conditional. */
   private sharedWriters(): boolean {
     return !this.ctx.soleWriter.plainPut();
   }
-
-  /** Names the full nodes with their memory limit, and the ways to make room. */
-  private async outOfMemory(key: string, replicas: readonly ReplicaOutcome[]): Promise<Failure> {
-    const full = replicas.filter((r) => r.error === 'out_of_memory').map((r) => r.node);
-    const limits = await Promise.all(full.map((node) => this.ctx.pool.call(node, (client) => client.stats())));
-    const named = full.map((node, i) => {
-      const limit = limits[i].ok ? Number(limits[i].value.limit_maxbytes) : NaN;
-      return limit > 0 ? `${node} (limit ${formatMiB(limit)})` : node;
-    });
-    const local = full.some((node) => this.ctx.state.record(node)?.local);
-    const suggestedMb = Math.max(256, this.ctx.options.localMemoryMb * 4);
-    const more = local ? `start local nodes with more memory (RINGSIDE_NODE_MEMORY_MB=${suggestedMb})` : 'give the servers more memory (memcached -m)';
-    const others = replicas.filter((r) => r.error !== 'out_of_memory');
-    return fail(
-      'out_of_memory',
-      `no replica acknowledged the write of ${key}: ${listOf(named)} ${full.length === 1 ? 'is' : 'are'} out of memory` +
-        `${others.length ? ` (${describeOutcomes(others)})` : ''}. ` +
-        `Add a node, delete keys, or ${more}. Nodes refuse writes when full rather than evict, and a refused write also drops the key's previous value there.`,
-    );
-  }
-}
-
-/** What a read served needs of the item found. */
-type Served = Pick<Decoded, 'kind' | 'version' | 'bytes'>;
-
-function answer(key: string, node: string, item: Served, tried: ReplicaOutcome[], repaired: string[]): Result<GetResult> {
-  // A tombstone is a recorded delete, not an empty node: believed from the first replica that holds it.
-  if (item.kind === 'tombstone') return fail('not_found', `no key ${key} is stored (${node} holds its delete)`);
-  const version = describeItemVersion(item.version);
-  tried.push({ node, ok: true, held: item.kind, version });
-  return { ok: true, key, value: item.bytes, servedBy: node, tried, repaired, r: 'one', version };
 }
 
 function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failure | null {
@@ -349,15 +231,4 @@ function checkPut(bytes: Uint8Array, ttl: number, maxValueBytes: number): Failur
 /** A level from outside (the API, the shell, an action) that is not one of the three changes nothing. */
 function checkLevel(name: 'w' | 'r', level: unknown): Failure | null {
   return isLevel(level) ? null : fail('invalid_level', badLevel(name, level));
-}
-
-/** Every replica that answered refused for want of memory (the others did not answer at all). */
-function refusedForMemory(outcomes: readonly ReplicaOutcome[]): boolean {
-  const unanswered = new Set(['down', 'timeout', 'unreachable', 'closed']);
-  return outcomes.some((o) => o.error === 'out_of_memory') && outcomes.every((o) => o.error === 'out_of_memory' || unanswered.has(o.error ?? ''));
-}
-
-function formatMiB(bytes: number): string {
-  const mib = bytes / 2 ** 20;
-  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
 }

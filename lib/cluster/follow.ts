@@ -14,6 +14,14 @@ export interface FollowHooks {
   joined(tag: string): void;
 }
 
+/** Reads the whole state from the store and applies it, as the watch does after a stall. */
+export async function reloadState(ctx: ClusterContext, events: EventLog, hooks: FollowHooks): Promise<{ ok: true } | { ok: false; message: string }> {
+  const loaded = await ctx.state.store.load();
+  if (!loaded.ok) return loaded;
+  applyStoreChange(ctx, events, hooks, { type: 'reloaded', state: loaded.state });
+  return { ok: true };
+}
+
 /**
  * Applies one change from the store's watch. This process's own writes come back too and are skipped (it holds
  * them already); a ring is taken only when newer than the one held, so a late echo never turns it back.

@@ -18,6 +18,14 @@ export function listsOf(ctx: ClusterContext, key: string): KeyLists {
   return { current: preferenceList(ring, key), next: transition ? preferenceList(transition.to, key) : null };
 }
 
+/** Every node a key's writes reach, which R=one reads try in turn: during a move, the new list first, then the old. */
+export function writeTargets(ctx: ClusterContext, key: string): readonly string[] {
+  const { ring, transition } = ctx.state;
+  const current = preferenceList(ring, key);
+  if (!transition) return current;
+  return [...new Set([...preferenceList(transition.to, key), ...current])];
+}
+
 /** Whether the acknowledged targets meet W. */
 export function writeMeets(level: Level, lists: KeyLists, outcomes: readonly ReplicaOutcome[]): boolean {
   return meets(level, new Set(outcomes.filter((o) => o.ok).map((o) => o.node)), lists);

@@ -1,7 +1,6 @@
 import 'server-only';
 // A client's state store when it connects by URL: the dashboard's own store, reached through its API (lib/store/relay), with a session kept alive by heartbeats.
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import type { ClusterEvent } from '../cluster/events';
 import { callStore, endpoint, headersOf, parseChange, parseState, readEvents, type Answer, type DashboardTarget } from './dashboard-http';
 import {
@@ -20,6 +19,7 @@ import {
   type StoreResult,
   type StoreState,
 } from './types';
+import { hostLabel } from './writer-id';
 
 /** How often the session is renewed; the dashboard lets it lapse after FOLLOWER_LEASE_MS (5 s) without one. */
 const BEAT_MS = 1000;
@@ -233,10 +233,5 @@ export class DashboardStore implements StateStore {
 
 /** A client's writer id: host and pid, and a few random bytes, since the pid may repeat in containers and the process may hold a cluster of its own. */
 export function clientWriter(): string {
-  const host =
-    os
-      .hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 32) || 'host';
-  return `${host}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  return `${hostLabel(32)}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }

@@ -1,6 +1,5 @@
 import 'server-only';
 // The state store on etcd, shared by every process of a cluster: compare-and-set ring switches, leases, watches.
-import os from 'node:os';
 import type { Etcd3, IRequestOp } from 'etcd3';
 import type { ClusterEvent } from '../cluster/events';
 import type { ConsistencyLevels } from '../consistency';
@@ -12,6 +11,7 @@ import { keyLayout, prefixEnd } from './etcd-keys';
 import { claimKey, type HeldLease, type LeaseTarget } from './etcd-leases';
 import { EtcdSession } from './etcd-session';
 import { StoreWatch } from './etcd-watch';
+import { processWriter } from './writer-id';
 import { checkNextVersion, parseHotReport, parseRing } from './records';
 import type { HotReport } from '../hot-window';
 import {
@@ -74,16 +74,7 @@ export class EtcdStore implements StateStore {
     private readonly config: EtcdConfig,
     private readonly options: EtcdStoreOptions = {},
   ) {
-    this.clock = new HybridClock(
-      options.writer ??
-        `${
-          os
-            .hostname()
-            .replace(/[^A-Za-z0-9._-]/g, '-')
-            .slice(0, 40) || 'host'
-        }:${process.pid}`,
-      options.clock ?? Date.now,
-    );
+    this.clock = new HybridClock(options.writer ?? processWriter(), options.clock ?? Date.now);
     this.layout = keyLayout(config.prefix);
     const deadlineMs = options.deadlineMs ?? 2000;
     this.client = connectEtcd(config, deadlineMs);

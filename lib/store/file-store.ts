@@ -1,16 +1,13 @@
 import 'server-only';
-// The embedded state store: cluster.json in the data directory, owned by one process, in the format Ringside always wrote.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { z } from 'zod';
+// The embedded state store: cluster.json in the data directory (cluster-file.ts), owned by one process, with the clients that join through its API.
 import type { ClusterEvent } from '../cluster/events';
 import type { ConsistencyLevels } from '../consistency';
 import type { HotReport } from '../hot-window';
 import { claimDataDir } from '../cluster/state';
 import { encodeVersion, HybridClock } from '../version';
 import { Participants, type JoinOutcome } from './participants';
-import { checkNextVersion, healthFields, membershipSchema, parseConsistency, parseEvent, parseHealth, parseJournal, parseRing, withoutStamp } from './records';
+import { readClusterFile, writeClusterFile } from './cluster-file';
+import { checkNextVersion } from './records';
 import {
   DEFAULT_EVENT_LIMIT,
   unavailable,
@@ -20,7 +17,6 @@ import {
   type ChangeLock,
   type CommitResult,
   type ConsistencyRecord,
-  type HealthRecord,
   type JournalRecord,
   type LockResult,
   type Membership,
@@ -33,19 +29,7 @@ import {
   type StoreResult,
   type StoreState,
 } from './types';
-
-/** cluster.json as every Ringside version reads it, plus fields older versions ignore. */
-const fileSchema = membershipSchema.extend({
-  nodes: z.array(membershipSchema.shape.nodes.element.extend({ ...healthFields, down: z.boolean().optional() })),
-  hints: z.record(z.string(), z.array(z.string())).default({}),
-  ringStamp: z.string().optional(),
-  health: z.record(z.string(), z.unknown()).optional(),
-  journal: z.unknown().optional(),
-  events: z.array(z.unknown()).optional(),
-  consistency: z.unknown().optional(),
-  /** Clients joined through the dashboard's API when this was written: after a restart they may still be writing. */
-  clients: z.boolean().optional(),
-});
+import { processWriter } from './writer-id';
 
 export interface FileStoreOptions {
   writer?: string;
@@ -157,10 +141,10 @@ export class FileStore implements StateStore {
 
   /** Claims the data directory (one process drives it) and reads what it holds. */
   static async open(dataDir: string, options: FileStoreOptions = {}): Promise<FileStore> {
-    const clock = new HybridClock(options.writer ?? defaultWriter(), options.clock ?? Date.now);
+    const clock = new HybridClock(options.writer ?? processWriter(), options.clock ?? Date.now);
     const release = await claimDataDir(dataDir);
     try {
-      const { state, clients } = await readState(path.join(dataDir, 'cluster.json'), clock);
+      const { state, clients } = await readClusterFile(dataDir, clock);
       return new FileStore(dataDir, state, release, options, clock, clients);
     } catch (error) {
       await release();
@@ -328,68 +312,7 @@ export class FileStore implements StateStore {
     return this.pending;
   }
 
-  private async writeNow(): Promise<StoreResult> {
-    const target = path.join(this.dataDir, 'cluster.json');
-    try {
-      await mkdir(this.dataDir, { recursive: true });
-      const temporary = `${target}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify(toFile(this.state, this.options.replicas ?? 3, this.clients), null, 2)}\n`);
-      await rename(temporary, target);
-      return { ok: true };
-    } catch (error) {
-      return unavailable(`could not write ${target}: ${(error as Error).message}`);
-    }
+  private writeNow(): Promise<StoreResult> {
+    return writeClusterFile(this.dataDir, this.state, this.options.replicas ?? 3, this.clients);
   }
-}
-
-function defaultWriter(): string {
-  return `${
-    os
-      .hostname()
-      .replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 40) || 'host'
-  }:${process.pid}`;
-}
-
-async function readState(file: string, clock: HybridClock): Promise<{ state: StoreState; clients: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: { ring: null, health: {}, suspects: {}, journal: null, events: [] }, clients: false };
-    throw error;
-  }
-  const parsed = fileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file} is not a valid Ringside state: ${parsed.error.message}`);
-  const saved = parsed.data;
-  // A file from before the store carries no stamps: this process's clock stamps what it finds.
-  const stamp = () => encodeVersion(clock.now());
-  const ring = parseRing({ version: saved.version, replicas: saved.replicas, nodes: saved.nodes.map(({ id, host, port, vnodes }) => ({ id, host, port, vnodes })), stamp: saved.ringStamp ?? stamp() });
-  const health: Record<string, HealthRecord> = {};
-  if (saved.health) for (const [node, record] of Object.entries(saved.health)) health[node] = parseHealth(record);
-  else for (const { id, host: _h, port: _p, vnodes: _v, ...fields } of saved.nodes) health[id] = parseHealth({ ...fields, down: fields.down ?? false, stamp: stamp() });
-  const events = (saved.events ?? []).map(parseEvent);
-  const journal = saved.journal ? parseJournal(saved.journal) : null;
-  for (const text of [ring.stamp, journal?.stamp, ...Object.values(health).map((h) => h.stamp), ...events.map((e) => e.stamp)]) clock.receiveEncoded(text);
-  const suspects = Object.fromEntries(Object.entries(saved.hints).filter(([, keys]) => keys.length > 0));
-  const consistency = saved.consistency ? parseConsistency(saved.consistency) : undefined;
-  if (consistency) clock.receiveEncoded(consistency.stamp);
-  return { state: { ring, health, suspects, journal, events, ...(consistency ? { consistency } : {}) }, clients: saved.clients ?? false };
-}
-
-/** Node records keep their health fields too, so a Ringside without the store still reads the file. */
-function toFile(state: StoreState, replicas: number, clients: boolean) {
-  const ring = state.ring ?? { version: 0, replicas, nodes: [], stamp: undefined };
-  return {
-    version: ring.version,
-    replicas: ring.replicas,
-    nodes: ring.nodes.map((node) => ({ ...node, ...(state.health[node.id] ? withoutStamp(state.health[node.id]) : {}) })),
-    hints: state.suspects,
-    ringStamp: ring.stamp,
-    health: state.health,
-    journal: state.journal ?? undefined,
-    events: state.events,
-    consistency: state.consistency,
-    ...(clients ? { clients } : {}),
-  };
 }
