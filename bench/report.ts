@@ -35,7 +35,7 @@ const BENCHES: Record<string, Bench> = {
   balance: { script: 'bench/balance.ts', runs: 1 },
   movement: { script: 'bench/movement.ts', runs: 3 },
   rebalance: { script: 'bench/rebalance.ts', runs: quick ? 1 : 3, args: quick ? ['--keys', '20000'] : [] },
-  scale: { script: 'bench/scale.ts', runs: 1, args: quick ? ['--nodes', '16', '--keys', '100000'] : [], env: { NODE_OPTIONS: '--expose-gc' } },
+  scale: { script: 'bench/scale.ts', runs: 1, args: quick ? ['--nodes', '16', '--keys', '100000'] : ['--runs', '3'], env: { NODE_OPTIONS: '--expose-gc' } },
   dashboard: { script: 'bench/dashboard-fps.ts', runs: 1, args: quick ? ['--keys', '2000'] : [] },
   'control-plane': { script: 'bench/control-plane.ts', runs: 1, args: quick ? ['--changes', '10', '--takeovers', '3', '--runs', '3', '--ops', '5000'] : [] },
   lab: { script: 'bench/lab.ts', runs: 1, args: quick ? ['--keys', '20000', '--runs', '3'] : [] },
