@@ -8,6 +8,9 @@ import { QuietRequests } from './quiet-requests';
 import type { WriteFence } from './write-fence';
 import { expiryOf, storeLeaves, type KeyWrite, type WriteLedger } from './write-ledger';
 
+/** What a put without a TTL leaves of its key: one object for all of them (the ledger only reads it). */
+const FOREVER: KeyWrite = Object.freeze({ kind: 'value', exp: -1 });
+
 /** A hit: the item's flags, bytes and CAS. */
 export interface QuietHit {
   flags: number;
@@ -115,7 +118,7 @@ export class QuietConnection {
     if (this.dead) return receiver.answered(tag, discarded(this.label), null);
     this.requests.set(this.opaque, key, version, bytes, flags, expires);
     this.ledger.begin();
-    this.add(Opcode.SetQ, receiver, tag, key, version ? { kind: 'value', exp: expiryOf(expires) } : storeLeaves(flags, bytes, expires));
+    this.add(Opcode.SetQ, receiver, tag, key, version ? (expires === 0 ? FOREVER : { kind: 'value', exp: expiryOf(expires) }) : storeLeaves(flags, bytes, expires));
   }
 
   private add(opcode: Call['opcode'], receiver: QuietReceiver, tag: number, key: string | null, leaves: KeyWrite | null): void {
