@@ -155,7 +155,7 @@ function has(list: Int32Array, n: number): boolean {
  * The holders (in listing order) and merged expiry of the keys `slots` numbers (-1: not wanted), gathered in one pass
  * over the columns. A key that never expires on one holder must not gain an expiry by moving: -1 wins, else the latest.
  */
-function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): (k: number) => { holders: string[]; exp: number } {
+export function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): (k: number) => { holders: string[]; exp: number } {
   const starts = new Int32Array(wanted + 1);
   for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
   for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];

@@ -1,7 +1,8 @@
 // What the adapters show, computed from a ring and what the nodes hold: key placements and per-node counts.
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
-import { columnsOf, type Inventory, type KeyColumns } from '../key-columns';
+import { columnsOf, type Inventory } from '../key-columns';
+import { gatherHolders } from '../plan';
 import { ownerVnode, preferenceListAt, type Ring } from '../ring';
 import { missingReplicas, targetOf, type ChangeInFlight } from './replication';
 import type { LocateResult } from './types';
@@ -159,7 +160,8 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
   let wanted = 0;
   for (let k = 0; k < size; k++) if (listed(k) < (owners[k] < 0 ? 0 : numbers[owners[k]].length)) gathered[k] = wanted++;
   for (const k of first) if (gathered[k] < 0) gathered[k] = wanted++;
-  const holders = gatherHolders(columns, gathered, (k) => tally[k] & 0xffff, wanted);
+  const held = gatherHolders(columns, gathered, (k) => tally[k] & 0xffff, wanted);
+  const holders = { of: (k: number): readonly string[] => (gathered[k] < 0 ? [] : held(k).holders) };
   const test = { at: 0, holds: (node: string) => holders.of(test.at).includes(node) };
   let underReplicated = 0;
   let moving = 0;
@@ -182,24 +184,6 @@ export function keyViewOf(ring: Ring, ids: readonly string[], inventory: Invento
     underReplicated,
     moving,
   };
-}
-
-/** The holders (node ids, in listing order) of the keys `slots` numbers (-1: not wanted), gathered in one pass over the columns. */
-function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): { of(k: number): readonly string[] } {
-  const starts = new Int32Array(wanted + 1);
-  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
-  for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
-  const filled = starts.slice(0, wanted);
-  const nodes = columns.nodes;
-  const found = new Uint16Array(starts[wanted]);
-  for (let n = 0; n < nodes.length; n++) {
-    const ids = columns.column(nodes[n])!.ids;
-    for (let i = 0; i < ids.length; i++) {
-      const s = slots[ids[i]];
-      if (s >= 0) found[filled[s]++] = n;
-    }
-  }
-  return { of: (k) => (slots[k] < 0 ? [] : Array.from(found.subarray(starts[slots[k]], starts[slots[k] + 1]), (n) => nodes[n])) };
 }
 
 /**

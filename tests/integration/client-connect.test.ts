@@ -6,10 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, ConnectError, type ConnectOptions } from '@/lib/client';
+import { connect } from '@/lib/client';
 import { Cluster } from '@/lib/cluster/cluster';
 import { freePort } from '@/lib/free-port';
 import { preferenceList } from '@/lib/ring';
+import { refusal } from '../support/connect-refusal';
 import { startEtcd, type EtcdCluster } from '../support/etcd';
 
 let etcd: EtcdCluster;
@@ -24,18 +25,6 @@ afterAll(async () => {
   await etcd?.cleanup();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
-
-async function refusal(options: unknown): Promise<ConnectError> {
-  const outcome = await connect(options as ConnectOptions).then(
-    async (client) => {
-      await client.close();
-      return null;
-    },
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(ConnectError);
-  return outcome as ConnectError;
-}
 
 describe('connect refuses', () => {
   it('options that name no store, two, an unknown field or a wrong type', async () => {

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, ConnectError, type ConnectOptions } from '@/lib/client';
+import { connect } from '@/lib/client';
 import { Cluster } from '@/lib/cluster/cluster';
 import { preferenceList } from '@/lib/ring';
+import { refusal } from '../support/connect-refusal';
 import { startEtcd, type EtcdCluster } from '../support/etcd';
 
 const USER = 'root';
@@ -40,18 +41,6 @@ afterAll(async () => {
   await etcd?.cleanup();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function refusal(options: ConnectOptions): Promise<ConnectError> {
-  const outcome = await connect(options).then(
-    async (client) => {
-      await client.close();
-      return null;
-    },
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(ConnectError);
-  return outcome as ConnectError;
-}
 
 describe('connect to etcd with a user', () => {
   it('reads and writes with the credentials, and two clients in one process write side by side as two writers', async () => {

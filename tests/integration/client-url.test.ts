@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connect, ConnectError, type ConnectOptions, type RingsideClient } from '@/lib/client';
+import { connect, type RingsideClient } from '@/lib/client';
 import type { Cluster } from '@/lib/cluster/cluster';
 import { getCluster } from '@/lib/cluster/instance';
 import { mapLimit } from '@/lib/concurrency';
@@ -13,6 +13,7 @@ import { preferenceList } from '@/lib/ring';
 import { FOLLOWER_LEASE_MS } from '@/lib/store/participants';
 import { parseAddress } from '@/lib/validate';
 import { serveApi, type ApiServer } from '../support/api-server';
+import { refusal } from '../support/connect-refusal';
 import { isolateProcessCluster } from '../support/process-cluster';
 import { startUrlClient } from '../support/url-client-holder';
 
@@ -235,15 +236,6 @@ describe('a client connected by url', () => {
 });
 
 describe('connect by url refuses', () => {
-  async function refusal(options: unknown): Promise<ConnectError> {
-    const outcome = await connect(options as ConnectOptions).then(
-      async (client) => (await client.close(), null),
-      (error: unknown) => error,
-    );
-    expect(outcome).toBeInstanceOf(ConnectError);
-    return outcome as ConnectError;
-  }
-
   it('a url that is not an http address, with the url named', async () => {
     for (const url of ['dashboard:3000', 'ftp://127.0.0.1:3000', 'http://user:pw@127.0.0.1:3000', 'http://127.0.0.1:3000/?x=1', '']) {
       const error = await refusal({ url });
