@@ -78,8 +78,9 @@ export function paintedMarks(page: Page, keys: string[]): Promise<Record<string,
       const mark = ring.querySelector(`[data-key="${CSS.escape(key)}"]`);
       if (!mark) continue;
       const [x, y] = [Number(mark.getAttribute('cx')), Number(mark.getAttribute('cy'))];
-      // The ring of an under-replicated key runs 3.4 units from its centre.
-      found[key] = { opacity: alpha(dots, x, y), ringed: alpha(rings, x + 3.4, y) > 0 };
+      // The ring of an under-replicated key runs 3.4 units from its centre: read to its right and below it, so the
+      // edge of a neighbour's ring, which can reach one of those points, is not taken for a ring of its own.
+      found[key] = { opacity: alpha(dots, x, y), ringed: alpha(rings, x + 3.4, y) > 0 && alpha(rings, x, y + 3.4) > 0 };
     }
     return found;
   }, keys);
