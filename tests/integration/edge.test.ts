@@ -1,23 +1,13 @@
 // The memcached edge against real memcached and misbehaving fake servers: every call settles within its deadline.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
-import { isAlive, startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
+import { isAlive, startLocalNode, stopLocalNode } from '@/lib/memcached/local-nodes';
 import { freeze, thaw } from '@/lib/drill/faults';
 import { BEHAVIOURS, measureSettling } from '@/lib/drill/misbehaving';
+import { oneNode } from '../support/one-node';
 
 const DEADLINE = 400;
-let node: LocalProcess;
-let client: NodeClient;
-
-beforeAll(async () => {
-  node = await startLocalNode({ memoryMb: 16 });
-  client = new NodeClient(node, { deadlineMs: DEADLINE });
-});
-
-afterAll(async () => {
-  client.close();
-  await stopLocalNode(node.pid, 'SIGKILL');
-});
+const one = oneNode(DEADLINE);
 
 /** Milliseconds a promise takes to settle, and the error it rejected with. */
 async function settle(promise: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
@@ -33,49 +23,49 @@ async function settle(promise: Promise<unknown>): Promise<{ ms: number; error: u
 describe('on a healthy memcached', () => {
   it('round-trips binary values and flags, and reports misses', async () => {
     const bytes = Buffer.from([0, 1, 2, 255, 13, 10, 32]);
-    await client.set('bin', bytes, 0, 0xdeadbeef);
-    expect(await client.get('bin')).toEqual({ value: bytes, flags: 0xdeadbeef });
-    expect(await client.get('absent')).toBeNull();
-    expect(await client.add('bin', Buffer.from('x'))).toBe(false);
-    expect(await client.add('fresh', Buffer.from('x'))).toBe(true);
-    expect(await client.delete('fresh')).toBe(true);
-    expect(await client.delete('fresh')).toBe(false);
+    await one.client.set('bin', bytes, 0, 0xdeadbeef);
+    expect(await one.client.get('bin')).toEqual({ value: bytes, flags: 0xdeadbeef });
+    expect(await one.client.get('absent')).toBeNull();
+    expect(await one.client.add('bin', Buffer.from('x'))).toBe(false);
+    expect(await one.client.add('fresh', Buffer.from('x'))).toBe(true);
+    expect(await one.client.delete('fresh')).toBe(true);
+    expect(await one.client.delete('fresh')).toBe(false);
   });
 
   it('lists keys with special characters and absolute expiries', async () => {
-    await client.flush();
+    await one.client.flush();
     const now = Date.now() / 1000;
-    await client.set('plain', Buffer.from('1'));
-    await client.set('ü%:{tag}/x', Buffer.from('2'), 300);
-    const items = await client.inventory();
+    await one.client.set('plain', Buffer.from('1'));
+    await one.client.set('ü%:{tag}/x', Buffer.from('2'), 300);
+    const items = await one.client.inventory();
     const byKey = Object.fromEntries(items.map((item) => [item.key, item]));
     expect(Object.keys(byKey).sort()).toEqual(['plain', 'ü%:{tag}/x']);
     expect(byKey.plain.exp).toBe(-1);
     expect(byKey['ü%:{tag}/x'].exp).toBeGreaterThan(now + 295);
     expect(byKey['ü%:{tag}/x'].exp).toBeLessThan(now + 305);
-    expect(await client.ttl('ü%:{tag}/x')).toBeGreaterThan(295);
-    expect(await client.ttl('plain')).toBe(-1);
-    expect(await client.ttl('absent')).toBeNull();
+    expect(await one.client.ttl('ü%:{tag}/x')).toBeGreaterThan(295);
+    expect(await one.client.ttl('plain')).toBe(-1);
+    expect(await one.client.ttl('absent')).toBeNull();
   });
 
   it('reports stats', async () => {
-    const stats = await client.stats();
-    expect(Number(stats.pid)).toBe(node.pid);
+    const stats = await one.client.stats();
+    expect(Number(stats.pid)).toBe(one.node.pid);
     expect(Number(stats.uptime)).toBeGreaterThanOrEqual(0);
     expect(stats).toHaveProperty('curr_items');
   });
 
   it('refuses a value over the item size as too_large and keeps working', async () => {
-    const { error } = await settle(client.set('huge', Buffer.alloc(2 * 1024 * 1024)));
+    const { error } = await settle(one.client.set('huge', Buffer.alloc(2 * 1024 * 1024)));
     expect(error).toBeInstanceOf(NodeError);
     expect((error as NodeError).code).toBe('too_large');
-    await client.set('after', Buffer.from('ok'));
-    expect((await client.get('after'))?.value.toString()).toBe('ok');
+    await one.client.set('after', Buffer.from('ok'));
+    expect((await one.client.get('after'))?.value.toString()).toBe('ok');
   });
 
   it('carries 500 concurrent calls on one client', async () => {
-    await Promise.all(Array.from({ length: 500 }, (_, i) => client.set(`many:${i}`, Buffer.from(String(i)))));
-    const values = await Promise.all(Array.from({ length: 500 }, (_, i) => client.get(`many:${i}`)));
+    await Promise.all(Array.from({ length: 500 }, (_, i) => one.client.set(`many:${i}`, Buffer.from(String(i)))));
+    const values = await Promise.all(Array.from({ length: 500 }, (_, i) => one.client.get(`many:${i}`)));
     expect(values.map((v) => v?.value.toString())).toEqual(Array.from({ length: 500 }, (_, i) => String(i)));
   });
 
@@ -84,7 +74,7 @@ describe('on a healthy memcached', () => {
     Object.assign(process.env, { MEMCACHE_USERNAME: 'leak', MEMCACHE_PASSWORD: 'leak', MEMCACHIER_USERNAME: 'leak', MEMCACHIER_PASSWORD: 'leak', MEMCACHE_SERVERS: '127.0.0.2:1' });
     try {
       // memcached without SASL would refuse an authentication attempt, so a working call proves none was made.
-      const fresh = new NodeClient(node, { deadlineMs: DEADLINE });
+      const fresh = new NodeClient(one.node, { deadlineMs: DEADLINE });
       await fresh.set('env', Buffer.from('safe'));
       expect((await fresh.get('env'))?.value.toString()).toBe('safe');
       fresh.close();
@@ -185,8 +175,8 @@ describe('under faults', () => {
   });
 
   it('refuses to start a local node on a port another memcached already serves', async () => {
-    await expect(startLocalNode({ port: node.port, memoryMb: 8 })).rejects.toThrow(/did not start/);
-    expect(Number((await client.stats()).pid)).toBe(node.pid);
+    await expect(startLocalNode({ port: one.node.port, memoryMb: 8 })).rejects.toThrow(/did not start/);
+    expect(Number((await one.client.stats()).pid)).toBe(one.node.pid);
   });
 
   it('stops a frozen node with SIGTERM promptly', async () => {

@@ -1,25 +1,15 @@
 // The node client's quiet batches (versioned set and get) against real memcached: answers, refusals, a frozen node, a node killed mid-batch, a lying server.
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeValue } from '@/lib/envelope';
 import { crash, freeze, thaw } from '@/lib/drill/faults';
 import { mapLimit } from '@/lib/concurrency';
 import { NodeClient, NodeError } from '@/lib/memcached/node-client';
-import { startLocalNode, stopLocalNode, type LocalProcess } from '@/lib/memcached/local-nodes';
+import { startLocalNode, stopLocalNode } from '@/lib/memcached/local-nodes';
+import { oneNode } from '../support/one-node';
 
 const DEADLINE = 400;
-let node: LocalProcess;
-let client: NodeClient;
-
-beforeAll(async () => {
-  node = await startLocalNode({ memoryMb: 16 });
-  client = new NodeClient(node, { deadlineMs: DEADLINE });
-});
-
-afterAll(async () => {
-  client.close();
-  await stopLocalNode(node.pid, 'SIGKILL');
-});
+const one = oneNode(DEADLINE);
 
 const envelope = (text: string, wall = Date.now()) => encodeValue({ wall, counter: 0, writerHash: 7 }, Buffer.from(text));
 
@@ -38,27 +28,27 @@ async function settle(call: Promise<unknown>): Promise<{ ms: number; code: strin
 describe('quiet batches on a healthy memcached', () => {
   it('stores and reads back hundreds of keys issued at once, misses included, with the CAS memjs reads', async () => {
     const keys = Array.from({ length: 500 }, (_, i) => `quiet:${i}`);
-    await Promise.all(keys.map((key, i) => client.setVersioned(key, envelope(`value ${i}`, 1000 + i))));
-    const read = await Promise.all([...keys, 'quiet:absent'].map((key) => client.getVersioned(key)));
+    await Promise.all(keys.map((key, i) => one.client.setVersioned(key, envelope(`value ${i}`, 1000 + i))));
+    const read = await Promise.all([...keys, 'quiet:absent'].map((key) => one.client.getVersioned(key)));
     expect(read.pop()).toBeNull();
     expect(read.map((item) => item?.bytes.toString())).toEqual(keys.map((_, i) => `value ${i}`));
     expect(read.map((item) => item?.version?.wall)).toEqual(keys.map((_, i) => 1000 + i));
     // The same items through memjs (a read with a deadline of its own): same flags, bytes and CAS.
-    const viaMemjs = await client.getVersioned(keys[3], Date.now() + DEADLINE);
+    const viaMemjs = await one.client.getVersioned(keys[3], Date.now() + DEADLINE);
     expect(viaMemjs).toEqual(read[3]);
     expect(read[3]!.cas).toBeGreaterThan(BigInt(0));
   });
 
   it('refuses one value over the item size as too_large and settles the rest of its batch', async () => {
     const calls = [
-      client.setVersioned('quiet:before', envelope('a')),
-      client.setVersioned('quiet:huge', encodeValue({ wall: 1, counter: 0, writerHash: 7 }, Buffer.alloc(2 * 1024 * 1024))),
-      client.setVersioned('quiet:after', envelope('b')),
-      client.getVersioned('quiet:before'),
+      one.client.setVersioned('quiet:before', envelope('a')),
+      one.client.setVersioned('quiet:huge', encodeValue({ wall: 1, counter: 0, writerHash: 7 }, Buffer.alloc(2 * 1024 * 1024))),
+      one.client.setVersioned('quiet:after', envelope('b')),
+      one.client.getVersioned('quiet:before'),
     ];
     const settled = await Promise.all(calls.map(settle));
     expect(settled.map((s) => s.code)).toEqual(['none', 'too_large', 'none', 'none']);
-    expect((await client.getVersioned('quiet:after'))?.bytes.toString()).toBe('b');
+    expect((await one.client.getVersioned('quiet:after'))?.bytes.toString()).toBe('b');
   });
 });
 
