@@ -83,13 +83,13 @@ export class Cluster {
     const transfer = { pool, keyLocks, events: { emit }, concurrency: options.moveConcurrency };
     const soleWriter = new SoleWriter(store, options.deadlineMs, () => this.data.settled());
     this.ctx = { options, state, pool, keys: new KeyInventory(pool), keyLocks, transfer, soleWriter, emit, changed: () => this.changed() };
-    this.data = new DataPath(this.ctx);
+    this.hot = new HotCounts(this.ctx, options.hotPublishMs);
+    this.data = new DataPath(this.ctx, this.hot);
     this.local = new LocalProcesses(this.ctx);
     this.foreign = new ForeignChanges(this.ctx, this.data);
     const hooks: FollowHooks = { leading: () => this.leader.leading, journal: (journal) => this.foreign.follow(journal), joined: (tag) => soleWriter.joined(tag) };
     this.changes = new Changes(this.ctx, this.data, this.local, () => reloadState(this.ctx, this.events, hooks));
     this.health = new Health(this.ctx);
-    this.hot = new HotCounts(this.ctx, options.hotPublishMs);
     this.leader = new LeaderDuty(
       store,
       typeof options.probeIntervalMs === 'number' ? options.probeIntervalMs : 1000,
@@ -282,26 +282,20 @@ export class Cluster {
 
   // ---- keys -----------------------------------------------------------------------------------
 
-  // Each request is counted once served (see hot.ts): which replicas it reached is known only then.
+  // Each request is counted once served (see hot.ts), by the data path: which replicas it reached is known only then.
 
   /** `w`: how many replicas must acknowledge (lib/consistency); the cluster's default level when absent. */
-  async put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
-    const result = await this.data.put(key, value, options);
-    this.hot.countPut(key, result);
-    return result;
+  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
+    return this.data.put(key, value, options);
   }
 
   /** `r`: how many replicas must answer; the cluster's default level when absent. */
-  async get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
-    const result = await this.data.get(key, options);
-    this.hot.countGet(key, result);
-    return result;
+  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+    return this.data.get(key, options);
   }
 
-  async delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
-    const result = await this.data.delete(key, options);
-    this.hot.countDelete(key, result);
-    return result;
+  delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
+    return this.data.delete(key, options);
   }
 
   /** Hot keys (the `top` hottest) and each node's load over the recent window, merged across every live process. */

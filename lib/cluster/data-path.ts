@@ -9,6 +9,7 @@ import { preferenceList } from '../ring';
 import { checkKey, checkTtl, checkValue } from '../validate';
 import { encodeVersion, HybridClock } from '../version';
 import type { ClusterContext } from './context';
+import type { HotCounts } from './hot';
 import { KEEPS_OLD_VALUE, PlainPut } from './plain-calls';
 import { putOutcome } from './put-outcome';
 import { describeOutcomes, listsOf, tooFewForWrite, writeMeets, writeTargets } from './quorum';
@@ -17,6 +18,9 @@ import { fail, type DeleteResult, type Failure, type GetResult, type PutResult, 
 
 /** Room an item needs besides its value: header, key (up to 250 bytes), CAS and line ends. */
 const ITEM_OVERHEAD_BYTES = 1024;
+
+/** Where each request served is counted (hot keys, load per node), once its outcome is known. */
+export type RequestCounts = Pick<HotCounts, 'countPut' | 'countGet' | 'countDelete'>;
 
 export class DataPath {
   /** Writes in progress; a membership change waits for them before reading what the nodes hold. */
@@ -33,10 +37,13 @@ export class DataPath {
   /** Gets, at every level, with the read repair they share. */
   private readonly reads: ReadPath;
 
-  constructor(private readonly ctx: ClusterContext) {
+  constructor(
+    private readonly ctx: ClusterContext,
+    private readonly counts: RequestCounts,
+  ) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
     this.writerHash = writerHashOf(this.clock.writer);
-    this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write));
+    this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write), counts);
   }
 
   /**
@@ -47,6 +54,7 @@ export class DataPath {
     const ttl = options.ttl ?? 0;
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     const w = options.w ?? this.ctx.state.consistency.w;
+    // Refused input and an empty ring reach no node: nothing to count.
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return Promise.resolve(bad);
     // A change watching the keys written (until its last delete) sees them on the general path.
@@ -55,7 +63,12 @@ export class DataPath {
       if (plain) return plain;
     }
     // The write may wait for the key's lock: the caller's bytes are copied now, as they are.
-    return this.lockedPut(key, typeof value === 'string' ? (bytes as Buffer) : Buffer.from(bytes), ttl, w, null);
+    return this.lockedPut(key, typeof value === 'string' ? (bytes as Buffer) : Buffer.from(bytes), ttl, w, null).then((result) => this.countedPut(key, result));
+  }
+
+  private countedPut(key: string, result: Result<PutResult>): Result<PutResult> {
+    this.counts.countPut(key, result);
+    return result;
   }
 
   /**
@@ -94,13 +107,14 @@ export class DataPath {
     if (!keyLocks.tryTake(key)) return null;
     if (this.sharedWriters()) {
       keyLocks.release(key);
-      return this.lockedPut(key, Buffer.from(bytes), ttl, w, true);
+      return this.lockedPut(key, Buffer.from(bytes), ttl, w, true).then((result) => this.countedPut(key, result));
     }
     const version = this.clock.now();
     return new Promise((resolve) => {
       const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
         this.ctx.changed();
-        resolve(putOutcome(this.ctx, key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version));
+        const outcome = putOutcome(this.ctx, key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version);
+        resolve(outcome instanceof Promise ? outcome.then((failure) => this.countedPut(key, failure)) : this.countedPut(key, outcome));
       });
       put.send(links, { wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes, ttl);
     });
@@ -128,6 +142,12 @@ export class DataPath {
     const w = options.w ?? this.ctx.state.consistency.w;
     const bad = checkLevel('w', w) ?? this.checkWritable(key);
     if (bad) return bad;
+    const result = await this.deleteOnTargets(key, w);
+    this.counts.countDelete(key, result);
+    return result;
+  }
+
+  private deleteOnTargets(key: string, w: Level): Promise<Result<DeleteResult>> {
     return this.tracked(key, async () => {
       const lists = listsOf(this.ctx, key);
       const version = this.clock.now();

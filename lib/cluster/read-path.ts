@@ -6,6 +6,7 @@ import { envelopeOf } from '../memcached/node-client';
 import { preferenceList } from '../ring';
 import type { HybridClock } from '../version';
 import type { ClusterContext } from './context';
+import type { RequestCounts } from './data-path';
 import { PlainRead } from './plain-calls';
 import { describeOutcomes, quorumRead, writeTargets, type QuorumDeps } from './quorum';
 import { fail, type GetResult, type ReplicaOutcome, type Result } from './types';
@@ -19,6 +20,7 @@ export class ReadPath {
     /** This process's write versions: every version read moves it on. */
     private readonly clock: HybridClock,
     private readonly tracked: TrackedWrite,
+    private readonly counts: RequestCounts,
   ) {}
 
   /** Reads at R=majority and all: the clock and the read repair they share with reads at R=one. */
@@ -29,27 +31,40 @@ export class ReadPath {
 
   /**
    * At R=one, reads along the preference list; a replica found missing the value is given it back. At majority or
-   * all, asks that many at once and returns the newest (quorum.ts). The key and level are checked already.
+   * all, asks that many at once and returns the newest (quorum.ts). The key and level are checked already; the
+   * read is counted once its outcome is known.
    */
   read(key: string, r: Level): Promise<Result<GetResult>> {
-    if (r !== 'one') return quorumRead(this.ctx, this.quorum, key, r);
+    if (r !== 'one') return this.counted(key, quorumRead(this.ctx, this.quorum, key, r));
     const { pool } = this.ctx;
     const targets = writeTargets(this.ctx, key);
     // The common case, with one promise: the first replica's answer by callback, and a hit served from it.
     const first = targets[0];
     const link = pool.isSuspect(first, key) ? null : pool.quiet(first, false);
-    if (!link || link === 'down') return this.readAlong(key, targets, 0, [], []);
+    if (!link || link === 'down') return this.counted(key, this.readAlong(key, targets, 0, [], []));
     return new Promise((resolve) =>
       link.read(
         key,
         new PlainRead(this.ctx, first, (node, error, item) => {
-          if (item) resolve(this.served(key, node, item, [], []));
-          else if (error) resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error }], []));
-          else resolve(this.readAlong(key, targets, 1, [{ node, ok: false, error: 'miss' }], [node]));
+          if (item) resolve(this.counted(key, this.served(key, node, item, [], [])));
+          else if (error) resolve(this.counted(key, this.readAlong(key, targets, 1, [{ node, ok: false, error }], [])));
+          else resolve(this.counted(key, this.readAlong(key, targets, 1, [{ node, ok: false, error: 'miss' }], [node])));
         }),
         0,
       ),
     );
+  }
+
+  /** Counts the read when its outcome is known: at once for a hit served as it came, without another promise. */
+  private counted<T extends Result<GetResult> | Promise<Result<GetResult>>>(key: string, result: T): T {
+    if (!(result instanceof Promise)) this.counts.countGet(key, result);
+    // A read that throws reaches its caller as it is; nothing is counted for it.
+    else
+      result.then(
+        (outcome) => this.counts.countGet(key, outcome),
+        () => undefined,
+      );
+    return result;
   }
 
   /** Reads `targets` from `from` on, after `tried` (and `missing`, the replicas found without the key). */
