@@ -1,6 +1,6 @@
 // Consistency levels: how many of a key's replicas must acknowledge a write (W) or answer a read (R).
 import { compareItemVersions, type ItemVersion } from './envelope';
-import { wallHex } from './version';
+import { counterHex, wallHex } from './version';
 
 export const LEVELS = ['one', 'majority', 'all'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -93,5 +93,5 @@ function writerHex(writerHash: number): string {
 
 export function describeItemVersion(version: ItemVersion | null): string | null {
   if (!version) return null;
-  return `${wallHex(version.wall)}.${version.counter.toString(16).padStart(8, '0')}.#${writerHex(version.writerHash)}`;
+  return `${wallHex(version.wall)}.${counterHex(version.counter)}.#${writerHex(version.writerHash)}`;
 }

@@ -35,7 +35,26 @@ export function compareVersions(a: WriteVersion, b: WriteVersion): -1 | 0 | 1 {
  * records by their version and read them back in order.
  */
 export function encodeVersion(v: WriteVersion): string {
-  return `${wallHex(v.wall)}.${v.counter.toString(16).padStart(COUNTER_DIGITS, '0')}.${v.writer}`;
+  return wallHex(v.wall) + '.' + counterHex(v.counter) + writerSuffix(v.writer);
+}
+
+let lastWriter = '';
+let lastWriterSuffix = '';
+
+/** `.writer`, as the last version encoded ended: a process's versions all end the same. */
+function writerSuffix(writer: string): string {
+  if (writer !== lastWriter) {
+    lastWriter = writer;
+    lastWriterSuffix = '.' + writer;
+  }
+  return lastWriterSuffix;
+}
+
+/** Counters as versions carry them: the small ones, which most writes take, formatted once. */
+const SMALL_COUNTERS = Array.from({ length: 256 }, (_, counter) => counter.toString(16).padStart(COUNTER_DIGITS, '0'));
+
+export function counterHex(counter: number): string {
+  return counter < SMALL_COUNTERS.length ? SMALL_COUNTERS[counter] : counter.toString(16).padStart(COUNTER_DIGITS, '0');
 }
 
 // Every put and get returns a version, and most of them share their millisecond with the one before.

@@ -285,16 +285,16 @@ export class Cluster {
   // Each request is counted once served (see hot.ts), by the data path: which replicas it reached is known only then.
 
   /** `w`: how many replicas must acknowledge (lib/consistency); the cluster's default level when absent. */
-  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
+  put(key: string, value: string | Uint8Array, options?: { ttl?: number; w?: Level }): Promise<Result<PutResult>> {
     return this.data.put(key, value, options);
   }
 
   /** `r`: how many replicas must answer; the cluster's default level when absent. */
-  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
+  get(key: string, options?: { r?: Level }): Promise<Result<GetResult>> {
     return this.data.get(key, options);
   }
 
-  delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
+  delete(key: string, options?: { w?: Level }): Promise<Result<DeleteResult>> {
     return this.data.delete(key, options);
   }
 

@@ -2,7 +2,7 @@ import 'server-only';
 // The data path: replicated puts and deletes under per-key locks, to both rings' lists during a change, and the gets of read-path.ts.
 import { InFlight } from '../concurrency';
 import { badLevel, isLevel, type Level } from '../consistency';
-import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf } from '../envelope';
+import { encodeTombstone, encodeValue, TOMBSTONE_RETENTION_SECONDS, writerHashOf, type ItemVersion } from '../envelope';
 import type { NodeClient } from '../memcached/node-client';
 import type { QuietConnection } from '../memcached/quiet';
 import { preferenceList } from '../ring';
@@ -31,6 +31,12 @@ export class DataPath {
   private limit: { records: readonly object[]; bytes: number } | null = null;
   /** The writer's id as the nodes store it (its hash), computed once rather than per write. */
   private readonly writerHash: number;
+  /**
+   * A plain put's links (one per target, in order; entries past its targets are stale) and its version as the nodes
+   * store it: read at once by `PlainPut.send`, so one of each serves every put.
+   */
+  private readonly links: (QuietConnection | 'down')[] = [];
+  private readonly sentVersion: ItemVersion;
   /** Key sets that every acknowledged write adds its key to, while someone watches (see watchWrites). */
   private readonly watchers = new Set<Set<string>>();
 
@@ -43,6 +49,7 @@ export class DataPath {
   ) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
     this.writerHash = writerHashOf(this.clock.writer);
+    this.sentVersion = { wall: 0, counter: 0, writerHash: this.writerHash };
     this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write), counts);
   }
 
@@ -50,10 +57,10 @@ export class DataPath {
    * Writes to every node of the key's preference list in parallel; the result says which acknowledged. It succeeds
    * when W did (the cluster's default level unless `w` names one), and fails naming them otherwise.
    */
-  put(key: string, value: string | Uint8Array, options: { ttl?: number; w?: Level } = {}): Promise<Result<PutResult>> {
-    const ttl = options.ttl ?? 0;
+  put(key: string, value: string | Uint8Array, options?: { ttl?: number; w?: Level }): Promise<Result<PutResult>> {
+    const ttl = options?.ttl ?? 0;
     const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
-    const w = options.w ?? this.ctx.state.consistency.w;
+    const w = options?.w ?? this.ctx.state.consistency.w;
     // Refused input and an empty ring reach no node: nothing to count.
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return Promise.resolve(bad);
@@ -98,11 +105,11 @@ export class DataPath {
   private plainPut(key: string, bytes: Uint8Array, ttl: number, w: Level): Promise<Result<PutResult>> | null {
     const { pool, state, keyLocks } = this.ctx;
     const targets = preferenceList(state.ring, key);
-    const links: (QuietConnection | 'down')[] = [];
-    for (const node of targets) {
-      const link = pool.quiet(node, true);
+    const links = this.links;
+    for (let i = 0; i < targets.length; i++) {
+      const link = pool.quiet(targets[i], true);
       if (!link) return null;
-      links.push(link);
+      links[i] = link;
     }
     if (!keyLocks.tryTake(key)) return null;
     if (this.sharedWriters()) {
@@ -110,22 +117,28 @@ export class DataPath {
       return this.lockedPut(key, Buffer.from(bytes), ttl, w, true).then((result) => this.countedPut(key, result));
     }
     const version = this.clock.now();
-    return new Promise((resolve) => {
-      const put = new PlainPut(this.ctx, key, targets, this.inflight, (replicas) => {
-        this.ctx.changed();
-        const outcome = putOutcome(this.ctx, key, bytes.length, ttl, w, { current: targets, next: null }, replicas, version);
-        resolve(outcome instanceof Promise ? outcome.then((failure) => this.countedPut(key, failure)) : this.countedPut(key, outcome));
-      });
-      put.send(links, { wall: version.wall, counter: version.counter, writerHash: this.writerHash }, bytes, ttl);
-    });
+    const put = new PlainPut(this.ctx, { key, targets, version, bytes: bytes.length, ttl, w }, this.inflight, this.plainPutDone);
+    const sent = this.sentVersion;
+    sent.wall = version.wall;
+    sent.counter = version.counter;
+    put.send(links, sent, bytes);
+    return put.promise;
   }
+
+  /** A plain put judged once every replica answered, and counted. */
+  private readonly plainPutDone = ({ request, replicas }: PlainPut): Result<PutResult> | Promise<Result<PutResult>> => {
+    const { key, targets, version, bytes, ttl, w } = request;
+    this.ctx.changed();
+    const outcome = putOutcome(this.ctx, key, bytes, ttl, w, { current: targets, next: null }, replicas, version);
+    return outcome instanceof Promise ? outcome.then((failure) => this.countedPut(key, failure)) : this.countedPut(key, outcome);
+  };
 
   /**
    * At R=one (the default unless the cluster's or `r` says otherwise), reads along the preference list; a replica found
    * missing the value is given it back. At majority or all, asks that many at once and returns the newest (quorum.ts).
    */
-  get(key: string, options: { r?: Level } = {}): Promise<Result<GetResult>> {
-    const r = options.r ?? this.ctx.state.consistency.r;
+  get(key: string, options?: { r?: Level }): Promise<Result<GetResult>> {
+    const r = options?.r ?? this.ctx.state.consistency.r;
     const refused = checkLevel('r', r);
     if (refused) return Promise.resolve(refused);
     const bad = checkKey(key);
@@ -138,8 +151,8 @@ export class DataPath {
    * Writes a tombstone to every node of the preference list, so older writes arriving later lose to it; `deleted`
    * says whether a replica held a value it replaced. A conditional write reads first, which is what tells.
    */
-  async delete(key: string, options: { w?: Level } = {}): Promise<Result<DeleteResult>> {
-    const w = options.w ?? this.ctx.state.consistency.w;
+  async delete(key: string, options?: { w?: Level }): Promise<Result<DeleteResult>> {
+    const w = options?.w ?? this.ctx.state.consistency.w;
     const bad = checkLevel('w', w) ?? this.checkWritable(key);
     if (bad) return bad;
     const result = await this.deleteOnTargets(key, w);

@@ -18,7 +18,7 @@ export function putOutcome(
   version: WriteVersion,
 ): Result<PutResult> | Promise<Failure> {
   let acknowledged = 0;
-  for (const r of replicas) if (r.ok) acknowledged++;
+  for (let i = 0; i < replicas.length; i++) if (replicas[i].ok) acknowledged++;
   if (acknowledged > 0 && (w === 'one' || writeMeets(w, lists, replicas))) return { ok: true, key, bytes, ttl, acknowledged, replicas, version: encodeVersion(version), w };
   if (acknowledged > 0) return tooFewForWrite('write', key, w, lists, replicas);
   if (replicas.every((r) => r.error === 'too_large')) return fail('invalid_value', `the value of ${key} is larger than the nodes' item size`);
