@@ -36,7 +36,12 @@ export class DataPath {
   constructor(private readonly ctx: ClusterContext) {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
     this.writerHash = writerHashOf(this.clock.writer);
-    this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write));
+    this.reads = new ReadPath(
+      ctx,
+      this.clock,
+      (key, write) => this.tracked(key, write),
+      (task) => this.untilSettled(task),
+    );
   }
 
   /**
@@ -213,6 +218,13 @@ export class DataPath {
     const end = () => this.inflight.end(cohort);
     running.then(end, end);
     return running;
+  }
+
+  /** Work begun by a call that has returned (a majority read's late answers and their repair): changes and close wait for it too. */
+  private untilSettled(task: Promise<unknown>): void {
+    const cohort = this.inflight.begin();
+    const end = () => this.inflight.end(cohort);
+    task.then(end, end);
   }
 
   /** Other processes may write the same keys (another is live, or this one cannot prove it is not): writes must then be conditional. */
