@@ -50,7 +50,13 @@ export class DataPath {
     this.clock = new HybridClock(ctx.state.store.writer, Date.now);
     this.writerHash = writerHashOf(this.clock.writer);
     this.sentVersion = { wall: 0, counter: 0, writerHash: this.writerHash };
-    this.reads = new ReadPath(ctx, this.clock, (key, write) => this.tracked(key, write), counts);
+    this.reads = new ReadPath(
+      ctx,
+      this.clock,
+      (key, write) => this.tracked(key, write),
+      (task) => this.untilSettled(task),
+      counts,
+    );
   }
 
   /**
@@ -246,6 +252,13 @@ export class DataPath {
     const end = () => this.inflight.end(cohort);
     running.then(end, end);
     return running;
+  }
+
+  /** Work begun by a call that has returned (a majority read's late answers and their repair): changes and close wait for it too. */
+  private untilSettled(task: Promise<unknown>): void {
+    const cohort = this.inflight.begin();
+    const end = () => this.inflight.end(cohort);
+    task.then(end, end);
   }
 
   /** Other processes may write the same keys (another is live, or this one cannot prove it is not): writes must then be conditional. */

@@ -14,12 +14,16 @@ import { fail, type GetResult, type ReplicaOutcome, type Result } from './types'
 /** Runs a write under the key's lock, tracked so a membership change can wait for it (the data path's). */
 export type TrackedWrite = <T>(key: string, write: () => Promise<T>) => Promise<T>;
 
+/** Counts a task among the data path's operations in flight until it settles (without the key's lock). */
+export type TrackedTask = (task: Promise<unknown>) => void;
+
 export class ReadPath {
   constructor(
     private readonly ctx: ClusterContext,
     /** This process's write versions: every version read moves it on. */
     private readonly clock: HybridClock,
     private readonly tracked: TrackedWrite,
+    private readonly untilSettled: TrackedTask,
     private readonly counts: RequestCounts,
   ) {}
 
@@ -27,6 +31,9 @@ export class ReadPath {
   private readonly quorum: QuorumDeps = {
     observe: (version) => this.clock.observe(version.wall, version.counter),
     repair: (key, source, nodes) => this.readRepair(key, source, nodes),
+    // No caller is left to reject: a bug in the work is reported as an event.
+    background: (key, task) =>
+      this.untilSettled(task.catch((error: unknown) => this.ctx.emit({ type: 'error', message: `the read repair of ${key} failed: ${error instanceof Error ? error.message : String(error)}` }))),
   };
 
   /**

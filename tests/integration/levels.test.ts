@@ -1,13 +1,16 @@
 // Consistency levels against real memcached: W=all and W=one with a replica down, majority reads returning the newest copy.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mapLimit } from '@/lib/concurrency';
+import { freeze, thaw } from '@/lib/drill/faults';
 import { NodeClient } from '@/lib/memcached/node-client';
 import { preferenceList } from '@/lib/ring';
 import { parseAddress } from '@/lib/validate';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 
 let fixture: Fixture | undefined;
+const frozen: number[] = [];
 afterEach(async () => {
+  for (const pid of frozen.splice(0)) thaw(pid);
   await fixture?.teardown();
   fixture = undefined;
 });
@@ -23,6 +26,31 @@ async function rawSet(f: Fixture, nodeId: string, key: string, item: { value: Bu
   } finally {
     client.close();
   }
+}
+
+/** SIGSTOP on a node's memcached: its answers wait until it is thawed. */
+async function freezeNode(f: Fixture, nodeId: string): Promise<number> {
+  const pid = f.cluster.nodes().find((n) => n.id === nodeId)!.pid!;
+  frozen.push(pid);
+  await freeze(pid);
+  return pid;
+}
+
+function thawNode(pid: number): void {
+  frozen.splice(frozen.indexOf(pid), 1);
+  thaw(pid);
+}
+
+/** Writes 'old', then 'new' at W=all, and puts 'old' back on the key's primary: the other two hold the newest copy. */
+async function staleOnPrimary(f: Fixture, key: string): Promise<{ lists: string[]; version: string }> {
+  const lists = preferenceList(f.cluster.currentRing, key);
+  expect((await f.cluster.put(key, 'old', { w: 'all' })).ok).toBe(true);
+  const old = await f.rawItem(lists[0], key);
+  const put = await f.cluster.put(key, 'new', { w: 'all' });
+  if (!put.ok) throw new Error(put.message);
+  // The primary loses the newer write (as a replica another process wrote around would).
+  await rawSet(f, lists[0], key, old!);
+  return { lists: [...lists], version: put.version };
 }
 
 describe('the default levels', () => {
@@ -98,29 +126,54 @@ describe('writes with a replica down', () => {
 });
 
 describe('reads at majority and all', () => {
+  // A long deadline: a frozen replica's answer must still come once it is thawed, however busy the machine.
   it('return the newest copy where R=one returns an older one, and repair it', async () => {
-    fixture = await openFixture(3);
+    fixture = await openFixture(3, { deadlineMs: 10_000 });
     const f = fixture;
-    const [primary] = preferenceList(f.cluster.currentRing, 'doc');
-    expect((await f.cluster.put('doc', 'old', { w: 'all' })).ok).toBe(true);
-    const old = await f.rawItem(primary, 'doc');
-    const put = await f.cluster.put('doc', 'new', { w: 'all' });
-    if (!put.ok) throw new Error(put.message);
-    // The primary loses the newer write (as a replica another process wrote around would).
-    await rawSet(f, primary, 'doc', old!);
+    const { lists, version } = await staleOnPrimary(f, 'doc');
+    const [primary, second, third] = lists;
 
     const one = await f.cluster.get('doc', { r: 'one' });
     expect(one.ok && [one.value.toString(), one.servedBy]).toEqual(['old', primary]);
+    // The third replica frozen, the two answers the read settles on are the stale primary's and the second's.
+    const pid = await freezeNode(f, third);
     const majority = await f.cluster.get('doc', { r: 'majority' });
+    thawNode(pid);
     if (!majority.ok) throw new Error(majority.message);
-    expect(majority.value.toString()).toBe('new');
-    expect(majority.version?.slice(0, 21)).toBe(put.version.slice(0, 21));
-    expect(majority.tried.filter((t) => t.ok).length).toBeGreaterThanOrEqual(2);
+    expect([majority.value.toString(), majority.servedBy]).toEqual(['new', second]);
+    expect(majority.version?.slice(0, 21)).toBe(version.slice(0, 21));
+    expect(majority.tried.map((t) => [t.node, t.held, t.repaired ?? false])).toEqual([
+      [primary, 'value', true],
+      [second, 'value', false],
+    ]);
     expect(majority.repaired).toEqual([primary]);
     expect((await f.rawGet(primary, 'doc'))?.toString()).toBe('new');
 
     const all = await f.cluster.get('doc', { r: 'all' });
     expect(all.ok && all.tried.map((t) => [t.held, t.version])).toEqual(Array(3).fill(['value', majority.version]));
+    expect(all.ok && all.repaired).toEqual([]);
+  });
+
+  it('compare a copy that answers after the read has returned, and give it the newest then', async () => {
+    fixture = await openFixture(3, { deadlineMs: 10_000 });
+    const f = fixture;
+    const { lists, version } = await staleOnPrimary(f, 'doc');
+    const [primary, second, third] = lists;
+
+    // The stale primary frozen, the read settles on the two newer copies without waiting for it.
+    const pid = await freezeNode(f, primary);
+    const majority = await f.cluster.get('doc', { r: 'majority' });
+    if (!majority.ok) throw new Error(majority.message);
+    expect([majority.value.toString(), majority.servedBy]).toEqual(['new', second]);
+    expect(majority.tried.map((t) => t.node)).toEqual([second, third]);
+    expect(majority.repaired).toEqual([]);
+    // Its answer, once thawed, is compared with the copy returned; closing waits for that repair.
+    thawNode(pid);
+    await f.reopen();
+    expect((await f.rawItem(primary, 'doc'))?.bytes.toString()).toBe('new');
+    const all = await f.cluster.get('doc', { r: 'all' });
+    expect(all.ok && all.tried.map((t) => [t.node, t.held, t.version?.slice(0, 21)])).toEqual(lists.map((node) => [node, 'value', version.slice(0, 21)]));
+    expect(all.ok && all.repaired).toEqual([]);
   });
 
   it('a delete newer than a value is not found, and the replica still holding the value is given the delete', async () => {
