@@ -100,10 +100,16 @@ export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: Ca
   return { items, candidates };
 }
 
-/** An item's CAS as a number, read in place; 0 (unknown) when the line has none or it is past 2^53, where a double is no longer exact. */
+/** Below it, numberOf reads a CAS exactly (each step's value times ten plus a digit stays within a double's integers). */
+const EXACT_CAS = 2 ** 52;
+
+/**
+ * An item's CAS as a number, read in place; 0 (unknown) when the line has none or one of 2^52 and over, which a
+ * server reaches only after as many stores (memcached counts one per store).
+ */
 function casNumberOf(reply: string, keyEnd: number, stop: number): number {
   const cas = numberOf(reply, ' cas=', keyEnd, stop, 0);
-  return cas > 0 && cas <= Number.MAX_SAFE_INTEGER ? cas : 0;
+  return cas > 0 && cas < EXACT_CAS ? cas : 0;
 }
 
 /**
