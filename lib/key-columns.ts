@@ -3,16 +3,21 @@
 import { keyPosition } from './hash';
 import { hashListedKey, hashListedRange, isListedForm } from './listed-key';
 
-/** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never. */
+/** A key as a node reports it: `exp` is an absolute unix time in seconds, or -1 for never; `cas` its item's CAS when known. */
 export interface KeyEntry {
   key: string;
   exp: number;
+  cas?: number;
 }
 
-/** One node's listing: `ids[i]` numbers a key of the table, held until `exps[i]`. */
+/**
+ * One node's listing: `ids[i]` numbers a key of the table, held until `exps[i]`. `cas[i]` is the item's CAS as listed
+ * (0: unknown, as for a key this process wrote since, or one past 2^53); a column without `cas` knows none.
+ */
 export interface NodeColumn {
   readonly ids: Int32Array;
   readonly exps: Float64Array;
+  readonly cas?: Float64Array;
 }
 
 /** A copy of text[start, end) that does not keep `text` alive (a slice of a long string may be a view into it). */
@@ -116,11 +121,13 @@ export class KeyColumns {
     if (this.columns.has(node)) throw new Error(`node ${node} is listed already`);
     const ids = new Int32Array(entries.length);
     const exps = new Float64Array(entries.length);
+    const cas = entries.some((entry) => entry.cas !== undefined) ? new Float64Array(entries.length) : undefined;
     for (let i = 0; i < entries.length; i++) {
       ids[i] = this.intern(entries[i].key);
       exps[i] = entries[i].exp;
+      if (cas) cas[i] = entries[i].cas ?? 0;
     }
-    this.columns.set(node, { ids, exps });
+    this.columns.set(node, cas ? { ids, exps, cas } : { ids, exps });
   }
 
   /** Adds a node's listing already numbered in this table (see scanMetadumpInto). */
@@ -191,7 +198,7 @@ export class KeyColumns {
     this.keys = this.keptKeys(renumbered);
     this.hashes = Int32Array.from(this.hashes.subarray(0, renumbered.length).filter((_, k) => renumbered[k] >= 0));
     this.ringPositions = this.keptPositions(renumbered);
-    for (const [node, column] of this.columns) this.columns.set(node, { ids: column.ids.map((k) => renumbered[k]), exps: column.exps });
+    for (const [node, column] of this.columns) this.columns.set(node, { ...column, ids: column.ids.map((k) => renumbered[k]) });
     this.rehash(Math.max(2 << 12, 2 << Math.ceil(Math.log2(this.keys.length * 2 + 1))));
   }
 
@@ -233,7 +240,7 @@ export class KeyColumns {
     const renumbered = table.renumbering(chosen.map(([, column]) => column));
     view.keys = renumbered ? table.keptKeys(renumbered) : table.keys.slice();
     view.ringPositions = renumbered ? table.keptPositions(renumbered) : table.positions.slice();
-    for (const [node, column] of chosen) view.columns.set(node, renumbered ? { ids: column.ids.map((k) => renumbered[k]), exps: column.exps } : column);
+    for (const [node, column] of chosen) view.columns.set(node, renumbered ? { ...column, ids: column.ids.map((k) => renumbered[k]) } : column);
     return view;
   }
 
@@ -242,6 +249,14 @@ export class KeyColumns {
     for (const [node, entries] of Object.entries(record)) columns.setNode(node, entries);
     return columns;
   }
+}
+
+/** The items of `column` at `indices`, in that order (a copy: columns are never changed in place). */
+export function pickItems(column: NodeColumn, indices: ArrayLike<number>): NodeColumn {
+  const ids = Int32Array.from(indices, (i) => column.ids[i]);
+  const exps = Float64Array.from(indices, (i) => column.exps[i]);
+  const cas = column.cas;
+  return cas ? { ids, exps, cas: Float64Array.from(indices, (i) => cas[i]) } : { ids, exps };
 }
 
 function grow<T extends Int32Array | Uint32Array>(array: T, size: number): T {

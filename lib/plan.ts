@@ -20,6 +20,14 @@ export interface CopyStep {
 export interface DeleteStep {
   key: string;
   from: string;
+  /**
+   * Set on the delete of a copy on the key's new list (one no node of its old list held when listed): the nodes of
+   * the new list that were on the old one. A value found on one of them when the delete runs means the copy is a
+   * write made between two listings, not a stale one, and it stays.
+   */
+  peers?: readonly string[];
+  /** The CAS the copy was listed with, when known: the delete is refused once a write has replaced it. */
+  cas?: number;
 }
 
 export interface MovePlan {
@@ -46,7 +54,8 @@ export interface PlanOptions {
  * `before` the plan is the minimum the ring change requires; when it does not (a crash, a restart
  * empty), the same plan is the repair. A copy outside the key's `before` list (left by an interrupted
  * change, or by a node that missed one) may be stale: it is overwritten or deleted, never a source; a
- * key held only by such copies is deleted, as reads, which try only its list, already find it absent.
+ * key held only by such copies is deleted, as reads, which try only its list, already find it absent. A delete of a
+ * copy on the key's new list is conditional (see DeleteStep): it may be a write the listings caught in between.
  */
 export function planMoves(before: Ring, after: Ring, inventory: Inventory, options: PlanOptions = {}): MovePlan {
   const unavailable = options.unavailable ?? new Set<string>();
@@ -106,6 +115,7 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
   }
   const counts = (k: number) => tally[k] & 0xffff;
   const held = gatherHolders(columns, slots, counts, wanted);
+  const onNewList: { k: number; step: DeleteStep }[] = [];
   for (let k = 0; k < size; k++) {
     if (slots[k] < 0) continue;
     const key = keys[k];
@@ -137,10 +147,34 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
       if (isTrusted && target.includes(node)) continue;
       // While a copy is owed to an unreachable node, the old holders keep theirs: they may be the only ones left.
       if (isTrusted && deferred) continue;
-      plan.deletes.push({ key, from: node });
+      const step: DeleteStep = { key, from: node };
+      if (target.includes(node)) {
+        step.peers = target.filter((peer) => old.includes(peer) && !unavailable.has(peer));
+        onNewList.push({ k, step });
+      }
+      plan.deletes.push(step);
     }
   }
+  if (onNewList.length > 0) addListedCas(columns, onNewList);
   return plan;
+}
+
+/**
+ * Gives each delete of a copy on its key's new list the CAS its node listed it with. The listings are taken while
+ * writes go on: a copy written after its node was listed (by any process, to both lists while the change runs) must
+ * not be deleted for what the listing saw, and the CAS makes the delete say so to memcached.
+ */
+function addListedCas(columns: KeyColumns, steps: readonly { k: number; step: DeleteStep }[]): void {
+  const byNode = new Map<string, Map<number, DeleteStep>>();
+  for (const { k, step } of steps) (byNode.get(step.from) ?? byNode.set(step.from, new Map()).get(step.from)!).set(k, step);
+  for (const [node, wanted] of byNode) {
+    const { ids, cas } = columns.column(node)!;
+    if (!cas) continue;
+    for (let i = 0; i < ids.length; i++) {
+      const step = wanted.get(ids[i]);
+      if (step && cas[i] > 0) step.cas = cas[i];
+    }
+  }
 }
 
 const NO_LIST = new Int32Array(0);

@@ -1,7 +1,7 @@
 import 'server-only';
 // What every node holds, kept between calls: each node's last listing plus this process's writes since, listed again only when its counters say another wrote.
 import { mapLimit } from '../concurrency';
-import { KeyColumns, type KeyEntry, type NodeColumn } from '../key-columns';
+import { KeyColumns, pickItems, type KeyEntry, type NodeColumn } from '../key-columns';
 import { countersOf, explains, type KeyWrite, type LedgerPosition, type ServerCounters, type WriteLedger } from '../memcached/write-ledger';
 import type { NodePool } from './node-pool';
 
@@ -154,30 +154,33 @@ export class KeyInventory {
       else book.tombstones.delete(key);
       if (write.kind !== 'gone' && write.exp !== -1) book.nextExpiry = Math.min(book.nextExpiry, write.exp);
     }
-    const { ids, exps } = this.table.column(id)!;
-    const keptIds: number[] = [];
-    const keptExps: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      if (changed.has(ids[i])) continue;
-      keptIds.push(ids[i]);
-      keptExps.push(exps[i]);
-    }
-    for (const [k, write] of changed) {
-      if (write.kind !== 'value') continue;
-      keptIds.push(k);
-      keptExps.push(write.exp);
-    }
-    this.table.replaceColumn(id, { ids: Int32Array.from(keptIds), exps: Float64Array.from(keptExps) });
+    const column = this.table.column(id)!;
+    const kept: number[] = [];
+    for (let i = 0; i < column.ids.length; i++) if (!changed.has(column.ids[i])) kept.push(i);
+    const written = [...changed].filter(([, write]) => write.kind === 'value');
+    const listed = pickItems(column, kept);
+    const ids = new Int32Array(kept.length + written.length);
+    const exps = new Float64Array(ids.length);
+    // The CAS of a key written since the listing is not known (0): deletes of it are not conditional on one.
+    const cas = new Float64Array(ids.length);
+    ids.set(listed.ids);
+    exps.set(listed.exps);
+    if (listed.cas) cas.set(listed.cas);
+    written.forEach(([k, write], i) => {
+      ids[kept.length + i] = k;
+      exps[kept.length + i] = write.exp;
+    });
+    this.table.replaceColumn(id, { ids, exps, cas });
     this.changes++;
   }
 
   /** Items expired since the book was made, dropped as a listing would leave them out. */
   private dropExpired(id: string, book: Book, now: number): void {
     if (book.nextExpiry > now) return;
-    const { ids, exps } = this.table.column(id)!;
+    const column = this.table.column(id)!;
     const live: number[] = [];
-    for (let i = 0; i < ids.length; i++) if (exps[i] === -1 || exps[i] > now) live.push(i);
-    if (live.length < ids.length) this.table.replaceColumn(id, { ids: Int32Array.from(live, (i) => ids[i]), exps: Float64Array.from(live, (i) => exps[i]) });
+    for (let i = 0; i < column.ids.length; i++) if (column.exps[i] === -1 || column.exps[i] > now) live.push(i);
+    if (live.length < column.ids.length) this.table.replaceColumn(id, pickItems(column, live));
     for (const [key, exp] of book.tombstones) if (exp !== -1 && exp <= now) book.tombstones.delete(key);
     this.changes++;
     book.nextExpiry = this.earliestExpiry(id, book);
@@ -195,7 +198,7 @@ export class KeyInventory {
     if (this.pool.suspectCount(id) === 0) return column;
     const keep: number[] = [];
     for (let i = 0; i < column.ids.length; i++) if (!this.pool.isSuspect(id, this.table.keys[column.ids[i]])) keep.push(i);
-    return { ids: Int32Array.from(keep, (i) => column.ids[i]), exps: Float64Array.from(keep, (i) => column.exps[i]) };
+    return pickItems(column, keep);
   }
 
   private limitOf(column: NodeColumn | undefined): number {

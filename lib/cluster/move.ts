@@ -90,8 +90,10 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     const deletes = [...plan.deletes, ...leftovers].filter((d) => d.from !== skipDeletesOn && !copies.failedKeys.has(d.key));
     await state.writeJournal({ ...journal, phase: 'deleting', progress: { done: 0, total: deletes.length } });
     // The plan deletes a copy on a key's new list when no node of its old list held the key: a stale copy, unless the
-    // key was written since. The listings are taken node by node while writes go on, so a key written between two of
-    // them shows on its new node and not yet on its old ones; and a write after the switch reaches the new list alone.
+    // key was written since. Such a delete is conditional on the copy as listed (see deleteListed in ./transfer), but
+    // a key this process wrote since its node's listing has no listed CAS: it is spared here, under the key's lock.
+    // Copies outside the new list go whatever was written: every write made while the change runs reached the new
+    // list too, and a copy left there would be a stray that a later change could take for a current one.
     const spare = ({ key, from }: DeleteStep) => watch.written.has(key) && preferenceList(to, key).includes(from);
     let deleted = await deleteAll(ctx.transfer, deletes, progressOf(ctx, journal, 'deleting', deletes.length), spare);
     if (sweep) for (const id of ids) if (id !== skipDeletesOn && ctx.pool.isUp(id)) deleted += (await dropStrays(ctx.transfer, state.ring, id, copies.failedKeys)) ?? 0;

@@ -81,22 +81,48 @@ async function copyOne(ctx: TransferContext, step: CopyStep): Promise<'copied' |
 /**
  * A delete that fails leaves the copy marked suspect, so a later repair removes it instead of copying from it.
  * With `spare`, each delete runs under its key's lock (this process's writes of the key wait) and is skipped
- * when `spare` says a write has made that copy current since the plan; returns how many were deleted.
+ * when `spare` says a write has made that copy current since the plan. A delete of a copy on its key's new list
+ * runs under the lock too, and stays conditional (see deleteListed). Returns how many were deleted.
  */
 export async function deleteAll(ctx: TransferContext, deletes: readonly DeleteStep[], onStep?: (done: number) => void, spare?: (step: DeleteStep) => boolean): Promise<number> {
   let steps = 0;
   const results = await mapLimit(deletes, ctx.concurrency, async (step) => {
-    const done = spare ? await ctx.keyLocks.run(step.key, async () => !spare(step) && (await deleteOne(ctx, step))) : await deleteOne(ctx, step);
+    const locked = spare !== undefined || step.peers !== undefined;
+    const done = locked ? await ctx.keyLocks.run(step.key, async () => !spare?.(step) && (await deleteOne(ctx, step))) : await deleteOne(ctx, step);
     onStep?.(++steps);
     return done;
   });
   return results.filter(Boolean).length;
 }
 
-async function deleteOne(ctx: TransferContext, { key, from }: DeleteStep): Promise<boolean> {
-  const done = (await ctx.pool.call(from, (client) => client.delete(key))).ok;
-  if (!done) ctx.pool.markSuspect(from, key);
+async function deleteOne(ctx: TransferContext, step: DeleteStep): Promise<boolean> {
+  if (step.peers) return (await deleteListed(ctx, step, step.peers)) === 'deleted';
+  const done = (await ctx.pool.call(step.from, (client) => client.delete(step.key))).ok;
+  if (!done) ctx.pool.markSuspect(step.from, step.key);
   return done;
+}
+
+/**
+ * The delete of a copy on its key's new list that no node of its old list held when listed. The nodes are listed
+ * while every process writes to both lists, so the copy may be current rather than stale: written after its node
+ * was listed (its CAS has changed, and memcached refuses the delete), or between the listings of its `peers` and
+ * its own (a peer holds a value now; the copies are then brought to the newest among them). Either way the copy
+ * stays: `spared`, which is neither a failure nor a suspect copy.
+ */
+async function deleteListed(ctx: TransferContext, { key, from, cas }: DeleteStep, peers: readonly string[]): Promise<'deleted' | 'spared' | 'failed'> {
+  const reachable = peers.filter((peer) => ctx.pool.isUp(peer));
+  const reads = await Promise.all(reachable.map((peer) => ctx.pool.call(peer, (client) => client.getVersioned(key))));
+  if (reads.some((read) => read.ok && read.value !== null && read.value.kind !== 'tombstone')) {
+    await convergeKey(ctx, key, [...reachable, from], true);
+    return 'spared';
+  }
+  // Without a CAS (this process wrote the key since the listing, and the caller's `spare` judges it) the delete is plain.
+  const deleted = await ctx.pool.call(from, async (client) => (cas ? client.deleteIfUnchanged(key, BigInt(cas)) : (await client.delete(key), 'deleted')));
+  if (!deleted.ok) {
+    ctx.pool.markSuspect(from, key);
+    return 'failed';
+  }
+  return deleted.value === 'changed' ? 'spared' : 'deleted';
 }
 
 /**

@@ -6,6 +6,7 @@ export const enum Opcode {
   Get = 0x00,
   Set = 0x01,
   Add = 0x02,
+  Delete = 0x04,
   GetQ = 0x09,
   Noop = 0x0a,
   SetQ = 0x11,
@@ -48,8 +49,9 @@ interface MemjsInternals {
 /**
  * A request in one buffer. memjs's own builder zero-fills each request twice, allocates its header
  * separately and has no per-call flags or CAS; on a busy node it cost more than the rest of a put.
+ * `cas` makes a request without a store conditional (a delete refused once the item has changed).
  */
-export function request(opcode: Opcode, key: string, opaque: number, store?: Store): Buffer {
+export function request(opcode: Opcode, key: string, opaque: number, store?: Store, cas = store?.cas ?? BigInt(0)): Buffer {
   const keyBytes = Buffer.byteLength(key);
   const extras = store ? 8 : 0;
   const valueBytes = store?.value.length ?? 0;
@@ -61,7 +63,7 @@ export function request(opcode: Opcode, key: string, opaque: number, store?: Sto
   buffer.fill(0, 5, 8); // data type, vbucket
   buffer.writeUInt32BE(extras + keyBytes + valueBytes, 8);
   buffer.writeUInt32BE(opaque >>> 0, 12);
-  buffer.writeBigUInt64BE(store?.cas ?? BigInt(0), 16);
+  buffer.writeBigUInt64BE(cas, 16);
   if (store) {
     buffer.writeUInt32BE(store.flags >>> 0, 24);
     buffer.writeUInt32BE(store.expires >>> 0, 28);
@@ -78,13 +80,13 @@ export function casOf(response: Response): bigint {
 }
 
 /** One request through memjs; a status other than those `accepted` fails with memjs's own message. */
-export function perform(client: memjs.Client, name: string, opcode: Opcode, key: string, accepted: readonly number[], store?: Store): Promise<Response> {
+export function perform(client: memjs.Client, name: string, opcode: Opcode, key: string, accepted: readonly number[], store?: Store, cas?: bigint): Promise<Response> {
   const internals = client as unknown as MemjsInternals;
   // memjs masks its sequence with `& 0xffffffff`, which turns negative after 2^31 calls: its callback would sit
   // under a key no reply's opaque (written unsigned) ever matches. Start again from 0 before that.
   if (internals.seq >= 0x7ffffffe) internals.seq = 0;
   internals.incrSeq();
-  const buffer = request(opcode, key, internals.seq, store);
+  const buffer = request(opcode, key, internals.seq, store, cas);
   return new Promise((resolve, reject) =>
     internals.perform(key, buffer, internals.seq, (error, response) => {
       if (error) reject(error);

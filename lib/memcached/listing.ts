@@ -2,7 +2,7 @@ import 'server-only';
 // One node's keys and tombstones apart: memcached's listing sized against probe tombstones, and reads of only the items that match.
 import { mapLimit } from '../concurrency';
 import type { VersionedItem } from './node-client';
-import type { KeyColumns, NodeColumn } from '../key-columns';
+import { pickItems, type KeyColumns, type NodeColumn } from '../key-columns';
 import { reservedSizes, scanMetadump, scanMetadumpInto, type Candidate, type InventoryItem } from './metadump';
 import { PROBE, PROBE_KEYS, PROBE_TTL_SECONDS, type Confirmation, type TombstoneIndex, type TombstoneItem } from './tombstones';
 
@@ -71,14 +71,9 @@ export async function listNodeInto(
 
 /** The column less the items whose key number passes `drop`. */
 export function dropKeys(column: NodeColumn, drop: (k: number) => boolean): NodeColumn {
-  const ids: number[] = [];
-  const exps: number[] = [];
-  for (let i = 0; i < column.ids.length; i++) {
-    if (drop(column.ids[i])) continue;
-    ids.push(column.ids[i]);
-    exps.push(column.exps[i]);
-  }
-  return { ids: Int32Array.from(ids), exps: Float64Array.from(exps) };
+  const kept: number[] = [];
+  for (let i = 0; i < column.ids.length; i++) if (!drop(column.ids[i])) kept.push(i);
+  return pickItems(column, kept);
 }
 
 async function metadumpOf(node: ListingPort, index: TombstoneIndex, until: number, onStats?: (stats: Record<string, string>) => void): Promise<string> {

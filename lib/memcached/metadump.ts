@@ -1,4 +1,4 @@
-// memcached's key listing (`lru_crawler metadump`) read into items: the key, its absolute expiry, and for some its size and CAS.
+// memcached's key listing (`lru_crawler metadump`) read into items: the key, its absolute expiry and CAS, and for some its size.
 import type { KeyColumns, NodeColumn } from '../key-columns';
 import { decodeKey } from './ascii';
 
@@ -100,31 +100,48 @@ export function scanMetadump(reply: string, nowSeconds: number, isCandidate?: Ca
   return { items, candidates };
 }
 
+/** Below it, numberOf reads a CAS exactly (each step's value times ten plus a digit stays within a double's integers). */
+const EXACT_CAS = 2 ** 52;
+
+/**
+ * An item's CAS as a number, read in place; 0 (unknown) when the line has none or one of 2^52 and over, which a
+ * server reaches only after as many stores (memcached counts one per store).
+ */
+function casNumberOf(reply: string, keyEnd: number, stop: number): number {
+  const cas = numberOf(reply, ' cas=', keyEnd, stop, 0);
+  return cas > 0 && cas < EXACT_CAS ? cas : 0;
+}
+
 /**
  * As scanMetadump, with each listed key numbered in `table` where it lies in the reply: a key already
- * numbered (listed by another node) costs no string and no object, only its number and expiry.
+ * numbered (listed by another node) costs no string and no object, only its number, expiry and CAS.
  */
 export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyColumns, isCandidate?: CandidateTest): { column: NodeColumn; candidates: Candidate[] } {
   let ids = new Int32Array(Math.max(16, reply.length >> 6));
   let exps = new Float64Array(ids.length);
+  let cas = new Float64Array(ids.length);
   let count = 0;
   const candidates: Candidate[] = [];
   forEachItem(reply, nowSeconds, (keyStart, keyEnd, stop, exp) => {
     // Numbered by the key as listed: decoded once, when it is new to the table.
     const k = table.internRange(reply, keyStart, keyEnd, decodeKey);
     if (count === ids.length) {
-      const grownIds = new Int32Array(count * 2);
-      grownIds.set(ids);
-      ids = grownIds;
-      const grownExps = new Float64Array(count * 2);
-      grownExps.set(exps);
-      exps = grownExps;
+      ids = grown(ids, count * 2);
+      exps = grown(exps, count * 2);
+      cas = grown(cas, count * 2);
     }
     ids[count] = k;
-    exps[count++] = exp;
+    exps[count] = exp;
+    cas[count++] = casNumberOf(reply, keyEnd, stop);
     if (isCandidate && passes(isCandidate, reply, keyStart, keyEnd, stop)) candidates.push({ key: table.keys[k], exp, cas: casOf(reply, keyEnd, stop) });
   });
-  return { column: { ids: ids.slice(0, count), exps: exps.slice(0, count) }, candidates };
+  return { column: { ids: ids.slice(0, count), exps: exps.slice(0, count), cas: cas.slice(0, count) }, candidates };
+}
+
+function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {
+  const larger = new (array.constructor as new (size: number) => T)(size);
+  larger.set(array);
+  return larger;
 }
 
 /** The listed items, without sizes. */

@@ -186,6 +186,20 @@ export class NodeClient {
     );
   }
 
+  /**
+   * Deletes the item only while its CAS is still `cas` (a binary DELETE carrying it): `changed` when a write has
+   * replaced it since (memcached answers EXISTS and counts it as neither a delete hit nor a miss).
+   */
+  async deleteIfUnchanged(key: string, cas: bigint): Promise<'deleted' | 'absent' | 'changed'> {
+    const { header } = await this.ledgered(
+      ({ header }) => (header.status === STATUS_EXISTS ? null : 'delete'),
+      key,
+      () => this.write((client) => perform(client, 'DELETE', Opcode.Delete, key, [STATUS_EXISTS, STATUS_NOT_FOUND], undefined, cas)),
+      ({ header }) => (header.status === STATUS_EXISTS ? null : GONE),
+    );
+    return header.status === STATUS_EXISTS ? 'changed' : header.status === STATUS_NOT_FOUND ? 'absent' : 'deleted';
+  }
+
   /** The general `stats`, or a group such as `settings`, `slabs` or `items`. */
   async stats(group = ''): Promise<Record<string, string>> {
     return this.run(
@@ -334,7 +348,7 @@ export class NodeClient {
    * A mutating command kept in the ledger: counted once answered, with what it `left` of the key; in doubt when it
    * fails, a refusal included (whether memcached counted it, and what it dropped, the answer does not say).
    */
-  private ledgered<T>(command: 'set' | 'delete', key: string, send: () => Promise<T>, left: (answer: T) => KeyWrite | null): Promise<T> {
+  private ledgered<T>(command: Counted | ((answer: T) => Counted), key: string, send: () => Promise<T>, left: (answer: T) => KeyWrite | null): Promise<T> {
     this.ledger.begin();
     let sending: Promise<T>;
     try {
@@ -345,7 +359,7 @@ export class NodeClient {
     }
     return sending.then(
       (answer) => {
-        this.ledger.answered(command, key, left(answer));
+        this.ledger.answered(typeof command === 'function' ? command(answer) : command, key, left(answer));
         return answer;
       },
       (error: unknown) => {
@@ -432,6 +446,9 @@ export class NodeClient {
 }
 
 const GONE: KeyWrite = { kind: 'gone', exp: 0 };
+
+/** The counter of memcached's an answered command moves: `cmd_set`, the deletes' hits and misses, or none. */
+type Counted = 'set' | 'delete' | null;
 
 /** What a store leaves of its key, as a listing tells it: a tombstone (a versioned delete), or a value (unversioned ones included). */
 

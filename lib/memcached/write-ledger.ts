@@ -47,11 +47,14 @@ export class WriteLedger {
     this.at.sent++;
   }
 
-  /** A command begun was answered (stored or not, deleted or not); `left` is what it left of `key`, null when nothing changed. */
-  answered(command: 'set' | 'delete', key: string, left: KeyWrite | null): void {
+  /**
+   * A command begun was answered (stored or not, deleted or not); `left` is what it left of `key`, null when nothing
+   * changed. `command` null: an answer no counter of memcached's counts (a delete refused because the item changed).
+   */
+  answered(command: 'set' | 'delete' | null, key: string, left: KeyWrite | null): void {
     this.at.settled++;
     if (command === 'set') this.at.sets++;
-    else this.at.deletes++;
+    else if (command === 'delete') this.at.deletes++;
     if (!left || !this.changes || key.startsWith(RESERVED_PREFIX)) return;
     this.changes.set(key, left);
     if (this.changes.size > this.limit) this.changes = null;

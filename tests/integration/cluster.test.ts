@@ -6,6 +6,7 @@ import { minimumCopies } from '@/lib/plan';
 import { encodeValue } from '@/lib/envelope';
 import { buildRing, preferenceList } from '@/lib/ring';
 import { stopLocalNode } from '@/lib/memcached/local-nodes';
+import { writeFromAnotherProcess } from '../support/another-process';
 import { openFixture, type Fixture } from '../support/cluster-fixture';
 
 let fixture: Fixture | undefined;
@@ -104,6 +105,49 @@ describe('writes during a move', () => {
       for (const node of preferenceList(fixture.cluster.currentRing, key)) expect((await fixture.rawGet(node, key))?.toString(), `${key} on ${node}`).toBe(`written ${key}`);
     }
     expect(await fixture.holdings()).toEqual(fixture.expected([...keys, ...lone.map((entry) => entry.key)]));
+  });
+
+  it('keeps a key another process wrote after the listing on exactly its new list, without a repair', async () => {
+    const { fixture, keys } = await seeded(4, 100);
+    const before = fixture.cluster.currentRing;
+    const after = buildRing(
+      before.nodes.filter((n) => n.id !== 'node-2').map(({ id, vnodes }) => ({ id, vnodes })),
+      3,
+    );
+    const lone = Array.from({ length: 400 }, (_, i) => `other:${i}`)
+      .map((key) => ({ key, newcomer: preferenceList(after, key).find((node) => !preferenceList(before, key).includes(node)) }))
+      .filter((entry): entry is { key: string; newcomer: string } => entry.newcomer !== undefined)
+      .slice(0, 20);
+    // Copies on a node of the new list alone, as an interrupted change leaves them: the plan deletes them.
+    for (const { key, newcomer } of lone) await fixture.rawSet(newcomer, key, encodeValue({ wall: 1, counter: 0, writerHash: 7 }, Buffer.from('stale')));
+    const rewritten = lone.slice(0, 10).map((entry) => entry.key);
+    const addressOf = (id: string) => fixture.cluster.nodes().find((n) => n.id === id)!.address;
+    let wrote: unknown = 'not yet';
+    const stop = fixture.cluster.events.subscribe((event) => {
+      if (event.type !== 'move-planned') return;
+      // Another process writes half the keys once the nodes are listed, to both lists as a Ringside process does while a
+      // change runs. This one waits until it is done, so the writes land before any copy or delete of the change.
+      try {
+        writeFromAnotherProcess(
+          rewritten.flatMap((key) => {
+            const envelope = encodeValue({ wall: Date.now(), counter: 0, writerHash: 99 }, Buffer.from(`other ${key}`));
+            return [...new Set([...preferenceList(before, key), ...preferenceList(after, key)])].map((node) => ({ address: addressOf(node), key, envelope }));
+          }),
+        );
+        wrote = 'written';
+      } catch (error) {
+        wrote = error;
+      }
+    });
+    const removed = await fixture.cluster.removeNode('node-2');
+    stop();
+    expect(wrote).toBe('written');
+    expect(removed.ok).toBe(true);
+    for (const key of rewritten) {
+      for (const node of preferenceList(fixture.cluster.currentRing, key)) expect((await fixture.rawGet(node, key))?.toString(), `${key} on ${node}`).toBe(`other ${key}`);
+    }
+    // The stale copies went; the written ones sit on their new lists.
+    expect(await fixture.holdings()).toEqual(fixture.expected([...keys, ...rewritten]));
   });
 });
 

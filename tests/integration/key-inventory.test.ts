@@ -78,6 +78,22 @@ describe('a key inventory kept between calls', () => {
     for (const id of ids) expect(keysOn(second, id)).toEqual(keysOn(listed, id));
   });
 
+  it('folds in conditional deletes, the refused ones included, without listing a node again', async () => {
+    const inventory = new KeyInventory(pool);
+    const [a] = ids;
+    const first = await inventory.current(ids);
+    const [kept, gone] = keysOn(first, a);
+    const casOn = async (key: string) => (await another(a).getVersioned(key))!.cas;
+    const refused = await write(a, async (c) => c.deleteIfUnchanged(kept, (await casOn(kept)) + BigInt(1)));
+    expect(refused).toEqual({ ok: true, value: 'changed' });
+    expect(await write(a, async (c) => c.deleteIfUnchanged(gone, await casOn(gone)))).toEqual({ ok: true, value: 'deleted' });
+    expect(await write(a, (c) => c.deleteIfUnchanged('never-there', BigInt(5)))).toEqual({ ok: true, value: 'absent' });
+
+    const second = await inventory.current(ids);
+    expect(second.listed).toEqual([]);
+    expect(keysOn(second, a)).toEqual(keysOn(first, a).filter((key) => key !== gone));
+  });
+
   it('lists a node again after a write behind its back: a set, a delete, a touch, a flush', async () => {
     const inventory = new KeyInventory(pool);
     const [a, b] = ids;

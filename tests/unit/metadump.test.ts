@@ -77,6 +77,12 @@ describe('scanMetadumpInto', () => {
     );
   });
 
+  it("keeps each item's CAS in the column: 0 where the line has none, or one too large to read exactly", () => {
+    const reply = 'key=a exp=-1 la=1 cas=4503599627370495 size=5\nkey=b exp=-1 la=1 cas=4503599627370496 size=5\nkey=c exp=-1 size=5\nkey=d exp=-1 cas=12 size=5\nEND\n';
+    const { column } = scanMetadumpInto(reply, 0, new KeyColumns());
+    expect(Array.from(column.cas!)).toEqual([2 ** 52 - 1, 0, 0, 12]);
+  });
+
   it('numbers a key by its text as listed, decoded once, whichever node lists it', () => {
     const table = new KeyColumns();
     const reply = 'key=a-key-longer-than-thirteen exp=-1 size=5\nkey=b%3Ac exp=12 size=5\nEND\n';

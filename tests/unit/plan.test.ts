@@ -159,6 +159,22 @@ describe('planning a repair on an unchanged ring', () => {
     expect(onlyStrays.copies).toEqual([]);
     expect(onlyStrays.deletes.map((d) => d.from).sort()).toEqual([outsider, 'f'].sort());
   });
+
+  it("makes the delete of a copy on the key's new list conditional (its listed CAS, its peers), and one outside it plain", () => {
+    const before = buildRing(named(['a', 'b', 'c', 'd', 'e']), 3);
+    const after = buildRing(named(['a', 'b', 'c', 'd', 'e', 'f']), 3);
+    const key = Array.from({ length: 500 }, (_, i) => `k${i}`).find((k) => preferenceList(after, k).includes('f'))!;
+    const old = preferenceList(before, key);
+    const peers = preferenceList(after, key).filter((node) => node !== 'f');
+    const outsider = ['a', 'b', 'c', 'd', 'e'].find((id) => !old.includes(id))!;
+    // Held by f alone on its lists (as a write between two listings shows), and by a node outside both.
+    const listed = planMoves(before, after, { f: [{ key, exp: -1, cas: 41 }], [outsider]: [{ key, exp: -1, cas: 7 }] });
+    expect(listed.deletes).toContainEqual({ key, from: 'f', peers, cas: 41 });
+    expect(listed.deletes).toContainEqual({ key, from: outsider });
+    // A copy whose CAS is not known (this process wrote it since the listing): its delete is checked against its peers alone.
+    const unknown = planMoves(before, after, { f: [{ key, exp: -1, cas: 0 }] }, { unavailable: new Set([peers[0]]) });
+    expect(unknown.deletes).toEqual([{ key, from: 'f', peers: peers.slice(1) }]);
+  });
 });
 
 describe('movement bands', () => {
