@@ -70,8 +70,7 @@ export class DataPath {
     // Refused input and an empty ring reach no node: nothing to count.
     const bad = checkLevel('w', w) ?? this.checkWritable(key) ?? checkPut(bytes, ttl, this.valueLimit());
     if (bad) return Promise.resolve(bad);
-    // A change watching the keys written (until its last delete) sees them on the general path.
-    if (!this.ctx.state.transition && this.watchers.size === 0) {
+    if (!this.ctx.state.transition) {
       const plain = this.plainPut(key, bytes, ttl, w);
       if (plain) return plain;
     }
@@ -131,9 +130,10 @@ export class DataPath {
     return put.promise;
   }
 
-  /** A plain put judged once every replica answered, and counted. */
-  private readonly plainPutDone = ({ request, replicas }: PlainPut): Result<PutResult> | Promise<Result<PutResult>> => {
+  /** A plain put judged once every replica answered (still under the key's lock), and counted. */
+  private readonly plainPutDone = ({ request, replicas, acknowledged }: PlainPut): Result<PutResult> | Promise<Result<PutResult>> => {
     const { key, targets, version, bytes, ttl, w } = request;
+    if (acknowledged) this.noteWritten(key);
     this.ctx.changed();
     const outcome = putOutcome(this.ctx, key, bytes, ttl, w, { current: targets, next: null }, replicas, version);
     return outcome instanceof Promise ? outcome.then((failure) => this.countedPut(key, failure)) : this.countedPut(key, outcome);
@@ -241,8 +241,13 @@ export class DataPath {
     if (acknowledged) for (const o of outcomes) if (o.error === 'out_of_memory') pool.markSuspect(o.node, key);
     // During a move the write reached both lists, so the move's own copy of this key would be older.
     if (acknowledged) transition?.dirty.add(key);
-    if (acknowledged) for (const written of this.watchers) written.add(key);
+    if (acknowledged) this.noteWritten(key);
     return outcomes;
+  }
+
+  /** An acknowledged write of `key`, for the changes watching (call under the key's lock, which their deletes take). */
+  private noteWritten(key: string): void {
+    if (this.watchers.size > 0) for (const written of this.watchers) written.add(key);
   }
 
   /** A write under the key's lock, tracked so a membership change can wait for those that began before it. */

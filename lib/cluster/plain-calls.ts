@@ -28,7 +28,7 @@ export type PutDone = (put: PlainPut) => Result<PutResult> | Promise<Result<PutR
 /**
  * A put as plain SETs, outside a membership change, with the key's lock taken: one quiet call per replica, each
  * answer counted against its node and marking its copy suspect or not as `DataPath.onEachTarget` does, the lock
- * released, the put's cohort ended and its promise settled by `done` once all have answered. It carries what
+ * released, the put's cohort ended and its promise settled with what `done` judged once all have answered. It carries what
  * `done` needs, so a put costs no closure of its own.
  */
 export class PlainPut implements QuietReceiver {
@@ -36,7 +36,7 @@ export class PlainPut implements QuietReceiver {
   readonly promise: Promise<Result<PutResult>>;
   private resolve!: (result: Result<PutResult> | Promise<Result<PutResult>>) => void;
   private pending: number;
-  private acknowledged = false;
+  private acknowledged_ = false;
   private readonly cohort: Cohort;
 
   constructor(
@@ -74,7 +74,7 @@ export class PlainPut implements QuietReceiver {
     const node = targets[i];
     if (error === null) {
       pool.clearSuspect(node, key);
-      this.acknowledged = true;
+      this.acknowledged_ = true;
       this.replicas[i] = { node, ok: true };
     } else {
       // Out of memory: the node dropped its old value; suspect only once another replica has the new one (below).
@@ -83,10 +83,21 @@ export class PlainPut implements QuietReceiver {
     }
     if (--this.pending > 0) return;
     const replicas = this.replicas;
-    if (this.acknowledged) for (let r = 0; r < replicas.length; r++) if (replicas[r].error === 'out_of_memory') pool.markSuspect(replicas[r].node, key);
-    this.ctx.keyLocks.release(key);
-    this.inflight.end(this.cohort);
-    this.resolve(this.done(this));
+    if (this.acknowledged_) for (let r = 0; r < replicas.length; r++) if (replicas[r].error === 'out_of_memory') pool.markSuspect(replicas[r].node, key);
+    // Judged before the lock goes: whoever takes it next (a change's delete, say) sees the write done.
+    let result: Result<PutResult> | Promise<Result<PutResult>>;
+    try {
+      result = this.done(this);
+    } finally {
+      this.ctx.keyLocks.release(key);
+      this.inflight.end(this.cohort);
+    }
+    this.resolve(result);
+  }
+
+  /** Some replica took the write (known once all have answered). */
+  get acknowledged(): boolean {
+    return this.acknowledged_;
   }
 }
 
