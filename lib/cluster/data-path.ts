@@ -259,7 +259,7 @@ export class DataPath {
     return running;
   }
 
-  /** Work begun by a call that has returned (a majority read's late answers and their repair): changes and close wait for it too. */
+  /** Work begun by a call that has returned (a majority read's late answers and their repair), waited for as writes in flight are. */
   private untilSettled(task: Promise<unknown>): void {
     const cohort = this.inflight.begin();
     const end = () => this.inflight.end(cohort);

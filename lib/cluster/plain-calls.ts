@@ -88,6 +88,9 @@ export class PlainPut implements QuietReceiver {
     let result: Result<PutResult> | Promise<Result<PutResult>>;
     try {
       result = this.done(this);
+    } catch (error) {
+      // A bug in judging reaches the caller; the connection's other answers go on.
+      result = Promise.reject(error);
     } finally {
       this.ctx.keyLocks.release(key);
       this.inflight.end(this.cohort);

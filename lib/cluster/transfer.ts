@@ -107,21 +107,29 @@ async function deleteOne(ctx: TransferContext, step: DeleteStep): Promise<boolea
  * while every process writes to both lists, so the copy may be current rather than stale: written after its node
  * was listed (its CAS has changed, and memcached refuses the delete), or between the listings of its `peers` and
  * its own (a peer holds a value now; the copies are then brought to the newest among them). Either way the copy
- * stays: `spared`, which is neither a failure nor a suspect copy.
+ * stays: `spared`, which is neither a failure nor a suspect copy. A peer that cannot be read leaves the question
+ * open: the copy is marked suspect (reads pass it over, and a repair settles it from the trusted replicas).
  */
 async function deleteListed(ctx: TransferContext, { key, from, cas }: DeleteStep, peers: readonly string[]): Promise<'deleted' | 'spared' | 'failed'> {
+  const failed = () => (ctx.pool.markSuspect(from, key), 'failed' as const);
+  // Without a listed CAS (this process wrote the key since the listing) the copy's CAS is read before the peers.
+  let expected = cas ? BigInt(cas) : null;
+  if (expected === null) {
+    const read = await ctx.pool.call(from, (client) => client.getVersioned(key));
+    if (!read.ok) return failed();
+    if (!read.value) return 'deleted';
+    expected = read.value.cas;
+  }
   const reachable = peers.filter((peer) => ctx.pool.isUp(peer));
   const reads = await Promise.all(reachable.map((peer) => ctx.pool.call(peer, (client) => client.getVersioned(key))));
   if (reads.some((read) => read.ok && read.value !== null && read.value.kind !== 'tombstone')) {
     await convergeKey(ctx, key, [...reachable, from], true);
     return 'spared';
   }
-  // Without a CAS (this process wrote the key since the listing, and the caller's `spare` judges it) the delete is plain.
-  const deleted = await ctx.pool.call(from, async (client) => (cas ? client.deleteIfUnchanged(key, BigInt(cas)) : (await client.delete(key), 'deleted')));
-  if (!deleted.ok) {
-    ctx.pool.markSuspect(from, key);
-    return 'failed';
-  }
+  if (reads.some((read) => !read.ok)) return failed();
+  const deleted = await ctx.pool.call(from, (client) => client.deleteIfUnchanged(key, expected));
+  if (!deleted.ok) return failed();
+  // `absent`: someone deleted it first, which is what this delete was for.
   return deleted.value === 'changed' ? 'spared' : 'deleted';
 }
 

@@ -93,7 +93,7 @@ export class QuietConnection {
     return new Promise((resolve, reject) => this.store(key, null, value, flags, expires, { answered: (_, error) => (error ? reject(error) : resolve()) }, 0));
   }
 
-  /** Stores a versioned value: the envelope's header written in place before `bytes` (see ../envelope). */
+  /** Stores a versioned value: the envelope's header written in place before `bytes` (see ../envelope), `version` read at once. */
   setVersioned(key: string, version: ItemVersion, bytes: Uint8Array, expires: number, receiver: QuietReceiver, tag: number): void {
     this.store(key, version, bytes, VALUE_FLAGS, expires, receiver, tag);
   }

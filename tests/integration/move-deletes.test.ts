@@ -4,6 +4,7 @@ import { KeyInventory } from '@/lib/cluster/key-inventory';
 import { NodePool } from '@/lib/cluster/node-pool';
 import { deleteAll } from '@/lib/cluster/transfer';
 import { KeyLocks } from '@/lib/concurrency';
+import { freeze, thaw } from '@/lib/drill/faults';
 import { encodeValue, type Envelope } from '@/lib/envelope';
 import { planMoves } from '@/lib/plan';
 import { buildRing, preferenceList } from '@/lib/ring';
@@ -13,10 +14,11 @@ import { openFixture, type Fixture } from '../support/cluster-fixture';
 let fixture: Fixture;
 let pool: NodePool;
 let ids: string[];
+const frozen: number[] = [];
 
 beforeEach(async () => {
   fixture = await openFixture(4);
-  pool = new NodePool(2000, { down: () => undefined, suspectsChanged: () => undefined });
+  pool = new NodePool(500, { down: () => undefined, suspectsChanged: () => undefined });
   ids = fixture.cluster.nodes().map((n) => n.id);
   for (const node of fixture.cluster.nodes()) {
     const parsed = parseAddress(node.address);
@@ -26,6 +28,7 @@ beforeEach(async () => {
   for (let i = 0; i < 30; i++) expect((await fixture.cluster.put(`seed:${i}`, 'v')).ok).toBe(true);
 });
 afterEach(async () => {
+  for (const pid of frozen.splice(0)) thaw(pid);
   pool.closeAll();
   await fixture.teardown();
 });
@@ -96,5 +99,22 @@ describe('deletes of copies on their new lists', () => {
       const holders = ids.filter((id) => holdings[id].includes(key)).sort();
       expect(holders, key).toEqual(written.has(key) ? [...preferenceList(after, key)].sort() : []);
     }
+  });
+
+  it('leaves a copy in place, marked suspect, when a peer cannot be read: whether it is current stays open until a repair', async () => {
+    const { before, after, lone } = removal();
+    for (const { key, newcomer } of lone) await fixture.rawSet(newcomer, key, itemOf(1, 'stale'));
+    const steps = await plannedDeletes(before, after);
+    const [open, judged] = lone;
+    const peer = open.peers[0];
+    const pid = fixture.cluster.nodes().find((n) => n.id === peer)!.pid!;
+    frozen.push(pid);
+    await freeze(pid);
+    expect(await deleteAll(transfer(), [steps.find((s) => s.key === open.key)!])).toBe(0);
+    thaw(frozen.splice(frozen.indexOf(pid), 1)[0]);
+    expect([await text(open.newcomer, open.key), pool.isSuspect(open.newcomer, open.key)]).toEqual(['stale', true]);
+    // Thawed, the same plan's delete of another such copy goes ahead.
+    expect(await deleteAll(transfer(), [steps.find((s) => s.key === judged.key)!])).toBe(1);
+    expect([await text(judged.newcomer, judged.key), pool.isSuspect(judged.newcomer, judged.key)]).toEqual([null, false]);
   });
 });
