@@ -1,6 +1,7 @@
 // The move planner: from what each node really holds to what the target ring wants, the exact copies and deletes.
 import { keyPosition } from './hash';
-import { columnsOf, recordOf, type Inventory, type KeyColumns, type KeyEntry } from './key-columns';
+import { columnsOf, type Inventory, type KeyEntry } from './key-columns';
+import { addListedCas, gatherHolders } from './plan-columns';
 import { ownerVnode, preferenceListAt, type Ring } from './ring';
 
 export type { Inventory, KeyEntry } from './key-columns';
@@ -13,7 +14,7 @@ export interface CopyStep {
   exp: number;
   /** The target is on the key's old list too: the copy gives back a replica it had lost, rather than moving the key. */
   refill?: true;
-  /** A copy of the key's delete (see planTombstoneCopies). */
+  /** A copy of the key's delete (see planTombstoneCopies, ./plan-tombstones). */
   tombstone?: true;
 }
 
@@ -159,24 +160,6 @@ export function planMoves(before: Ring, after: Ring, inventory: Inventory, optio
   return plan;
 }
 
-/**
- * Gives each delete of a copy on its key's new list the CAS its node listed it with. The listings are taken while
- * writes go on: a copy written after its node was listed (by any process, to both lists while the change runs) must
- * not be deleted for what the listing saw, and the CAS makes the delete say so to memcached.
- */
-function addListedCas(columns: KeyColumns, steps: readonly { k: number; step: DeleteStep }[]): void {
-  const byNode = new Map<string, Map<number, DeleteStep>>();
-  for (const { k, step } of steps) (byNode.get(step.from) ?? byNode.set(step.from, new Map()).get(step.from)!).set(k, step);
-  for (const [node, wanted] of byNode) {
-    const { ids, cas } = columns.column(node)!;
-    if (!cas) continue;
-    for (let i = 0; i < ids.length; i++) {
-      const step = wanted.get(ids[i]);
-      if (step && cas[i] > 0) step.cas = cas[i];
-    }
-  }
-}
-
 const NO_LIST = new Int32Array(0);
 
 /** A list holds a node number (a loop: the typed arrays' own includes is a call V8 does not inline). */
@@ -185,62 +168,8 @@ function has(list: Int32Array, n: number): boolean {
   return false;
 }
 
-/**
- * The holders (in listing order) and merged expiry of the keys `slots` numbers (-1: not wanted), gathered in one pass
- * over the columns. A key that never expires on one holder must not gain an expiry by moving: -1 wins, else the latest.
- */
-export function gatherHolders(columns: KeyColumns, slots: Int32Array, counts: (k: number) => number, wanted: number): (k: number) => { holders: string[]; exp: number } {
-  const starts = new Int32Array(wanted + 1);
-  for (let k = 0; k < slots.length; k++) if (slots[k] >= 0) starts[slots[k] + 1] = counts(k);
-  for (let s = 0; s < wanted; s++) starts[s + 1] += starts[s];
-  const filled = starts.slice(0, wanted);
-  const nodes = columns.nodes;
-  const found = new Uint16Array(starts[wanted]);
-  const exps = new Float64Array(wanted).fill(NaN);
-  for (let n = 0; n < nodes.length; n++) {
-    const column = columns.column(nodes[n])!;
-    for (let i = 0; i < column.ids.length; i++) {
-      const s = slots[column.ids[i]];
-      if (s < 0) continue;
-      found[filled[s]++] = n;
-      const merged = exps[s];
-      const exp = column.exps[i];
-      exps[s] = merged !== merged ? exp : merged === -1 || exp === -1 ? -1 : Math.max(merged, exp);
-    }
-  }
-  return (k) => ({ holders: Array.from(found.subarray(starts[slots[k]], starts[slots[k] + 1]), (n) => nodes[n]), exp: exps[slots[k]] });
-}
-
-/**
- * Copies of deletes for a change from `before` to `after` (a repair when they are the same ring): each key's
- * tombstone goes to the reachable nodes of its new list that lack it, from the nodes of its old list, so a write
- * older than the delete that reaches one of them later still loses. Tombstones are not keys: they are not counted,
- * and never deleted (they expire by themselves).
- */
-export function planTombstoneCopies(before: Ring, after: Ring, tombstones: Inventory, options: PlanOptions = {}): CopyStep[] {
-  const unavailable = options.unavailable ?? new Set<string>();
-  const holders = new Map<string, { nodes: string[]; exp: number }>();
-  for (const [node, entries] of Object.entries(recordOf(tombstones))) {
-    for (const { key, exp } of entries) {
-      const held = holders.get(key) ?? holders.set(key, { nodes: [], exp }).get(key)!;
-      held.nodes.push(node);
-      held.exp = Math.max(held.exp, exp);
-    }
-  }
-  const copies: CopyStep[] = [];
-  for (const [key, { nodes, exp }] of holders) {
-    const position = keyPosition(key);
-    const old = preferenceListAt(before, position);
-    const trusted = nodes.filter((node) => old.includes(node) && !unavailable.has(node));
-    if (trusted.length === 0) continue;
-    const sources = rankSources(trusted, old);
-    for (const node of preferenceListAt(after, position)) if (!nodes.includes(node) && !unavailable.has(node)) copies.push({ key, to: node, sources, exp, tombstone: true });
-  }
-  return copies;
-}
-
 /** Holders in the old preference order: the primary is the likeliest to have the newest value. */
-function rankSources(holders: readonly string[], old: readonly string[]): string[] {
+export function rankSources(holders: readonly string[], old: readonly string[]): string[] {
   return [...holders].sort((a, b) => old.indexOf(a) - old.indexOf(b));
 }
 

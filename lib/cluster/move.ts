@@ -1,6 +1,7 @@
 import 'server-only';
 // Moving keys: a membership change (plan, journal, copy, switch the ring, delete) and a repair of the ring as it is.
-import { planMoves, planTombstoneCopies, type DeleteStep, type Inventory } from '../plan';
+import { planMoves, type DeleteStep, type Inventory } from '../plan';
+import { planTombstoneCopies } from '../plan-tombstones';
 import { preferenceList, type Ring } from '../ring';
 import type { ChangeJournal, ChangePhase, MemberRecord } from '../store/types';
 import type { ClusterContext } from './context';

@@ -2,7 +2,7 @@
 import { keyPosition } from '../hash';
 import { Holdings } from '../holdings';
 import { columnsOf, type Inventory } from '../key-columns';
-import { gatherHolders } from '../plan';
+import { gatherHolders } from '../plan-columns';
 import { ownerVnode, preferenceListAt, type Ring } from '../ring';
 import { missingReplicas, targetOf, type ChangeInFlight } from './replication';
 import type { LocateResult } from './types';

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyPosition } from '@/lib/hash';
 import { Holdings } from '@/lib/holdings';
-import { inventoryOf, minimumCopies, planMoves, planTombstoneCopies, type KeyEntry } from '@/lib/plan';
+import { inventoryOf, minimumCopies, planMoves, type KeyEntry } from '@/lib/plan';
+import { planTombstoneCopies } from '@/lib/plan-tombstones';
 import { buildRing, preferenceList, preferenceListAt, type Ring } from '@/lib/ring';
 
 const named = (ids: readonly string[], vnodes = 160) => ids.map((id) => ({ id, vnodes }));
