@@ -11,7 +11,7 @@ export interface KeyEntry {
 
 /**
  * One node's listing: `ids[i]` numbers a key of the table, held until `exps[i]`. `cas[i]` is the item's CAS as listed
- * (0: unknown, as for a key this process wrote since, or one past 2^53); a column without `cas` knows none.
+ * (0: unknown, as for a key this process wrote since, or one of 2^52 or more); a column without `cas` knows none.
  */
 export interface NodeColumn {
   readonly ids: Int32Array;
@@ -53,6 +53,11 @@ export class KeyColumns extends KeyTable {
   /** Sets a node's column in a table kept between listings; the arrays are never changed in place afterwards. */
   replaceColumn(node: string, column: NodeColumn): void {
     this.columns.set(node, column);
+  }
+
+  /** Drops every column's listed CAS (a move's plan has taken what its deletes need; nothing else reads it). */
+  forgetCas(): void {
+    for (const [node, { ids, exps, cas }] of this.columns) if (cas) this.columns.set(node, { ids, exps });
   }
 
   dropColumn(node: string): void {

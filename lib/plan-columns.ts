@@ -9,7 +9,11 @@ import type { DeleteStep } from './plan';
  */
 export function addListedCas(columns: KeyColumns, steps: readonly { k: number; step: DeleteStep }[]): void {
   const byNode = new Map<string, Map<number, DeleteStep>>();
-  for (const { k, step } of steps) (byNode.get(step.from) ?? byNode.set(step.from, new Map()).get(step.from)!).set(k, step);
+  for (const { k, step } of steps) {
+    let wanted = byNode.get(step.from);
+    if (!wanted) byNode.set(step.from, (wanted = new Map()));
+    wanted.set(k, step);
+  }
   for (const [node, wanted] of byNode) {
     const { ids, cas } = columns.column(node)!;
     if (!cas) continue;
