@@ -47,10 +47,11 @@ export class KeyInventory {
    * What the nodes `ids` hold now. A node is listed again when its book cannot be vouched for: `stats` read with none
    * of this process's writes in flight must show exactly the writes its ledger answered since the book's counters
    * (and nothing in doubt); else another client wrote, or memcached dropped something, or the server restarted.
-   * `fresh` lists every node whatever the counters say. Suspect copies are left out, as `isSuspect` says.
+   * `fresh` lists every node whatever the counters say; `withCas` does too, keeping each item's CAS for a move's
+   * plan (until `forgetCas`). Suspect copies are left out, as `isSuspect` says.
    */
-  current(ids: readonly string[], { fresh = false }: { fresh?: boolean } = {}): Promise<InventoryView> {
-    const run = this.queue.then(() => this.look(ids, fresh));
+  current(ids: readonly string[], { fresh = false, withCas = false }: { fresh?: boolean; withCas?: boolean } = {}): Promise<InventoryView> {
+    const run = this.queue.then(() => this.look(ids, fresh || withCas, withCas));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -64,7 +65,7 @@ export class KeyInventory {
     this.last = null;
   }
 
-  private async look(ids: readonly string[], fresh: boolean): Promise<InventoryView> {
+  private async look(ids: readonly string[], fresh: boolean, withCas: boolean): Promise<InventoryView> {
     for (const id of this.books.keys()) if (this.pool.ledger(id) !== this.books.get(id)!.ledger) this.forget(id);
     const unreachable: string[] = [];
     const stale = fresh ? [...ids] : [];
@@ -78,7 +79,7 @@ export class KeyInventory {
       );
     }
     await mapLimit(stale, LISTINGS_IN_FLIGHT, async (id) => {
-      if (!(await this.list(id))) unreachable.push(id);
+      if (!(await this.list(id, withCas))) unreachable.push(id);
     });
     const now = Date.now() / 1000;
     const reachable = ids.filter((id) => !unreachable.includes(id) && this.books.has(id));
@@ -120,15 +121,16 @@ export class KeyInventory {
     return true;
   }
 
-  /** Lists the node afresh into its book; false when it cannot be listed. */
-  private async list(id: string): Promise<boolean> {
+  /** Lists the node afresh into its book (`withCas`: with each item's CAS, for a move's plan); false when it cannot be listed. */
+  private async list(id: string, withCas: boolean): Promise<boolean> {
     const ledger = this.pool.ledger(id);
     if (!ledger) return false;
     // Recorded from before the listing's `stats`: every write answered after them is folded in over the listing.
     ledger.take(this.limitOf(this.table.column(id)));
     const before = ledger.position();
     let at: { stats: Record<string, string>; position: LedgerPosition } | null = null;
-    const outcome = await this.pool.call(id, (client) => client.listingInto(this.table, (stats) => (at = { stats, position: ledger.position() })));
+    const onStats = (stats: Record<string, string>) => (at = { stats, position: ledger.position() });
+    const outcome = await this.pool.call(id, (client) => client.listingInto(this.table, { onStats, withCas }));
     if (!outcome.ok || !at) {
       this.forget(id);
       return false;

@@ -51,7 +51,7 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     // Writes that began before the change chose their targets from the old ring alone; the plan must see them.
     await data.settled();
     const ids = [...new Set([...fromRing.nodes, ...to.nodes].map((n) => n.id))];
-    const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids, { fresh: true });
+    const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids, { withCas: true });
     for (const id of unreachable) if (nodes.some((n) => n.id === id)) await state.setHealth(id, { missedMove: true });
     const plan = planMoves(fromRing, to, inventory, { unavailable: new Set(unreachable) });
     ctx.keys.forgetCas();

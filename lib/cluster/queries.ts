@@ -45,15 +45,16 @@ export function unknownNode(ctx: ClusterContext, id: string): Failure {
 
 /**
  * Every key each reachable node holds, as memcached lists it (so it survives a restart of Ringside), kept between calls
- * and listed again where another client may have written (see KeyInventory); `fresh` lists every node. Suspect copies
+ * and listed again where another client may have written (see KeyInventory); `fresh` lists every node, and `withCas`
+ * does too, keeping each item's CAS for a move's conditional deletes. Suspect copies
  * are left out. `tombstones` are the deletes each node keeps, apart: they are never counted as keys.
  */
 export async function inventoryOf(
   ctx: ClusterContext,
   ids: readonly string[] = ctx.state.ring.nodes.map((n) => n.id),
-  { fresh = false }: { fresh?: boolean } = {},
+  options: { fresh?: boolean; withCas?: boolean } = {},
 ): Promise<{ inventory: Inventory; tombstones: Inventory; unreachable: string[] }> {
-  const { inventory, tombstones, unreachable } = await ctx.keys.current(ids, { fresh });
+  const { inventory, tombstones, unreachable } = await ctx.keys.current(ids, options);
   return { inventory, tombstones, unreachable };
 }
 

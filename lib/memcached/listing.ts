@@ -55,16 +55,17 @@ export async function listNode(node: ListingPort, index: TombstoneIndex, until: 
 /**
  * A node's listing with its keys numbered into `table`, one of the cluster's: as listNode, without an object per key.
  * `onStats` gets the `stats` read before the listing, as soon as they arrive (the counters a kept inventory starts from).
+ * `withCas` keeps each item's CAS in the column (what a move's conditional deletes need).
  */
 export async function listNodeInto(
   node: ListingPort,
   index: TombstoneIndex,
   until: number,
   table: KeyColumns,
-  onStats?: (stats: Record<string, string>) => void,
+  { onStats, withCas = false }: { onStats?: (stats: Record<string, string>) => void; withCas?: boolean } = {},
 ): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
   const reply = await metadumpOf(node, index, until, onStats);
-  const { column, candidates } = scanMetadumpInto(reply, Date.now() / 1000, table, index.isCandidate);
+  const { column, candidates } = scanMetadumpInto(reply, Date.now() / 1000, table, index.isCandidate, withCas);
   const { tombstones, dropped, reads } = await confirmCandidates(node, index, until, candidates);
   return { column: dropped.size === 0 ? column : dropKeys(column, (k) => dropped.has(table.keys[k])), tombstones, candidates: candidates.length, reads };
 }

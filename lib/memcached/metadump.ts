@@ -114,12 +114,12 @@ function casNumberOf(reply: string, keyEnd: number, stop: number): number {
 
 /**
  * As scanMetadump, with each listed key numbered in `table` where it lies in the reply: a key already
- * numbered (listed by another node) costs no string and no object, only its number, expiry and CAS.
+ * numbered (listed by another node) costs no string and no object, only its number, expiry and (`withCas`) CAS.
  */
-export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyColumns, isCandidate?: CandidateTest): { column: NodeColumn; candidates: Candidate[] } {
+export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyColumns, isCandidate?: CandidateTest, withCas = true): { column: NodeColumn; candidates: Candidate[] } {
   let ids = new Int32Array(Math.max(16, reply.length >> 6));
   let exps = new Float64Array(ids.length);
-  let cas = new Float64Array(ids.length);
+  let cas = new Float64Array(withCas ? ids.length : 0);
   let count = 0;
   const candidates: Candidate[] = [];
   forEachItem(reply, nowSeconds, (keyStart, keyEnd, stop, exp) => {
@@ -128,14 +128,16 @@ export function scanMetadumpInto(reply: string, nowSeconds: number, table: KeyCo
     if (count === ids.length) {
       ids = grown(ids, count * 2);
       exps = grown(exps, count * 2);
-      cas = grown(cas, count * 2);
+      if (withCas) cas = grown(cas, count * 2);
     }
     ids[count] = k;
     exps[count] = exp;
-    cas[count++] = casNumberOf(reply, keyEnd, stop);
+    if (withCas) cas[count] = casNumberOf(reply, keyEnd, stop);
+    count++;
     if (isCandidate && passes(isCandidate, reply, keyStart, keyEnd, stop)) candidates.push({ key: table.keys[k], exp, cas: casOf(reply, keyEnd, stop) });
   });
-  return { column: { ids: ids.slice(0, count), exps: exps.slice(0, count), cas: cas.slice(0, count) }, candidates };
+  const column = { ids: ids.slice(0, count), exps: exps.slice(0, count) };
+  return { column: withCas ? { ...column, cas: cas.slice(0, count) } : column, candidates };
 }
 
 function grown<T extends Int32Array | Float64Array>(array: T, size: number): T {

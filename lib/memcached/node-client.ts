@@ -87,9 +87,12 @@ export class NodeClient extends NodeCommands {
     return listNode(this, this.tombstones, Date.now() + this.inventoryDeadlineMs);
   }
 
-  /** As listing, with the keys numbered into `table`, one for the whole cluster's listings; `onStats` sees the `stats` it starts from. */
-  async listingInto(table: KeyColumns, onStats?: (stats: Record<string, string>) => void): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
-    return listNodeInto(this, this.tombstones, Date.now() + this.inventoryDeadlineMs, table, onStats);
+  /**
+   * As listing, with the keys numbered into `table`, one for the whole cluster's listings; `onStats` sees the `stats` it
+   * starts from, and `withCas` keeps each item's CAS.
+   */
+  async listingInto(table: KeyColumns, options: { onStats?: (stats: Record<string, string>) => void; withCas?: boolean } = {}): Promise<Omit<Listing, 'keys'> & { column: NodeColumn }> {
+    return listNodeInto(this, this.tombstones, Date.now() + this.inventoryDeadlineMs, table, options);
   }
 
   /** One store of a conditional write; false when the key existed (ADD), or changed or went (SET with a CAS). */

@@ -58,7 +58,7 @@ function removal() {
 
 /** Lists every node and plans the removal: the deletes of the `lone` keys. */
 async function plannedDeletes(before: ReturnType<typeof removal>['before'], after: ReturnType<typeof removal>['after']) {
-  const view = await new KeyInventory(pool).current(ids, { fresh: true });
+  const view = await new KeyInventory(pool).current(ids, { withCas: true });
   return planMoves(before, after, view.inventory).deletes.filter((d) => d.key.startsWith('lone:'));
 }
 
@@ -72,6 +72,9 @@ describe('deletes of copies on their new lists', () => {
     const steps = await plannedDeletes(before, after);
     expect(steps.map((s) => `${s.key}@${s.from}`).sort()).toEqual(lone.map((l) => `${l.key}@${l.newcomer}`).sort());
     for (const step of steps) expect(step.cas).toBeGreaterThan(0);
+    // A listing for anything but a move's plan keeps no CAS: its deletes would carry none.
+    const plain = await new KeyInventory(pool).current(ids, { fresh: true });
+    expect(planMoves(before, after, plain.inventory).deletes.filter((d) => d.key.startsWith('lone:') && d.cas !== undefined)).toEqual([]);
 
     // Half the keys are written again on the newcomer alone (its peers never see this write), after the listing.
     const rewritten = new Set(lone.slice(0, 6).map((l) => l.key));
