@@ -15,8 +15,8 @@ const argument = (name: string, fallback: number) => {
 };
 const CHANGES = argument('--changes', 20);
 const TAKEOVERS = argument('--takeovers', 5);
-const RUNS = argument('--runs', 5);
-const OPS = argument('--ops', 20_000);
+const RUNS = argument('--runs', 7);
+const OPS = argument('--ops', 60_000);
 const IN_FLIGHT = 64;
 const child = path.join(import.meta.dirname, 'control-plane-child.ts');
 /**

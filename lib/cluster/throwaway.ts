@@ -3,6 +3,7 @@ import 'server-only';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isRunningMemcached, stopLocalNode } from '../memcached/local-nodes';
 import { Cluster, type ClusterOptions } from './cluster';
 
 export interface Throwaway {
@@ -23,8 +24,11 @@ export async function openThrowaway(name: string, options: Omit<ClusterOptions, 
     cluster,
     dataDir,
     async dispose() {
+      const pids = throwaway.cluster.nodes().flatMap((node) => (node.local && node.pid ? [node.pid] : []));
+      // Stopping them is a change, refused while another is under way (another process's, say): they go by pid then.
       await throwaway.cluster.stopLocalNodes();
       await throwaway.cluster.close();
+      for (const pid of pids) if (isRunningMemcached(pid)) await stopLocalNode(pid);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
