@@ -324,7 +324,7 @@ function controlPlaneSection(data: ControlPlaneRun): Section {
   return {
     markdown: [
       `## Control plane (etcd)`,
-      `One etcd member. A ring change made in this process, seen in another OS process: p50 ${n(data.changeVisibleMs.p50)} ms, max ${n(data.changeVisibleMs.max)} ms over ${data.changeVisibleMs.changes} changes. Leader takeover after SIGKILL of the leading process: median ${n(data.takeoverMs.median)} ms (${n(data.takeoverMs.min)}-${n(data.takeoverMs.max)} over ${data.takeoverMs.runs}; the lease is 5 s). The data path with etcd configured against the file store, 3 local nodes, 64 in flight, medians of the runs with their range:`,
+      `One etcd member. A ring change made in this process, seen in another OS process: p50 ${n(data.changeVisibleMs.p50)} ms, max ${n(data.changeVisibleMs.max)} ms over ${data.changeVisibleMs.changes} changes. Leader takeover after SIGKILL of the leading process: median ${n(data.takeoverMs.median)} ms (${n(data.takeoverMs.min)}-${n(data.takeoverMs.max)} over ${data.takeoverMs.runs}; the lease is 5 s). The data path with etcd configured against the file store, 3 local nodes, 64 in flight; each run takes the median of its rounds, and each figure is the median of the runs with their range:`,
       table(
         ['state', 'plain puts', 'puts/s', 'range', 'gets/s', 'range'],
         (['file', 'etcd', 'etcd-shared', 'etcd-stopped'] as const).flatMap((kind) => {
