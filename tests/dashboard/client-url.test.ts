@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { connect, type ClientRing, type RingsideClient } from '@/lib/client';
-import type { Body, GetAnswer, KeysAnswer, RingAnswer } from '../support/answers';
-import { startDashboard, type Dashboard } from '../support/next-server';
+import type { GetAnswer, KeysAnswer, RingAnswer } from '../support/answers';
+import { apiCall, startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
 let dataDir: string;
@@ -25,15 +25,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function api<T = object>(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: Body<T> }> {
-  const response = await fetch(`${dashboard.url}${pathname}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  return { status: response.status, json: (await response.json()) as Body<T> };
-}
+const api = <T = object>(method: string, pathname: string, body?: unknown) => apiCall<T>(dashboard, method, pathname, body);
 
 const ring = async () => (await api<RingAnswer>('GET', '/api/ring')).json;
 const writes = async () => (await ring()).controlPlane.writes;

@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { isRunningMemcached, stopLocalNode } from '@/lib/memcached/local-nodes';
-import type { Body, NodesAnswer, RingAnswer } from '../support/answers';
+import type { NodesAnswer, RingAnswer } from '../support/answers';
 import { startEtcd, type EtcdCluster } from '../support/etcd';
-import { startDashboard, type Dashboard } from '../support/next-server';
+import { apiCall, startDashboard, type Dashboard } from '../support/next-server';
 
 const dirs: string[] = [];
 const running: Dashboard[] = [];
@@ -27,21 +27,11 @@ afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-async function api<T = object>(dashboard: Dashboard, method: string, pathname: string, body?: unknown, timeoutMs = 60_000): Promise<{ status: number; json: Body<T> }> {
-  const response = await fetch(`${dashboard.url}${pathname}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: response.status, json: (await response.json()) as Body<T> };
-}
-
-const ring = async (dashboard: Dashboard) => (await api<RingAnswer>(dashboard, 'GET', '/api/ring')).json;
+const ring = async (dashboard: Dashboard) => (await apiCall<RingAnswer>(dashboard, 'GET', '/api/ring')).json;
 
 /** The local memcached processes the dashboards started, by pid, so the test stops them whichever dashboard dies. */
 async function collectPids(dashboard: Dashboard): Promise<void> {
-  const nodes = await api<NodesAnswer>(dashboard, 'GET', '/api/nodes', undefined, 5000).catch(() => null);
+  const nodes = await apiCall<NodesAnswer>(dashboard, 'GET', '/api/nodes', undefined, 5000).catch(() => null);
   for (const node of nodes?.json.nodes ?? []) if (node.pid) memcachedPids.add(node.pid);
 }
 
@@ -74,11 +64,11 @@ function steadyLoad(dashboards: Dashboard[]) {
     for (let i = 0; !stopped; i++) {
       const key = `load:${lane}:${i % 200}`;
       const value = `${lane}:${i}`;
-      const put = await api(dashboard, 'PUT', `/api/keys/${encodeURIComponent(key)}`, { value }, 10_000).catch((error: Error) => ({ status: 0, json: { message: error.message } }));
+      const put = await apiCall(dashboard, 'PUT', `/api/keys/${encodeURIComponent(key)}`, { value }, 10_000).catch((error: Error) => ({ status: 0, json: { message: error.message } }));
       calls++;
       if (put.status !== 200) failures.push(`put ${key} on ${dashboard.url}: ${put.status} ${put.json.message}`);
       else latest.set(key, value);
-      const read = await api<{ value: string; servedBy?: string; tried?: unknown }>(dashboard, 'GET', `/api/keys/${encodeURIComponent(key)}`, undefined, 10_000).catch((error: Error) => ({
+      const read = await apiCall<{ value: string; servedBy?: string; tried?: unknown }>(dashboard, 'GET', `/api/keys/${encodeURIComponent(key)}`, undefined, 10_000).catch((error: Error) => ({
         status: 0,
         json: { value: '', message: error.message, servedBy: undefined, tried: undefined },
       }));
@@ -111,7 +101,7 @@ describe('two dashboards on one etcd', () => {
     expect(await ring(b)).toMatchObject({ version: (await ring(a)).version, checksum: (await ring(a)).checksum, controlPlane: { kind: 'etcd', reachable: true } });
     // Each sees the other live: their puts are conditional writes, not plain SETs.
     for (const dashboard of [a, b]) expect((await ring(dashboard)).controlPlane.writes.alone).toBe(false);
-    expect((await api(a, 'POST', '/api/keys/fake', { count: 3000 })).status).toBe(201);
+    expect((await apiCall(a, 'POST', '/api/keys/fake', { count: 3000 })).status).toBe(201);
 
     // Through A, seen in B; then through B, seen in A: from the ring switch in one to the other's API.
     const seen: number[] = [];
@@ -120,7 +110,7 @@ describe('two dashboards on one etcd', () => {
       [b, a, 'node-5'],
     ] as const) {
       const target = (await ring(from)).version + 1;
-      const change = api(from, 'POST', '/api/nodes', { id });
+      const change = apiCall(from, 'POST', '/api/nodes', { id });
       const switchedAt = await until(`${id} switched in its own process`, async () => (await ring(from)).version >= target && Date.now(), 30_000, 5);
       const shownAt = await until(`${id} shown in the other process`, async () => (await ring(to)).version >= target && Date.now(), 5_000, 5);
       seen.push(shownAt - switchedAt);
@@ -131,12 +121,12 @@ describe('two dashboards on one etcd', () => {
     for (const ms of seen) expect(ms).toBeLessThan(1000);
 
     // While A runs a change, a second one is refused by both: A's own lock, B by the store's change lock.
-    const running = api(a, 'PUT', '/api/nodes/node-1/vnodes', { vnodes: 40 });
+    const running = apiCall(a, 'PUT', '/api/nodes/node-1/vnodes', { vnodes: 40 });
     await until('the change runs', async () => (await ring(b)).busy, 20_000, 5);
-    const refused = await Promise.all([api(a, 'POST', '/api/nodes', { id: 'node-6' }), api(b, 'POST', '/api/nodes', { id: 'node-6' }), api(b, 'DELETE', '/api/nodes/node-2')]);
+    const refused = await Promise.all([apiCall(a, 'POST', '/api/nodes', { id: 'node-6' }), apiCall(b, 'POST', '/api/nodes', { id: 'node-6' }), apiCall(b, 'DELETE', '/api/nodes/node-2')]);
     for (const answer of refused) expect(answer).toMatchObject({ status: 409, json: { ok: false, error: 'busy' } });
     expect((await running).status).toBe(200);
-    expect((await api<NodesAnswer>(b, 'GET', '/api/nodes')).json.nodes.map((n) => n.id).sort()).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5']);
+    expect((await apiCall<NodesAnswer>(b, 'GET', '/api/nodes')).json.nodes.map((n) => n.id).sort()).toEqual(['node-1', 'node-2', 'node-3', 'node-4', 'node-5']);
 
     // The leader SIGKILLed: the other takes over within seconds, and can change the ring.
     const leaderName = await until('a leader', async () => (await ring(a)).controlPlane.leader, 15_000);
@@ -154,12 +144,12 @@ describe('two dashboards on one etcd', () => {
       50,
     );
     console.log(`the survivor led ${Date.now() - killedAt} ms after the leader was SIGKILLed`);
-    expect((await api(survivor, 'DELETE', '/api/nodes/node-5')).status).toBe(200);
+    expect((await apiCall(survivor, 'DELETE', '/api/nodes/node-5')).status).toBe(200);
     // Alone once the killed process's session has lapsed (its lease, 10 s): its puts are plain SETs again.
     await until('the survivor writes alone', async () => (await ring(survivor)).controlPlane.writes.alone, 30_000, 100);
     console.log(`the survivor wrote alone ${Date.now() - killedAt} ms after the other was SIGKILLed`);
     const plainBefore = (await ring(survivor)).controlPlane.writes.plainPuts;
-    expect((await api(survivor, 'PUT', '/api/keys/alone', { value: 'set' })).status).toBe(200);
+    expect((await apiCall(survivor, 'PUT', '/api/keys/alone', { value: 'set' })).status).toBe(200);
     expect((await ring(survivor)).controlPlane.writes.plainPuts).toBe(plainBefore + 1);
   });
 
@@ -172,12 +162,12 @@ describe('two dashboards on one etcd', () => {
       const prefix = `/ringside-outage/${randomUUID()}/`;
       const a = await dashboardOn(cluster, prefix);
       const b = await dashboardOn(cluster, prefix);
-      expect((await api(a, 'POST', '/api/keys/fake', { count: 2000 })).status).toBe(201);
+      expect((await apiCall(a, 'POST', '/api/keys/fake', { count: 2000 })).status).toBe(201);
       const load = steadyLoad([a, b]);
 
       // The raft leader killed while A copies keys: the change completes, or is refused and rolled back.
       const target = (await ring(a)).version + 1;
-      const change = api(a, 'POST', '/api/nodes', { id: 'node-4' }, 120_000);
+      const change = apiCall(a, 'POST', '/api/nodes', { id: 'node-4' }, 120_000);
       // B shows it busy once A's journal is in the store: the change has begun there.
       await until('the change runs', async () => (await ring(b)).busy, 20_000, 5);
       const raftLeader = await cluster.leader();
@@ -203,7 +193,7 @@ describe('two dashboards on one etcd', () => {
       const before = load.calls();
       await until('both dashboards see etcd unreachable', async () => !(await ring(a)).controlPlane.reachable && !(await ring(b)).controlPlane.reachable, 15_000, 100);
       for (const dashboard of [a, b]) {
-        const refused = await api(dashboard, 'POST', '/api/nodes', { id: 'node-9' });
+        const refused = await apiCall(dashboard, 'POST', '/api/nodes', { id: 'node-9' });
         expect(refused.status).toBe(503);
         expect(refused.json).toMatchObject({ ok: false, error: 'control_plane_unavailable' });
         expect(refused.json.message).toMatch(/etcd at http:\/\/127\.0\.0\.1:\d+/);
@@ -219,7 +209,7 @@ describe('two dashboards on one etcd', () => {
       const resumed = await until(
         'a change accepted again',
         async () => {
-          const done = await api(b, 'POST', '/api/nodes', { id: 'node-9' }, 120_000);
+          const done = await apiCall(b, 'POST', '/api/nodes', { id: 'node-9' }, 120_000);
           return done.status === 201 ? done : done.json.error === 'control_plane_unavailable' || done.json.error === 'busy' ? null : done;
         },
         30_000,
@@ -232,7 +222,7 @@ describe('two dashboards on one etcd', () => {
       expect(load.failures).toEqual([]);
       console.log(`${load.calls()} puts and gets through both dashboards, none failed`);
       for (const [key, value] of load.latest) {
-        const read = await api<{ value: string }>(a, 'GET', `/api/keys/${encodeURIComponent(key)}`);
+        const read = await apiCall<{ value: string }>(a, 'GET', `/api/keys/${encodeURIComponent(key)}`);
         expect(read.json.value, key).toBe(value);
       }
     },

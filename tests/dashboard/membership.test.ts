@@ -4,22 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runRingside } from '../support/run-ringside';
-import type { Body, NodesAnswer, RingAnswer, SnapshotAnswer } from '../support/answers';
-import { startDashboard, type Dashboard } from '../support/next-server';
+import type { NodesAnswer, RingAnswer, SnapshotAnswer } from '../support/answers';
+import { apiCall, startDashboard, type Dashboard } from '../support/next-server';
 
 let dashboard: Dashboard;
 let serverDir: string;
 let shellDir: string;
 
-async function api<T = object>(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: Body<T> }> {
-  const response = await fetch(`${dashboard.url}${pathname}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  return { status: response.status, json: (await response.json()) as Body<T> };
-}
+const api = <T = object>(method: string, pathname: string, body?: unknown) => apiCall<T>(dashboard, method, pathname, body);
 
 beforeAll(async () => {
   serverDir = await mkdtemp(path.join(os.tmpdir(), 'ringside-membership-'));

@@ -3,6 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from '@/lib/free-port';
+import type { Body } from './answers';
 
 const root = path.resolve(__dirname, '../..');
 const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
@@ -108,4 +109,15 @@ async function stopLocalNodes(dataDir: string): Promise<void> {
       // already gone
     }
   }
+}
+
+/** One call to a served dashboard's REST API: its status and JSON body (`body`, when given, is sent as JSON). */
+export async function apiCall<T = object>(dashboard: Dashboard, method: string, pathname: string, body?: unknown, timeoutMs = 60_000): Promise<{ status: number; json: Body<T> }> {
+  const response = await fetch(`${dashboard.url}${pathname}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, json: (await response.json()) as Body<T> };
 }
