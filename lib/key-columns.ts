@@ -55,7 +55,7 @@ export class KeyColumns extends KeyTable {
     this.columns.set(node, column);
   }
 
-  /** Drops every column's listed CAS (a move's plan has taken what its deletes need; nothing else reads it). */
+  /** Drops every column's listed CAS (views made before keep theirs). */
   forgetCas(): void {
     for (const [node, { ids, exps, cas }] of this.columns) if (cas) this.columns.set(node, { ids, exps });
   }

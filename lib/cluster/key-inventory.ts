@@ -47,22 +47,14 @@ export class KeyInventory {
    * What the nodes `ids` hold now. A node is listed again when its book cannot be vouched for: `stats` read with none
    * of this process's writes in flight must show exactly the writes its ledger answered since the book's counters
    * (and nothing in doubt); else another client wrote, or memcached dropped something, or the server restarted.
-   * `fresh` lists every node whatever the counters say; `withCas` does too, keeping each item's CAS for a move's
-   * plan (until `forgetCas`). Suspect copies are left out, as `isSuspect` says.
+   * `fresh` lists every node whatever the counters say; `withCas` does too, and the view it returns carries each
+   * item's CAS for a move's plan (the kept inventory does not: at a million keys on three replicas that column is
+   * 24 MB nothing else reads). Suspect copies are left out, as `isSuspect` says.
    */
   current(ids: readonly string[], { fresh = false, withCas = false }: { fresh?: boolean; withCas?: boolean } = {}): Promise<InventoryView> {
     const run = this.queue.then(() => this.look(ids, fresh || withCas, withCas));
     this.queue = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * Drops the CAS each item was listed with, once a move's plan has taken what its conditional deletes need: at a
-   * million keys on three replicas the column is 24 MB that nothing else reads.
-   */
-  forgetCas(): void {
-    this.table.forgetCas();
-    this.last = null;
   }
 
   private async look(ids: readonly string[], fresh: boolean, withCas: boolean): Promise<InventoryView> {
@@ -97,7 +89,9 @@ export class KeyInventory {
       for (const [key, exp] of this.books.get(id)!.tombstones) if (!this.pool.isSuspect(id, key)) tombstones[id].push({ key, exp });
     }
     const view = { inventory: KeyColumns.view(this.table, columns), tombstones, unreachable: unreachable.sort(), listed };
-    this.last = plain ? { signature, view } : null;
+    // The view keeps the columns it was given; the table, kept for later looks, goes on without their CAS.
+    if (withCas) this.table.forgetCas();
+    this.last = plain && !withCas ? { signature, view } : null;
     return view;
   }
 

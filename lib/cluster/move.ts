@@ -54,7 +54,6 @@ export async function runMove(ctx: ClusterContext, data: DataPath, nodes: readon
     const { inventory, tombstones, unreachable } = await inventoryOf(ctx, ids, { withCas: true });
     for (const id of unreachable) if (nodes.some((n) => n.id === id)) await state.setHealth(id, { missedMove: true });
     const plan = planMoves(fromRing, to, inventory, { unavailable: new Set(unreachable) });
-    ctx.keys.forgetCas();
     for (const id of unreachable) transition.unavailable.add(id);
     for (const copy of plan.copies) if (copy.refill) transition.refills.set(copy.key, [...(transition.refills.get(copy.key) ?? []), copy.to]);
 
